@@ -1,0 +1,77 @@
+/**
+ * The kernel interface every backend implements. Kernels take and return flat row-major
+ * Float32Arrays with their geometry given explicitly; shape checking and broadcasting belong to
+ * `ops/`. Every kernel returns a fresh array and never mutates its inputs.
+ *
+ * Layouts follow PyTorch: conv2d weight `[O, C, kh, kw]`, conv-transpose weight
+ * `[Cin, Cout, kh, kw]`, activations NCHW.
+ */
+
+/** C[m, n] = op(A)[m, k] · op(B)[k, n]; op(A) = Aᵀ when `transA` (A is then stored [k, m]). */
+export type GemmSpec = Readonly<{
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+}>;
+
+/**
+ * A 2-D convolution: x `[n, c, h, w]` ⋆ weight `[o, c, kh, kw]` → y `[n, o, oh, ow]`, with
+ * oh = ⌊(h + 2·padH − dilationH·(kh − 1) − 1) / strideH⌋ + 1 (likewise ow).
+ * Build one with `convGeometry`, which validates and derives oh/ow.
+ */
+export type ConvGeometry = Readonly<{
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  o: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+  oh: number;
+  ow: number;
+}>;
+
+/** Result of one spectral-norm power-iteration step on W viewed as `[rows, cols]`. */
+export type PowerIterationResult = Readonly<{ u: Float32Array; v: Float32Array; sigma: number }>;
+
+export interface Backend {
+  /** Short name: 'reference' | 'wasm' | 'webgpu'. */
+  readonly name: string;
+  /** A line describing the build (e.g. which wasm variant was chosen). */
+  readonly description: string;
+
+  /** C = op(A) · op(B); flops = 2·m·n·k. */
+  gemm(a: Float32Array, b: Float32Array, spec: GemmSpec): Float32Array;
+
+  /** y `[n, o, oh, ow]` = conv2d(x `[n, c, h, w]`, weight `[o, c, kh, kw]`), no bias. */
+  conv2d(x: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array;
+
+  /** dx `[n, c, h, w]` from dy `[n, o, oh, ow]` and weight `[o, c, kh, kw]`. */
+  conv2dGradInput(dy: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array;
+
+  /** dweight `[o, c, kh, kw]` from x `[n, c, h, w]` and dy `[n, o, oh, ow]`. */
+  conv2dGradWeight(x: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array;
+
+  /**
+   * Transposed convolution y `[n, cout, H, W]` = conv_transpose2d(x `[n, cin, h, w]`, weight
+   * `[cin, cout, kh, kw]`). `g` is the geometry of the *forward* convolution whose input
+   * gradient this is: g.n = n, g.c = cout, g.h = H, g.w = W, g.o = cin, g.oh = h, g.ow = w
+   * (see `convTransposeGeometry`, which also accounts for output padding).
+   */
+  convTranspose2d(x: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array;
+
+  /**
+   * One power-iteration step for the largest singular value of W `[rows, cols]`:
+   * v = normalise(Wᵀu), u' = normalise(W v), sigma = u'ᵀ W v, with
+   * normalise(z) = z / max(‖z‖₂, eps) (PyTorch's spectral_norm, eps = 1e-12).
+   */
+  powerIteration(w: Float32Array, rows: number, cols: number, u: Float32Array, eps?: number): PowerIterationResult;
+}

@@ -1,0 +1,105 @@
+import { ShapeError, ValueError, formatShape } from './errors.js';
+
+/** Row-major (NCHW) immutable tensor. Never mutated after it is made. */
+export type Tensor = Readonly<{ shape: readonly number[]; data: Float32Array }>;
+
+export type Shape = readonly number[];
+
+/** Product of dimensions; 1 for a scalar shape `[]`. */
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Validates a shape: non-negative safe integers. */
+export function checkShape(shape: Shape, what = 'shape'): void {
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) {
+      throw new ShapeError(`${what} must hold non-negative integers, got ${formatShape(shape)}`);
+    }
+  }
+}
+
+/**
+ * Makes a tensor from a shape and data (copied unless it is already a Float32Array of the
+ * right size, which is then owned by the tensor and must not be mutated afterwards).
+ */
+export function tensor(shape: Shape, data: Float32Array | ArrayLike<number>): Tensor {
+  checkShape(shape);
+  const n = sizeOf(shape);
+  if (data.length !== n) {
+    throw new ShapeError(`data has ${data.length} elements but shape needs ${n}`, { shape });
+  }
+  const d = data instanceof Float32Array ? data : Float32Array.from(data);
+  return Object.freeze({ shape: Object.freeze([...shape]), data: d });
+}
+
+/** A rank-0 tensor. */
+export function scalar(x: number): Tensor {
+  return tensor([], new Float32Array([x]));
+}
+
+export function zeros(shape: Shape): Tensor {
+  checkShape(shape);
+  return tensor(shape, new Float32Array(sizeOf(shape)));
+}
+
+export function ones(shape: Shape): Tensor {
+  return full(shape, 1);
+}
+
+export function full(shape: Shape, value: number): Tensor {
+  checkShape(shape);
+  return tensor(shape, new Float32Array(sizeOf(shape)).fill(value));
+}
+
+export function isTensor(x: unknown): x is Tensor {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    (x as { data?: unknown }).data instanceof Float32Array &&
+    Array.isArray((x as { shape?: unknown }).shape)
+  );
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Throws a ShapeError unless `t` has exactly `rank` dimensions. */
+export function expectRank(t: Tensor | Shape, rank: number, what: string): void {
+  const s = isTensor(t) ? t.shape : (t as Shape);
+  if (s.length !== rank) {
+    throw new ShapeError(`${what} must have rank ${rank}, got rank ${s.length}`, { [what]: s });
+  }
+}
+
+/** The single number in a tensor of size 1. */
+export function item(t: Tensor): number {
+  if (t.data.length !== 1) {
+    throw new ShapeError('item() needs a tensor with exactly one element', { tensor: t.shape });
+  }
+  return t.data[0] as number;
+}
+
+/** Nested JS arrays of a tensor (for printing and tests). */
+export function toNested(t: Tensor): unknown {
+  const rec = (off: number, dim: number): unknown => {
+    if (dim === t.shape.length) return t.data[off];
+    const n = t.shape[dim] as number;
+    const stride = sizeOf(t.shape.slice(dim + 1));
+    return Array.from({ length: n }, (_, i) => rec(off + i * stride, dim + 1));
+  };
+  return rec(0, 0);
+}
+
+/** Throws ValueError if any element is NaN or ±Inf; `what` names the tensor. */
+export function assertFinite(t: Tensor, what: string): void {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i] as number)) {
+      throw new ValueError(`${what} has a non-finite value ${d[i]} at flat index ${i} (shape ${formatShape(t.shape)})`);
+    }
+  }
+}
