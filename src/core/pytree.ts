@@ -1,0 +1,175 @@
+import { ShapeError, ValueError } from './errors.js';
+import { isTensor, type Tensor } from './tensor.js';
+
+/**
+ * Pytrees: nested plain objects and arrays whose leaves are tensors or numbers. Params, layer
+ * state, optimiser state, train state and metrics are all pytrees.
+ *
+ * Flattening order is stable and documented: arrays by index, objects by *sorted* key (as
+ * JAX does for dicts), depth first. `null`, `undefined`, strings and booleans are static:
+ * they are kept in the structure, not returned as leaves.
+ */
+export type Leaf = Tensor | number;
+export type PyTree =
+  | Leaf
+  | null
+  | undefined
+  | string
+  | boolean
+  | readonly PyTree[]
+  | { readonly [k: string]: PyTree };
+
+/** The structure of a pytree without its leaves. */
+export type TreeDef =
+  | { readonly kind: 'leaf' }
+  | { readonly kind: 'static'; readonly value: null | undefined | string | boolean }
+  | { readonly kind: 'array'; readonly children: readonly TreeDef[] }
+  | { readonly kind: 'object'; readonly keys: readonly string[]; readonly children: readonly TreeDef[] };
+
+export const isLeaf = (x: unknown): x is Leaf => typeof x === 'number' || isTensor(x);
+
+function isStatic(x: unknown): x is null | undefined | string | boolean {
+  return x === null || x === undefined || typeof x === 'string' || typeof x === 'boolean';
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (typeof x !== 'object' || x === null) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Leaves in a stable depth-first order, and the structure to rebuild the tree. */
+export function treeFlatten(tree: unknown): { leaves: Leaf[]; treedef: TreeDef } {
+  const leaves: Leaf[] = [];
+  const walk = (x: unknown, path: string): TreeDef => {
+    if (isLeaf(x)) {
+      leaves.push(x);
+      return { kind: 'leaf' };
+    }
+    if (isStatic(x)) return { kind: 'static', value: x };
+    if (Array.isArray(x)) return { kind: 'array', children: x.map((c, i) => walk(c, `${path}[${i}]`)) };
+    if (isPlainObject(x)) {
+      const keys = Object.keys(x).sort();
+      return { kind: 'object', keys, children: keys.map((k) => walk(x[k], `${path}.${k}`)) };
+    }
+    throw new ValueError(
+      `not a pytree node at ${path || '<root>'}: expected a tensor, number, array or plain object, got ${Object.prototype.toString.call(x)}`,
+    );
+  };
+  const treedef = walk(tree, '');
+  return { leaves, treedef };
+}
+
+/** Rebuilds a tree from its structure and leaves (in `treeFlatten` order). */
+export function treeUnflatten<T = PyTree>(treedef: TreeDef, leaves: readonly Leaf[]): T {
+  let i = 0;
+  const build = (d: TreeDef): unknown => {
+    switch (d.kind) {
+      case 'leaf': {
+        if (i >= leaves.length) throw new ValueError(`treeUnflatten: structure needs more than ${leaves.length} leaves`);
+        return leaves[i++];
+      }
+      case 'static':
+        return d.value;
+      case 'array':
+        return Object.freeze(d.children.map(build));
+      case 'object': {
+        const o: Record<string, unknown> = {};
+        d.keys.forEach((k, j) => {
+          o[k] = build(d.children[j]!);
+        });
+        return Object.freeze(o);
+      }
+    }
+  };
+  const out = build(treedef);
+  if (i !== leaves.length) throw new ValueError(`treeUnflatten: structure holds ${i} leaves but ${leaves.length} were given`);
+  return out as T;
+}
+
+/** Leaves of a tree in flatten order. */
+export const treeLeaves = (tree: unknown): Leaf[] => treeFlatten(tree).leaves;
+
+/** True when two structures are identical (same nesting, keys and static values). */
+export function treeDefEqual(a: TreeDef, b: TreeDef): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'leaf':
+      return true;
+    case 'static':
+      return a.value === (b as typeof a).value;
+    case 'array': {
+      const bc = (b as typeof a).children;
+      return a.children.length === bc.length && a.children.every((c, i) => treeDefEqual(c, bc[i]!));
+    }
+    case 'object': {
+      const bo = b as typeof a;
+      return (
+        a.keys.length === bo.keys.length &&
+        a.keys.every((k, i) => k === bo.keys[i]) &&
+        a.children.every((c, i) => treeDefEqual(c, bo.children[i]!))
+      );
+    }
+  }
+}
+
+/** Short description of a structure, for error messages. */
+export function describeTreeDef(d: TreeDef): string {
+  switch (d.kind) {
+    case 'leaf':
+      return '*';
+    case 'static':
+      return JSON.stringify(d.value) ?? 'undefined';
+    case 'array':
+      return `[${d.children.map(describeTreeDef).join(', ')}]`;
+    case 'object':
+      return `{${d.keys.map((k, i) => `${k}: ${describeTreeDef(d.children[i]!)}`).join(', ')}}`;
+  }
+}
+
+/** Maps `f` over the leaves of one tree, keeping its structure. */
+export function treeMap<T>(f: (leaf: Leaf, index: number) => Leaf, tree: T): T {
+  const { leaves, treedef } = treeFlatten(tree);
+  return treeUnflatten<T>(treedef, leaves.map(f));
+}
+
+/**
+ * Maps `f` over corresponding leaves of several trees of the same structure (JAX's
+ * `tree_map(f, *trees)`). Throws ShapeError naming both structures when they differ.
+ */
+export function treeZipWith<T>(f: (leaves: Leaf[], index: number) => Leaf, first: T, ...rest: unknown[]): T {
+  const trees: unknown[] = [first, ...rest];
+  const flats = trees.map((t) => treeFlatten(t));
+  const head = flats[0]!;
+  flats.forEach((fl, i) => {
+    if (!treeDefEqual(head.treedef, fl.treedef)) {
+      throw new ShapeError(
+        `pytree structures differ: tree 0 is ${describeTreeDef(head.treedef)} but tree ${i} is ${describeTreeDef(fl.treedef)}`,
+      );
+    }
+  });
+  const out = head.leaves.map((_, j) => f(flats.map((fl) => fl.leaves[j]!), j));
+  return treeUnflatten<T>(head.treedef, out);
+}
+
+/** Pairs the leaves of two trees of the same structure. */
+export function treeZip(a: unknown, b: unknown): Array<[Leaf, Leaf]> {
+  const fa = treeFlatten(a);
+  const fb = treeFlatten(b);
+  if (!treeDefEqual(fa.treedef, fb.treedef)) {
+    throw new ShapeError(`pytree structures differ: ${describeTreeDef(fa.treedef)} vs ${describeTreeDef(fb.treedef)}`);
+  }
+  return fa.leaves.map((l, i) => [l, fb.leaves[i]!]);
+}
+
+/** Paths of the leaves in flatten order, e.g. `layers[0].weight`. */
+export function treePaths(tree: unknown): string[] {
+  const out: string[] = [];
+  const walk = (x: unknown, path: string): void => {
+    if (isLeaf(x)) out.push(path);
+    else if (Array.isArray(x)) x.forEach((c, i) => walk(c, `${path}[${i}]`));
+    else if (isPlainObject(x)) for (const k of Object.keys(x).sort()) walk(x[k], path ? `${path}.${k}` : k);
+  };
+  walk(tree, '');
+  return out;
+}
