@@ -1,0 +1,125 @@
+import type { Tensor } from '../core/tensor.js';
+import { bind } from '../ops/dispatch.js';
+import { add, compare, div, log, mul, neg, sigmoid, sub, where } from '../ops/elementwise.js';
+import type { Primitive, PrimitiveParams } from '../ops/primitives.js';
+import { broadcastTo, reshape, slice, sumTo } from '../ops/shape.js';
+
+/**
+ * The VJP rule of every primitive, in one exhaustive table (a primitive without a rule is a
+ * compile error). A rule maps the output cotangent ȳ to one cotangent per input (null: zero,
+ * or not needed). Rules are written with ops, so they are themselves differentiable: running
+ * a backward pass under an outer transform records it, which gives gradients of gradients.
+ *
+ * `needs[i]` tells whether input i needs a cotangent, so rules can skip work.
+ */
+export type VjpRule<P extends Primitive> = (
+  ct: Tensor,
+  inputs: readonly Tensor[],
+  output: Tensor,
+  params: PrimitiveParams[P],
+  needs: readonly boolean[],
+) => ReadonlyArray<Tensor | null>;
+
+const keptShape = (shape: readonly number[], axes: readonly number[]): number[] =>
+  shape.map((d, i) => (axes.includes(i) ? 1 : d));
+
+/** Broadcasts a reduced cotangent back over the reduced axes. */
+const unreduce = (ct: Tensor, x: Tensor, axes: readonly number[]): Tensor =>
+  broadcastTo(reshape(ct, keptShape(x.shape, axes)), x.shape);
+
+const inversePerm = (perm: readonly number[]): number[] => {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((p, i) => {
+    inv[p] = i;
+  });
+  return inv;
+};
+
+export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
+  neg: (ct) => [neg(ct)],
+  exp: (ct, _x, y) => [mul(ct, y)],
+  log: (ct, [x]) => [div(ct, x!)],
+  log1p: (ct, [x]) => [div(ct, add(x!, 1))],
+  sqrt: (ct, _x, y) => [div(ct, mul(y, 2))],
+  abs: (ct, [x]) => [mul(ct, bind('sign', [x!], null))],
+  sign: () => [null],
+  tanh: (ct, _x, y) => [mul(ct, sub(1, mul(y, y)))],
+  sigmoid: (ct, _x, y) => [mul(ct, mul(y, sub(1, y)))],
+  softplus: (ct, [x]) => [mul(ct, sigmoid(x!))],
+  add: (ct) => [ct, ct],
+  sub: (ct, _x, _y, _p, needs) => [ct, needs[1] ? neg(ct) : null],
+  mul: (ct, [a, b], _y, _p, needs) => [needs[0] ? mul(ct, b!) : null, needs[1] ? mul(ct, a!) : null],
+  div: (ct, [, b], y, _p, needs) => [needs[0] ? div(ct, b!) : null, needs[1] ? neg(div(mul(ct, y), b!)) : null],
+  // d/da aᵇ = b·aᵇ⁻¹; d/db aᵇ = aᵇ·log a, taken as 0 where a <= 0 (log undefined there).
+  pow: (ct, [a, b], y, _p, needs) => [
+    needs[0] ? mul(ct, mul(b!, bind('pow', [a!, sub(b!, 1)], null))) : null,
+    needs[1] ? mul(ct, mul(y, log(where(compare(a!, 0, 'gt'), a!, 1)))) : null,
+  ],
+  maximum: (ct, [a, b], _y, _p, needs) => {
+    const m = compare(a!, b!, 'ge');
+    return [needs[0] ? mul(ct, m) : null, needs[1] ? mul(ct, sub(1, m)) : null];
+  },
+  minimum: (ct, [a, b], _y, _p, needs) => {
+    const m = compare(a!, b!, 'le');
+    return [needs[0] ? mul(ct, m) : null, needs[1] ? mul(ct, sub(1, m)) : null];
+  },
+  compare: () => [null, null],
+  where: (ct, [c], _y, _p, needs) => [null, needs[1] ? where(c!, ct, 0) : null, needs[2] ? where(c!, 0, ct) : null],
+  sum: (ct, [x], _y, { axes }) => [unreduce(ct, x!, axes)],
+  max: (ct, [x], y, { axes }) => {
+    const mask = compare(x!, unreduce(y, x!, axes), 'eq');
+    const count = bind('sum', [mask], { axes });
+    return [mul(mask, unreduce(div(ct, count), x!, axes))];
+  },
+  reshape: (ct, [x]) => [reshape(ct, x!.shape)],
+  transpose: (ct, _x, _y, { perm }) => [bind('transpose', [ct], { perm: inversePerm(perm) })],
+  broadcastTo: (ct, [x]) => [sumTo(ct, x!.shape)],
+  slice: (ct, [x], _y, { starts, sizes, steps }) => [
+    bind('pad', [ct], {
+      lo: starts,
+      interior: steps.map((s) => s - 1),
+      hi: x!.shape.map((n, d) => (sizes[d] === 0 ? n - starts[d]! : n - (starts[d]! + (sizes[d]! - 1) * steps[d]! + 1))),
+    }),
+  ],
+  pad: (ct, [x], _y, { lo, interior }) => [
+    bind('slice', [ct], { starts: lo, sizes: x!.shape, steps: interior.map((i) => i + 1) }),
+  ],
+  concat: (ct, inputs, _y, { axis }, needs) => {
+    let start = 0;
+    return inputs.map((t, i) => {
+      const n = t.shape[axis]!;
+      const s = start;
+      start += n;
+      if (!needs[i]) return null;
+      const starts = t.shape.map((_, d) => (d === axis ? s : 0));
+      const ends = t.shape.map((d, j) => (j === axis ? s + n : d));
+      return slice(ct, starts, ends);
+    });
+  },
+  // C = op(A)·op(B): Ā = ȳ·op(B)ᵀ (transposed back when A is stored transposed), B̄ = op(A)ᵀ·ȳ.
+  matmul: (ct, [a, b], _y, { transA, transB }, needs) => [
+    needs[0]
+      ? transA
+        ? bind('matmul', [b!, ct], { transA: transB, transB: true })
+        : bind('matmul', [ct, b!], { transA: false, transB: !transB })
+      : null,
+    needs[1]
+      ? transB
+        ? bind('matmul', [ct, a!], { transA: true, transB: transA })
+        : bind('matmul', [a!, ct], { transA: !transA, transB: false })
+      : null,
+  ],
+  // The three convolution primitives are bilinear and closed under taking adjoints.
+  conv2d: (ct, [x, w], _y, { geometry }, needs) => [
+    needs[0] ? bind('conv2dGradInput', [ct, w!], { geometry }) : null,
+    needs[1] ? bind('conv2dGradWeight', [x!, ct], { geometry }) : null,
+  ],
+  conv2dGradInput: (ct, [dy, w], _y, { geometry }, needs) => [
+    needs[0] ? bind('conv2d', [ct, w!], { geometry }) : null,
+    needs[1] ? bind('conv2dGradWeight', [ct, dy!], { geometry }) : null,
+  ],
+  conv2dGradWeight: (ct, [x, dy], _y, { geometry }, needs) => [
+    needs[0] ? bind('conv2dGradInput', [dy!, ct], { geometry }) : null,
+    needs[1] ? bind('conv2d', [x!, ct], { geometry }) : null,
+  ],
+};

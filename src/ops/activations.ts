@@ -1,0 +1,69 @@
+import { ShapeError, ValueError } from '../core/errors.js';
+import { tensor, type Tensor } from '../core/tensor.js';
+import { exp, greater, minimum, mul, neg, softplus, sub, where } from './elementwise.js';
+import { logSumExp, mean, sum, variance } from './reduce.js';
+import { normAxis } from './shape.js';
+
+/** max(x, 0); gradient 0 at x = 0 (as PyTorch). */
+export const relu = (x: Tensor): Tensor => mul(x, greater(x, 0));
+
+/** x for x > 0, slope·x otherwise (DCGAN's discriminator uses slope 0.2). */
+export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
+  return where(greater(x, 0), x, mul(x, slope));
+}
+
+/** x for x > 0, α(eˣ − 1) otherwise; the exponential sees min(x, 0) so no branch overflows. */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  return where(greater(x, 0), x, mul(sub(exp(minimum(x, 0)), 1), alpha));
+}
+
+/** log σ(x) = −softplus(−x), stable for large |x|. */
+export const logSigmoid = (x: Tensor): Tensor => neg(softplus(neg(x)));
+
+/** log softmax along `axis` (default last): x − logΣexp(x). */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return sub(x, logSumExp(x, { axis, keepDims: true }));
+}
+
+/** softmax along `axis` (default last). */
+export const softmax = (x: Tensor, axis = -1): Tensor => exp(logSoftmax(x, axis));
+
+/** One-hot rows `[N, classes]` for integer labels. */
+export function oneHot(labels: ArrayLike<number>, classes: number): Tensor {
+  const out = new Float32Array(labels.length * classes);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (!Number.isInteger(l) || l < 0 || l >= classes) {
+      throw new ValueError(`label ${l} at index ${i} is not an integer in [0, ${classes})`);
+    }
+    out[i * classes + l] = 1;
+  }
+  return tensor([labels.length, classes], out);
+}
+
+/**
+ * Mean cross-entropy of logits `[N, classes]` against integer labels (length N) or target
+ * probabilities `[N, classes]`: −mean Σ target · log_softmax(logits).
+ */
+export function crossEntropy(logits: Tensor, target: ArrayLike<number> | Tensor): Tensor {
+  if (logits.shape.length !== 2) throw new ShapeError('crossEntropy logits must be [N, classes]', { logits: logits.shape });
+  const [n, classes] = logits.shape as [number, number];
+  const t = 'shape' in target && 'data' in target ? (target as Tensor) : oneHot(target as ArrayLike<number>, classes);
+  if (t.shape[0] !== n || t.shape[1] !== classes) {
+    throw new ShapeError('crossEntropy target must match the logits', { logits: logits.shape, target: t.shape });
+  }
+  return neg(mean(sum(mul(t, logSoftmax(logits, 1)), { axis: 1 })));
+}
+
+/**
+ * Per-channel batch statistics of x `[N, C, ...]` over every axis but 1: mean and biased
+ * variance, both shaped `[1, C, 1, ...]` for broadcasting (what batch norm normalises with).
+ */
+export function batchStats(x: Tensor): { mean: Tensor; variance: Tensor } {
+  if (x.shape.length < 2) throw new ShapeError('batchStats needs [N, C, ...]', { x: x.shape });
+  const axes = x.shape.map((_, i) => i).filter((i) => i !== normAxis(1, x.shape.length));
+  return {
+    mean: mean(x, { axis: axes, keepDims: true }),
+    variance: variance(x, { axis: axes, keepDims: true, correction: 0 }),
+  };
+}
