@@ -1,0 +1,149 @@
+import { vjp, grad } from '../autodiff/reverse.js';
+import { UnsupportedError, ValueError } from '../core/errors.js';
+import { tensor, type Tensor } from '../core/tensor.js';
+import { gradientPenalty, r1Penalty, type Critic } from '../losses/penalties.js';
+import { batchNormEval, batchNormTrain, instanceNorm } from '../nn/functional.js';
+import { powerIterate, spectralNormalize } from '../nn/spectral.js';
+import { leakyRelu, relu } from '../ops/activations.js';
+import { conv2d, convTranspose2d, avgPool2d, pixelShuffle, upsampleNearest } from '../ops/conv.js';
+import { mul, sigmoid, softplus, tanh } from '../ops/elementwise.js';
+import { linear } from '../ops/linalg.js';
+import { concat, flatten } from '../ops/shape.js';
+import type { ReferenceCase } from './cases.js';
+
+/** What a runner computed for a case: outputs and gradients keyed as in the case file. */
+export type CaseResult = Readonly<{ outputs: Record<string, Tensor>; grads: Record<string, Tensor> }>;
+
+type Runner = (c: ReferenceCase) => CaseResult;
+
+function input(c: ReferenceCase, name: string): Tensor {
+  const t = c.inputs[name];
+  if (t === undefined) throw new ValueError(`case ${c.name} (${c.op}) has no input "${name}"`);
+  return t;
+}
+
+function num(c: ReferenceCase, name: string, fallback?: number): number {
+  const v = c.attrs[name] ?? fallback;
+  if (typeof v !== 'number') throw new ValueError(`case ${c.name} (${c.op}) needs a numeric attrs.${name}`);
+  return v;
+}
+
+/**
+ * y = f(inputs) and, when the case has an `upstream`, d(Σ y·upstream)/d(each differentiable
+ * input) via one vjp — the convention of the reference files.
+ */
+function withUpstream(c: ReferenceCase, names: readonly string[], f: (xs: Record<string, Tensor>) => Tensor): CaseResult {
+  const primals = Object.fromEntries(names.map((n) => [n, input(c, n)]));
+  const [y, pullback] = vjp(f, primals);
+  const upstream = c.inputs.upstream;
+  const grads = upstream === undefined ? {} : pullback(upstream);
+  return { outputs: { y }, grads };
+}
+
+const elementwise =
+  (f: (x: Tensor, c: ReferenceCase) => Tensor): Runner =>
+  (c) =>
+    withUpstream(c, ['x'], ({ x }) => f(x!, c));
+
+/** The reference discriminators of the penalty cases: mlp and conv (see the reference README). */
+function referenceCritic(c: ReferenceCase, p: Record<string, Tensor>): Critic {
+  const slope = num(c, 'leaky_slope', 0.2);
+  const kind = c.attrs.discriminator;
+  if (kind === 'mlp') return (x) => linear(leakyRelu(linear(x, p.w1!, p.b1), slope), p.w2!, p.b2);
+  if (kind === 'conv') {
+    return (x) => linear(flatten(leakyRelu(conv2d(x, p.w1!, p.b1, { stride: 2, padding: 1 }), slope)), p.w2!, p.b2);
+  }
+  throw new UnsupportedError(`unknown reference discriminator ${String(kind)}`);
+}
+
+const paramNames = ['w1', 'b1', 'w2', 'b2'] as const;
+const criticParams = (c: ReferenceCase): Record<string, Tensor> => Object.fromEntries(paramNames.map((n) => [n, input(c, n)]));
+
+const runners: Readonly<Record<string, Runner>> = {
+  linear: (c) => withUpstream(c, ['x', 'weight', 'bias'], ({ x, weight, bias }) => linear(x!, weight!, bias)),
+  conv2d: (c) =>
+    withUpstream(c, ['x', 'weight', 'bias'], ({ x, weight, bias }) =>
+      conv2d(x!, weight!, bias, { stride: num(c, 'stride', 1), padding: num(c, 'padding', 0), dilation: num(c, 'dilation', 1) }),
+    ),
+  conv_transpose2d: (c) =>
+    withUpstream(c, ['x', 'weight', 'bias'], ({ x, weight, bias }) =>
+      convTranspose2d(x!, weight!, bias, {
+        stride: num(c, 'stride', 1),
+        padding: num(c, 'padding', 0),
+        outputPadding: num(c, 'output_padding', 0),
+        dilation: num(c, 'dilation', 1),
+      }),
+    ),
+  relu: elementwise((x) => relu(x)),
+  leaky_relu: elementwise((x, c) => leakyRelu(x, num(c, 'negative_slope', 0.01))),
+  sigmoid: elementwise((x) => sigmoid(x)),
+  tanh: elementwise((x) => tanh(x)),
+  softplus: elementwise((x) => softplus(x)),
+  avg_pool2d: elementwise((x, c) => avgPool2d(x, num(c, 'kernel'))),
+  upsample_nearest2x: elementwise((x, c) => upsampleNearest(x, num(c, 'scale', 2))),
+  pixel_shuffle: elementwise((x, c) => pixelShuffle(concat([x, mul(x, 0.5), mul(x, -1), mul(x, 2)], 1), num(c, 'upscale'))),
+  instance_norm: (c) =>
+    withUpstream(c, ['x', 'gamma', 'beta'], ({ x, gamma, beta }) => instanceNorm(x!, gamma, beta, num(c, 'eps', 1e-5))),
+  batch_norm: (c) => {
+    const eps = num(c, 'eps', 1e-5);
+    if (c.attrs.training !== true) {
+      const rm = input(c, 'running_mean');
+      const rv = input(c, 'running_var');
+      return withUpstream(c, ['x', 'gamma', 'beta'], ({ x, gamma, beta }) => batchNormEval(x!, gamma, beta, rm, rv, eps));
+    }
+    const momentum = num(c, 'momentum', 0.1);
+    const r = withUpstream(c, ['x', 'gamma', 'beta'], ({ x, gamma, beta }) => batchNormTrain(x!, gamma, beta, eps).y);
+    const stats = batchNormTrain(input(c, 'x'), undefined, undefined, eps);
+    const blend = (running: Tensor, batch: Tensor): Tensor =>
+      tensor(running.shape, running.data.map((v, i) => (1 - momentum) * v + momentum * batch.data[i]!));
+    return {
+      outputs: {
+        ...r.outputs,
+        running_mean: blend(input(c, 'running_mean'), stats.mean),
+        running_var: blend(input(c, 'running_var'), stats.unbiasedVariance),
+      },
+      grads: r.grads,
+    };
+  },
+  spectral_norm: (c) => {
+    const w = input(c, 'weight');
+    const eps = num(c, 'eps', 1e-12);
+    const it = powerIterate(w, input(c, 'u0'), num(c, 'power_iterations', 1), eps);
+    const converged = powerIterate(w, input(c, 'u0'), 500, eps);
+    const r = withUpstream(c, ['weight'], ({ weight }) => spectralNormalize(weight!, it));
+    return {
+      outputs: {
+        sigma: tensor([], [it.sigma]),
+        u: it.u,
+        v: it.v,
+        weight_sn: r.outputs.y!,
+        true_sigma: tensor([], [converged.sigma]),
+      },
+      grads: r.grads,
+    };
+  },
+  gradient_penalty: (c) => {
+    const common = { real: input(c, 'x_real'), fake: input(c, 'x_fake'), eps: input(c, 'eps'), target: num(c, 'target_norm', 1) };
+    const run = (p: Record<string, Tensor>): Tensor => gradientPenalty({ critic: referenceCritic(c, p), ...common }).penalty;
+    const params = criticParams(c);
+    const { penalty, gradX } = gradientPenalty({ critic: referenceCritic(c, params), ...common });
+    return { outputs: { gp: penalty, grad_x: gradX }, grads: grad(run)(params) };
+  },
+  r1_penalty: (c) => {
+    const x = input(c, 'x_real');
+    const gamma = num(c, 'gamma', 10);
+    const run = (p: Record<string, Tensor>): Tensor => r1Penalty(referenceCritic(c, p), x, gamma);
+    const params = criticParams(c);
+    return { outputs: { r1: run(params) }, grads: grad(run)(params) };
+  },
+};
+
+/** The ops this project can check; others are reported as unsupported. */
+export const supportedOps = (): string[] => Object.keys(runners).sort();
+
+/** Runs a case; throws UnsupportedError for an op without a runner. */
+export function runCase(c: ReferenceCase): CaseResult {
+  const r = runners[c.op];
+  if (r === undefined) throw new UnsupportedError(`op "${c.op}" is not supported yet`);
+  return r(c);
+}
