@@ -1,0 +1,10 @@
+export * from './layer.js';
+export * from './init.js';
+export * from './linear.js';
+export * from './conv.js';
+export * from './norm.js';
+export * from './activation.js';
+export * from './misc.js';
+export * from './spectral_norm.js';
+export * from './functional.js';
+export { powerIterate, spectralNormalize, weightMatrixShape, type SpectralVectors } from './spectral.js';

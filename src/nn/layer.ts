@@ -1,0 +1,91 @@
+import { ShapeError } from '../core/errors.js';
+import { split, type Key } from '../core/random.js';
+import type { Tensor } from '../core/tensor.js';
+
+/** Per-call context: training mode, and a key for layers that draw random numbers (dropout). */
+export type Ctx = Readonly<{ train: boolean; key?: Key }>;
+
+/** The state of a layer that has none. */
+export type NoState = Readonly<Record<string, never>>;
+export const NO_STATE: NoState = Object.freeze({});
+
+export type Init<P, S> = Readonly<{ params: P; state: S; outputShape: readonly number[] }>;
+
+/**
+ * A layer is plain data plus two pure functions (Equinox style), params and state kept apart:
+ *
+ * - `init(key, inputShape)` → `{ params, state, outputShape }`. Shapes are *per sample*
+ *   (no batch axis): a conv layer on MNIST has inputShape `[1, 28, 28]`.
+ * - `apply(params, state, x, ctx)` → `[y, state']` for a batch x `[N, ...inputShape]`.
+ *   Batch norm returns new running statistics in training mode; most layers return state as is.
+ * - `refresh(params, state)` → state', optional: the once-per-optimisation-step state update.
+ *   Spectral norm's power iteration lives here, not in `apply`, so applying a discriminator to
+ *   real, fake and interpolated batches in one step costs exactly one power iteration —
+ *   the step function calls `refresh` once, then `apply` as often as it likes.
+ */
+export interface Layer<P, S> {
+  readonly name: string;
+  init(key: Key, inputShape: readonly number[]): Init<P, S>;
+  apply(params: P, state: S, x: Tensor, ctx: Ctx): [Tensor, S];
+  refresh?(params: P, state: S): S;
+}
+
+/** Any layer (params and state types erased), e.g. for containers. */
+export type AnyLayer = Layer<unknown, unknown>;
+
+/** Runs a layer's `refresh` if it has one (else returns the state unchanged). */
+export function refreshState<P, S>(layer: Layer<P, S>, params: P, state: S): S {
+  return layer.refresh ? layer.refresh(params, state) : state;
+}
+
+/**
+ * Throws a ShapeError naming the layer unless the batch x is `[N, ...expected]` (null: any size).
+ * Also used by `init` on the per-sample input shape (pass `batched: false`).
+ */
+export function expectInput(layer: string, x: Tensor | readonly number[], expected: readonly (number | null)[], batched = true): void {
+  const shape = Array.isArray(x) ? (x as readonly number[]) : (x as Tensor).shape;
+  const sample = batched ? shape.slice(1) : shape;
+  const ok = sample.length === expected.length && (!batched || shape.length > 0) && expected.every((d, i) => d === null || d === sample[i]);
+  if (!ok) {
+    const dims = expected.map((d) => (d === null ? '*' : String(d)));
+    const want = batched ? `[N, ${dims.join(', ')}]` : `[${dims.join(', ')}] per sample`;
+    throw new ShapeError(`${layer} expects input ${want}, got [${shape.join(', ')}]`, { actual: shape });
+  }
+}
+
+/**
+ * Layers applied in order. Params and state are arrays with one entry per layer; `refresh`
+ * refreshes every child that has a refresh.
+ */
+export function sequential(...layers: AnyLayer[]): Layer<readonly unknown[], readonly unknown[]> {
+  const refreshes = layers.some((l) => l.refresh !== undefined);
+  const seq: Layer<readonly unknown[], readonly unknown[]> = {
+    name: `Sequential(${layers.map((l) => l.name).join(', ')})`,
+    init(key, inputShape) {
+      const keys = split(key, Math.max(layers.length, 1));
+      let shape = inputShape;
+      const params: unknown[] = [];
+      const state: unknown[] = [];
+      layers.forEach((l, i) => {
+        const r = l.init(keys[i]!, shape);
+        params.push(r.params);
+        state.push(r.state);
+        shape = r.outputShape;
+      });
+      return { params, state, outputShape: shape };
+    },
+    apply(params, state, x, ctx) {
+      const keys = ctx.key !== undefined ? split(ctx.key, Math.max(layers.length, 1)) : undefined;
+      const next: unknown[] = [];
+      let y = x;
+      layers.forEach((l, i) => {
+        const [out, s] = l.apply(params[i], state[i], y, keys ? { train: ctx.train, key: keys[i]! } : { train: ctx.train });
+        next.push(s);
+        y = out;
+      });
+      return [y, next];
+    },
+  };
+  if (!refreshes) return seq;
+  return { ...seq, refresh: (params, state) => layers.map((l, i) => refreshState(l, params[i], state[i])) };
+}
