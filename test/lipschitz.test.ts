@@ -1,0 +1,152 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { key, normal, split } from '../src/core/random.js';
+import { tensor, type Tensor } from '../src/core/tensor.js';
+import * as ops from '../src/ops/index.js';
+import {
+  Conv2d,
+  LeakyReLU,
+  convLipschitzBound,
+  powerIterate,
+  refreshState,
+  sequential,
+  spectralNorm,
+  spectralNormalize,
+  type AnyLayer,
+} from '../src/nn/index.js';
+import { arbMlp, arbTensorOfShape, checkLipschitzBound, estimateLipschitz, arbKey } from '../src/testing/index.js';
+
+/** Largest singular value of W `[rows, cols]` by 3000 float64 power iterations on WᵀW (independent of the backends). */
+function trueSigma(w: ArrayLike<number>, rows: number, cols: number): number {
+  let v = Float64Array.from({ length: cols }, (_, i) => Math.cos(1.3 * i + 0.7));
+  let sigma = 0;
+  for (let it = 0; it < 3000; it++) {
+    const wv = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) wv[i]! += w[i * cols + j]! * v[j]!;
+    const wtwv = new Float64Array(cols);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) wtwv[j]! += w[i * cols + j]! * wv[i]!;
+    const n = Math.hypot(...wtwv);
+    sigma = Math.sqrt(n);
+    v = wtwv.map((x) => x / n);
+  }
+  return sigma;
+}
+
+const arbMatrix = fc
+  .record({ rows: fc.integer({ min: 1, max: 9 }), cols: fc.integer({ min: 1, max: 9 }), k: arbKey() })
+  .map(({ rows, cols, k }) => ({ rows, cols, w: normal(k, [rows, cols]) }));
+
+describe('spectral norm bounds (Linear)', () => {
+  it('a converged spectrally normalised weight has operator norm <= 1 + 1e-4', () => {
+    fc.assert(
+      fc.property(arbMatrix, arbKey(), ({ rows, cols, w }, k) => {
+        const u0 = normal(k, [rows]);
+        const it = powerIterate(w, tensor([rows], u0.data.map((x) => x / (Math.hypot(...u0.data) || 1))), 400);
+        const wsn = spectralNormalize(w, it);
+        assert.ok(trueSigma(wsn.data, rows, cols) <= 1 + 1e-4, `‖W/σ‖ = ${trueSigma(wsn.data, rows, cols)}`);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('the σ estimate is a lower bound on the true σ that never decreases and converges to it', () => {
+    fc.assert(
+      fc.property(arbMatrix, arbKey(), ({ rows, cols, w }, k) => {
+        const truth = trueSigma(w.data, rows, cols);
+        let u = normal(k, [rows]);
+        let prev = 0;
+        for (let step = 0; step < 300; step++) {
+          const r = powerIterate(w, u, 1);
+          assert.ok(r.sigma <= truth * (1 + 1e-5), `step ${step}: estimate ${r.sigma} above true σ ${truth}`);
+          assert.ok(r.sigma >= prev * (1 - 1e-5), `step ${step}: estimate fell from ${prev} to ${r.sigma}`);
+          prev = r.sigma;
+          u = r.u;
+        }
+        assert.ok(Math.abs(prev - truth) <= 2e-3 * truth, `after 300 steps ${prev} vs ${truth}`);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('a discriminator of SN layers and 1-Lipschitz activations satisfies the product bound Π‖Wᵢ/σᵢ‖', () => {
+    fc.assert(
+      fc.property(arbMlp({ inputSize: 5, spectral: true, maxDepth: 3, maxWidth: 8 }), arbKey(), fc.integer({ min: 1, max: 40 }), (net, k, refreshes) => {
+        const [ki, kx] = split(k);
+        const { params, state } = net.layer.init(ki!, net.inputShape);
+        let s = state;
+        for (let i = 0; i < refreshes; i++) s = refreshState(net.layer, params, s);
+        // Product of the true norms of the normalised weights: 1 at convergence, above 1 before.
+        let bound = 1;
+        (params as readonly unknown[]).forEach((p, i) => {
+          const st = (s as readonly unknown[])[i] as { u?: Tensor; v?: Tensor };
+          if (st.u === undefined) return;
+          const w = (p as { weight: Tensor }).weight;
+          const wsn = spectralNormalize(w, { u: st.u, v: st.v! });
+          bound *= trueSigma(wsn.data, w.shape[0]!, w.shape[1]!);
+        });
+        const f = (x: Tensor): Tensor => net.layer.apply(params, s, x, { train: false })[0];
+        checkLipschitzBound(f, bound, { inputs: arbTensorOfShape([1, 5], { min: -3, max: 3 }), numRuns: 4, rtol: 1e-3 });
+        // And at convergence the bound is 1 (up to float32 noise).
+        assert.ok(estimateLipschitz(f, normal(kx!, [1, 5])).sigma <= bound * 1.001);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
+/** Operator norm of the conv map x ↦ conv2d(x, w) on `[1, C, H, W]` inputs, by power iteration on AᵀA. */
+function convOperatorNorm(w: Tensor, shape: [number, number, number, number], opts: { stride: number; padding: number }): number {
+  let x = normal(key(11), shape);
+  let sigma = 0;
+  for (let i = 0; i < 300; i++) {
+    const y = ops.conv2d(x, w, undefined, opts);
+    sigma = Math.sqrt(y.data.reduce((a, v) => a + v * v, 0) / x.data.reduce((a, v) => a + v * v, 0));
+    const back = ops.convTranspose2d(y, w, undefined, { ...opts, outputPadding: (shape[2] + 2 * opts.padding - w.shape[2]!) % opts.stride });
+    const n = Math.sqrt(back.data.reduce((a, v) => a + v * v, 0));
+    x = tensor(shape, back.data.map((v) => v / n));
+  }
+  return sigma;
+}
+
+describe('spectral norm bounds (Conv2d)', () => {
+  it('reshaped-weight SN bounds the conv operator norm by √(⌈k/s⌉²), not by 1', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ k: arbKey(), kernel: fc.integer({ min: 1, max: 4 }), stride: fc.integer({ min: 1, max: 2 }), c: fc.integer({ min: 1, max: 3 }), o: fc.integer({ min: 1, max: 3 }) }),
+        ({ k, kernel, stride, c, o }) => {
+          const w = normal(k, [o, c, kernel, kernel]);
+          const sn = spectralNormalize(w, powerIterate(w, normal(key(3), [o]), 500));
+          const size = 8 * stride;
+          const padding = Math.floor((kernel - 1) / 2);
+          const norm = convOperatorNorm(sn, [1, c, size, size], { stride, padding });
+          assert.ok(norm <= convLipschitzBound({ kernel, stride }) * (1 + 1e-3), `conv norm ${norm} > bound ${convLipschitzBound({ kernel, stride })}`);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
+  it('the bound is nearly attained: a constant 3×3 kernel, stride 1, has conv norm close to 3 after SN', () => {
+    const w = tensor([1, 1, 3, 3], new Float32Array(9).fill(1));
+    const sn = spectralNormalize(w, powerIterate(w, tensor([1], [1]), 5));
+    const norm = convOperatorNorm(sn, [1, 1, 24, 24], { stride: 1, padding: 1 });
+    assert.ok(norm > 2.9 && norm <= 3 * (1 + 1e-4), `conv norm ${norm}`);
+    assert.equal(convLipschitzBound({ kernel: 3, stride: 1 }), 3);
+    assert.equal(convLipschitzBound({ kernel: 4, stride: 2 }), 2);
+  });
+
+  it('an SN conv discriminator satisfies the product of its per-layer conv bounds', () => {
+    const D = sequential(
+      spectralNorm(Conv2d(3, { kernel: 4, stride: 2, padding: 1 }), { initIterations: 300 }), LeakyReLU(0.2),
+      spectralNorm(Conv2d(2, { kernel: 3, stride: 1, padding: 1 }), { initIterations: 300 }),
+    ) as AnyLayer;
+    const { params, state } = D.init(key(8), [2, 8, 8]);
+    const f = (x: Tensor): Tensor => D.apply(params, state, x, { train: false })[0];
+    checkLipschitzBound(f, convLipschitzBound({ kernel: 4, stride: 2 }) * convLipschitzBound({ kernel: 3, stride: 1 }), {
+      inputs: arbTensorOfShape([1, 2, 8, 8]),
+      numRuns: 5,
+      rtol: 1e-3,
+    });
+  });
+});
