@@ -1,5 +1,38 @@
+/**
+ * puregan: a functional, pure-data GAN framework. Tensors, params, layer state and optimiser
+ * state are immutable values; heavy kernels run in SIMD WebAssembly.
+ *
+ *     import { init, nn, ops, grad, random } from 'puregan';
+ *     await init();                      // loads the wasm backend (reference until then)
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { useBackend } from './backend/current.js';
+import type { Backend } from './backend/backend.js';
+import { loadBackend, type BackendName } from './backend/load.js';
+
 export * from './core/errors.js';
 export * from './core/tensor.js';
+export * from './core/pytree.js';
+export * as random from './core/random.js';
+export type { Key } from './core/random.js';
+export * as ops from './ops/index.js';
+export * as nn from './nn/index.js';
+export { grad, valueAndGrad, vjp, vjpWithAux, stopGradient, type GradOptions, type Pullback } from './autodiff/index.js';
+export { gradientPenalty, r1Penalty, inputGradient, type Critic } from './losses/penalties.js';
 export type { Backend, ConvGeometry, GemmSpec, PowerIterationResult } from './backend/backend.js';
 export { convGeometry, convTransposeGeometry, convOutputShape } from './backend/geometry.js';
 export { referenceBackend } from './backend/reference.js';
+export { currentBackend, useBackend, withBackend } from './backend/current.js';
+export { loadBackend, BACKEND_NAMES, type BackendName } from './backend/load.js';
+export { checkReferenceDir, checkCase, type CaseReport } from './conformance/run.js';
+
+/**
+ * Loads a backend (default `wasm`: the relaxed-SIMD build where the engine supports it, else
+ * plain SIMD) and makes it the one ops run on. Rejects with a BackendError if it cannot load.
+ */
+export async function init(opts: Readonly<{ backend?: BackendName }> = {}): Promise<Backend> {
+  const b = await loadBackend(opts.backend ?? 'wasm');
+  if (E.isLeft(b)) throw b.left;
+  useBackend(b.right);
+  return b.right;
+}

@@ -1,0 +1,69 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { availableParallelism, cpus } from 'node:os';
+import { createRequire } from 'node:module';
+import { loadBackend } from '../backend/load.js';
+import type { Backend } from '../backend/backend.js';
+import { convGeometry } from '../backend/geometry.js';
+import { normal, key } from '../core/random.js';
+import { parseFlags } from './app.js';
+
+type Timing = { name: string; ms: number; gflops: number };
+
+/** Median time of `f` over repeated runs filling about `budgetMs` (after a warm-up). */
+function time(f: () => void, budgetMs: number): number {
+  for (let i = 0; i < 3; i++) f();
+  const samples: number[] = [];
+  const start = performance.now();
+  while (performance.now() - start < budgetMs || samples.length < 5) {
+    const t0 = performance.now();
+    f();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)]!;
+}
+
+/** A short benchmark of the main kernels (the full one is `npm run bench`). */
+export function quickBench(b: Backend, budgetMs = 400): Timing[] {
+  const out: Timing[] = [];
+  const n = 256;
+  const a = normal(key(1), [n, n]).data;
+  const c = normal(key(2), [n, n]).data;
+  const ms = time(() => b.gemm(a, c, { m: n, n, k: n, transA: false, transB: false }), budgetMs);
+  out.push({ name: 'gemm 256³', ms, gflops: (2 * n * n * n) / ms / 1e6 });
+  const g = convGeometry([64, 64, 14, 14], [128, 64, 4, 4], { stride: 2, padding: 1 });
+  const x = normal(key(3), [g.n, g.c, g.h, g.w]).data;
+  const w = normal(key(4), [g.o, g.c, g.kh, g.kw]).data;
+  const flops = 2 * g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw;
+  const cms = time(() => b.conv2d(x, w, g), budgetMs);
+  out.push({ name: 'conv2d 64→128 k4 s2 (N=64, 14×14)', ms: cms, gflops: flops / cms / 1e6 });
+  return out;
+}
+
+/** `puregan info [--bench] [--json]`: versions, machine, backends; `--bench` adds a short kernel benchmark. */
+export async function runInfo(args: readonly string[]): Promise<number> {
+  const { values } = parseFlags(
+    { options: { bench: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } },
+    args,
+    'info',
+  );
+  const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
+  const wasm = await loadBackend('wasm');
+  const info = {
+    puregan: pkg.version,
+    node: process.versions.node,
+    v8: process.versions.v8,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    wasmBackend: E.isRight(wasm) ? wasm.right.description : `unavailable: ${wasm.left.message}`,
+    bench: values.bench && E.isRight(wasm) ? quickBench(wasm.right) : undefined,
+  };
+  if (values.json) {
+    console.log(JSON.stringify(info));
+  } else {
+    console.log(`puregan ${info.puregan} — Node ${info.node} (V8 ${info.v8}), ${info.cores} cores, ${info.cpu}`);
+    console.log(`wasm backend: ${info.wasmBackend}`);
+    for (const t of info.bench ?? []) console.log(`  ${t.name.padEnd(36)} ${t.ms.toFixed(2).padStart(8)} ms  ${t.gflops.toFixed(1).padStart(6)} GFLOP/s`);
+  }
+  return E.isRight(wasm) ? 0 : 1;
+}
