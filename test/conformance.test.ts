@@ -23,9 +23,10 @@ describe('check-reference', () => {
     const { reports, summary } = r.right;
     const failed = reports.filter((x) => 'ok' in x && !x.ok);
     assert.deepEqual(failed, []);
-    assert.ok(summary.passed >= 28, `only ${summary.passed} cases passed`);
+    assert.equal(summary.unsupported, 0);
+    assert.ok(summary.passed >= 45, `only ${summary.passed} cases passed`);
     const ops = new Set(reports.filter((x) => 'ok' in x).map((x) => x.op));
-    for (const op of ['linear', 'conv2d', 'conv_transpose2d', 'spectral_norm', 'batch_norm', 'instance_norm', 'gradient_penalty', 'r1_penalty']) {
+    for (const op of ['linear', 'conv2d', 'conv_transpose2d', 'spectral_norm', 'batch_norm', 'instance_norm', 'gradient_penalty', 'r1_penalty', 'gan_loss', 'optimizer']) {
       assert.ok(ops.has(op), `${op} is checked`);
     }
   });

@@ -9,6 +9,8 @@ import { conv2d, convTranspose2d, avgPool2d, pixelShuffle, upsampleNearest } fro
 import { mul, sigmoid, softplus, tanh } from '../ops/elementwise.js';
 import { linear } from '../ops/linalg.js';
 import { concat, flatten } from '../ops/shape.js';
+import { ganLoss } from '../losses/gan.js';
+import { adam, adamax, adamw, applyUpdates, rmsprop, sgd, type GradientTransformation } from '../optim/index.js';
 import type { ReferenceCase } from './cases.js';
 
 /** What a runner computed for a case: outputs and gradients keyed as in the case file. */
@@ -129,6 +131,8 @@ const runners: Readonly<Record<string, Runner>> = {
     const { penalty, gradX } = gradientPenalty({ critic: referenceCritic(c, params), ...common });
     return { outputs: { gp: penalty, grad_x: gradX }, grads: grad(run)(params) };
   },
+  gan_loss: lossCase,
+  optimizer: optimizerCase,
   r1_penalty: (c) => {
     const x = input(c, 'x_real');
     const gamma = num(c, 'gamma', 10);
@@ -137,6 +141,59 @@ const runners: Readonly<Record<string, Runner>> = {
     return { outputs: { r1: run(params) }, grads: grad(run)(params) };
   },
 };
+
+/** `hinge_d`, `minimax_d_smooth09`, ... → the loss, which player, and label smoothing. */
+function lossCase(c: ReferenceCase): CaseResult {
+  const m = /^(.*)_(d|g)(?:_smooth(\d+))?$/.exec(String(c.attrs.loss));
+  if (m === null) throw new UnsupportedError(`unknown loss ${String(c.attrs.loss)}`);
+  const [, name, player, smooth] = m;
+  const loss = ganLoss(name!);
+  const realLabel = smooth === undefined ? 1 : Number(smooth.replace(/^0/, '0.')); // smooth09 → 0.9
+  const f = ({ real_logits, fake_logits }: Record<string, Tensor>): Tensor =>
+    player === 'd' ? loss.d(real_logits!, fake_logits!, { realLabel }) : loss.g(real_logits!, fake_logits!);
+  const inputs = { real_logits: input(c, 'real_logits'), fake_logits: input(c, 'fake_logits') };
+  return { outputs: { loss: f(inputs) }, grads: grad(f)(inputs) };
+}
+
+/** PyTorch optimiser settings → the equivalent gradient transformation. */
+function optimizerOf(c: ReferenceCase): GradientTransformation<unknown> {
+  const a = c.attrs;
+  const lr = num(c, 'lr');
+  const betas = (a.betas as [number, number] | undefined) ?? [0.9, 0.999];
+  const eps = num(c, 'eps', 1e-8);
+  const wd = num(c, 'weight_decay', 0);
+  switch (a.optimizer) {
+    case 'Adam':
+      if (wd !== 0) throw new UnsupportedError('Adam with L2 weight_decay (use AdamW)');
+      return adam(lr, { b1: betas[0], b2: betas[1], eps });
+    case 'AdamW':
+      return adamw(lr, { b1: betas[0], b2: betas[1], eps, weightDecay: wd });
+    case 'Adamax':
+      return adamax(lr, { b1: betas[0], b2: betas[1], eps });
+    case 'RMSprop':
+      if (a.centered === true || num(c, 'momentum', 0) !== 0) throw new UnsupportedError('centered or momentum RMSprop');
+      return rmsprop(lr, { decay: num(c, 'alpha', 0.99), eps });
+    case 'SGD':
+      if (num(c, 'dampening', 0) !== 0) throw new UnsupportedError('SGD with dampening');
+      return sgd(lr, { momentum: num(c, 'momentum', 0), nesterov: a.nesterov === true }) as GradientTransformation<unknown>;
+    default:
+      throw new UnsupportedError(`optimizer ${String(a.optimizer)}`);
+  }
+}
+
+function optimizerCase(c: ReferenceCase): CaseResult {
+  const opt = optimizerOf(c);
+  let p = input(c, 'param0');
+  let state = opt.init(p);
+  const outputs: Record<string, Tensor> = {};
+  for (let t = 1; c.inputs[`grad_${t}`] !== undefined; t++) {
+    const [u, s] = opt.update(input(c, `grad_${t}`), state, p);
+    state = s;
+    p = applyUpdates(p, u);
+    outputs[`param_after_${t}`] = p;
+  }
+  return { outputs, grads: {} };
+}
 
 /** The ops this project can check; others are reported as unsupported. */
 export const supportedOps = (): string[] => Object.keys(runners).sort();

@@ -1,0 +1,3 @@
+export * from './transform.js';
+export * from './adam.js';
+export * from './sgd.js';
