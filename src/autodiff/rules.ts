@@ -46,25 +46,38 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
   tanh: (ct, _x, y) => [mul(ct, sub(1, mul(y, y)))],
   sigmoid: (ct, _x, y) => [mul(ct, mul(y, sub(1, y)))],
   softplus: (ct, [x]) => [mul(ct, sigmoid(x!))],
-  add: (ct) => [ct, ct],
-  sub: (ct, _x, _y, _p, needs) => [ct, needs[1] ? neg(ct) : null],
-  mul: (ct, [a, b], _y, _p, needs) => [needs[0] ? mul(ct, b!) : null, needs[1] ? mul(ct, a!) : null],
-  div: (ct, [, b], y, _p, needs) => [needs[0] ? div(ct, b!) : null, needs[1] ? neg(div(mul(ct, y), b!)) : null],
+  leakyRelu: (ct, [x], _y, { slope }) => [mul(ct, bind('leakyReluSlope', [x!], { slope }))],
+  leakyReluSlope: () => [null],
+  // Binary primitives broadcast, so each cotangent is summed back to its operand's shape.
+  add: (ct, [a, b], _y, _p, needs) => [needs[0] ? sumTo(ct, a!.shape) : null, needs[1] ? sumTo(ct, b!.shape) : null],
+  sub: (ct, [a, b], _y, _p, needs) => [needs[0] ? sumTo(ct, a!.shape) : null, needs[1] ? sumTo(neg(ct), b!.shape) : null],
+  mul: (ct, [a, b], _y, _p, needs) => [
+    needs[0] ? sumTo(mul(ct, b!), a!.shape) : null,
+    needs[1] ? sumTo(mul(ct, a!), b!.shape) : null,
+  ],
+  div: (ct, [a, b], y, _p, needs) => [
+    needs[0] ? sumTo(div(ct, b!), a!.shape) : null,
+    needs[1] ? sumTo(neg(div(mul(ct, y), b!)), b!.shape) : null,
+  ],
   // d/da aᵇ = b·aᵇ⁻¹; d/db aᵇ = aᵇ·log a, taken as 0 where a <= 0 (log undefined there).
   pow: (ct, [a, b], y, _p, needs) => [
-    needs[0] ? mul(ct, mul(b!, bind('pow', [a!, sub(b!, 1)], null))) : null,
-    needs[1] ? mul(ct, mul(y, log(where(compare(a!, 0, 'gt'), a!, 1)))) : null,
+    needs[0] ? sumTo(mul(ct, mul(b!, bind('pow', [a!, sub(b!, 1)], null))), a!.shape) : null,
+    needs[1] ? sumTo(mul(ct, mul(y, log(where(compare(a!, 0, 'gt'), a!, 1)))), b!.shape) : null,
   ],
   maximum: (ct, [a, b], _y, _p, needs) => {
     const m = compare(a!, b!, 'ge');
-    return [needs[0] ? mul(ct, m) : null, needs[1] ? mul(ct, sub(1, m)) : null];
+    return [needs[0] ? sumTo(mul(ct, m), a!.shape) : null, needs[1] ? sumTo(mul(ct, sub(1, m)), b!.shape) : null];
   },
   minimum: (ct, [a, b], _y, _p, needs) => {
     const m = compare(a!, b!, 'le');
-    return [needs[0] ? mul(ct, m) : null, needs[1] ? mul(ct, sub(1, m)) : null];
+    return [needs[0] ? sumTo(mul(ct, m), a!.shape) : null, needs[1] ? sumTo(mul(ct, sub(1, m)), b!.shape) : null];
   },
   compare: () => [null, null],
-  where: (ct, [c], _y, _p, needs) => [null, needs[1] ? where(c!, ct, 0) : null, needs[2] ? where(c!, 0, ct) : null],
+  where: (ct, [c, a, b], _y, _p, needs) => [
+    null,
+    needs[1] ? sumTo(where(c!, ct, 0), a!.shape) : null,
+    needs[2] ? sumTo(where(c!, 0, ct), b!.shape) : null,
+  ],
   sum: (ct, [x], _y, { axes }) => [unreduce(ct, x!, axes)],
   max: (ct, [x], y, { axes }) => {
     const mask = compare(x!, unreduce(y, x!, axes), 'eq');

@@ -1,15 +1,17 @@
 import { ShapeError, ValueError } from '../core/errors.js';
 import { tensor, type Tensor } from '../core/tensor.js';
+import { bind } from './dispatch.js';
 import { exp, greater, minimum, mul, neg, softplus, sub, where } from './elementwise.js';
 import { logSumExp, mean, sum, variance } from './reduce.js';
 import { normAxis } from './shape.js';
 
 /** max(x, 0); gradient 0 at x = 0 (as PyTorch). */
-export const relu = (x: Tensor): Tensor => mul(x, greater(x, 0));
+export const relu = (x: Tensor): Tensor => bind('leakyRelu', [x], { slope: 0 });
 
-/** x for x > 0, slope·x otherwise (DCGAN's discriminator uses slope 0.2). */
+/** x for x > 0, slope·x otherwise (DCGAN's discriminator uses slope 0.2); gradient `slope` at 0 as PyTorch. */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
-  return where(greater(x, 0), x, mul(x, slope));
+  if (!Number.isFinite(slope)) throw new ValueError(`leaky relu slope must be finite, got ${slope}`);
+  return bind('leakyRelu', [x], { slope });
 }
 
 /** x for x > 0, α(eˣ − 1) otherwise; the exponential sees min(x, 0) so no branch overflows. */

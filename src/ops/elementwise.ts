@@ -22,8 +22,12 @@ export function broadcastAll(...xs: TensorLike[]): Tensor[] {
 
 const bin =
   (prim: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum') =>
-  (a: TensorLike, b: TensorLike): Tensor =>
-    bind(prim, broadcastAll(a, b), null);
+  (a: TensorLike, b: TensorLike): Tensor => {
+    const ta = asTensor(a);
+    const tb = asTensor(b);
+    broadcastShapes(ta.shape, tb.shape);
+    return bind(prim, [ta, tb], null);
+  };
 
 /** a + b, broadcasting. */
 export const add = bin('add');
@@ -64,7 +68,10 @@ export const square = (x: Tensor): Tensor => mul(x, x);
 
 /** Elementwise comparison as 0/1 floats (no gradient). */
 export function compare(a: TensorLike, b: TensorLike, op: CompareOp): Tensor {
-  return bind('compare', broadcastAll(a, b), { op });
+  const ta = asTensor(a);
+  const tb = asTensor(b);
+  broadcastShapes(ta.shape, tb.shape);
+  return bind('compare', [ta, tb], { op });
 }
 export const greater = (a: TensorLike, b: TensorLike): Tensor => compare(a, b, 'gt');
 export const less = (a: TensorLike, b: TensorLike): Tensor => compare(a, b, 'lt');
@@ -72,7 +79,9 @@ export const equal = (a: TensorLike, b: TensorLike): Tensor => compare(a, b, 'eq
 
 /** Picks a where cond ≠ 0, else b (broadcasting all three). Gradient flows to the picked side only. */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
-  return bind('where', broadcastAll(cond, a, b), null);
+  const ts = [asTensor(cond), asTensor(a), asTensor(b)];
+  ts.reduce<readonly number[]>((s, t) => broadcastShapes(s, t.shape), []);
+  return bind('where', ts, null);
 }
 
 /** Clamps into [lo, hi] (either bound may be omitted); gradient 1 inside, 0 outside. */

@@ -1,7 +1,7 @@
 import { currentBackend } from '../backend/current.js';
 import { convOutputShape } from '../backend/geometry.js';
-import { ShapeError } from '../core/errors.js';
-import { sizeOf, tensor, type Tensor } from '../core/tensor.js';
+import { shapesEqual, sizeOf, tensor, type Tensor } from '../core/tensor.js';
+import { broadcastShapes } from './broadcast.js';
 import type { CompareOp, Primitive, PrimitiveParams } from './primitives.js';
 
 /**
@@ -21,26 +21,148 @@ export function stridesOf(shape: readonly number[]): number[] {
   return s;
 }
 
+/**
+ * Elementwise kernels are written out per op (not as one loop calling a closure) so that V8
+ * compiles each loop with its operation inlined; a shared loop calling `f(x)` goes megamorphic
+ * and runs ~10× slower.
+ */
+type UnaryKernel = (x: Float32Array, out: Float32Array) => void;
+
 const unary =
-  (f: (x: number) => number): EvalRule<Primitive> =>
+  (k: UnaryKernel): EvalRule<Primitive> =>
   ([x]) => {
-    const a = x!.data;
-    const out = new Float32Array(a.length);
-    for (let i = 0; i < a.length; i++) out[i] = f(a[i]!);
+    const out = new Float32Array(x!.data.length);
+    k(x!.data, out);
     return tensor(x!.shape, out);
   };
 
+const unaryKernels = {
+  neg: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = -x[i]!;
+  },
+  exp: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.exp(x[i]!);
+  },
+  log: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.log(x[i]!);
+  },
+  log1p: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.log1p(x[i]!);
+  },
+  sqrt: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.sqrt(x[i]!);
+  },
+  abs: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.abs(x[i]!);
+  },
+  sign: (x, o) => {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      o[i] = v > 0 ? 1 : v < 0 ? -1 : v;
+    }
+  },
+  tanh: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.tanh(x[i]!);
+  },
+  // σ(x) = 1/(1 + e⁻ˣ) for x ≥ 0, eˣ/(1 + eˣ) otherwise (no overflow either way).
+  sigmoid: (x, o) => {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      if (v >= 0) o[i] = 1 / (1 + Math.exp(-v));
+      else {
+        const e = Math.exp(v);
+        o[i] = e / (1 + e);
+      }
+    }
+  },
+  // Stable softplus log(1 + eˣ) = max(x, 0) + log1p(e^(−|x|)).
+  softplus: (x, o) => {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      o[i] = Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+    }
+  },
+} satisfies Record<string, UnaryKernel>;
+
+/**
+ * Binary kernels with NumPy broadcasting. `mode` 0: equal sizes; 1: b is a scalar; 2: a is a
+ * scalar. Other broadcasts are materialised first (see `binary`).
+ */
+type BinaryKernel = (a: Float32Array, b: Float32Array, o: Float32Array, mode: 0 | 1 | 2) => void;
+
+const binaryKernels = {
+  add: (a, b, o, mode) => {
+    const n = o.length;
+    if (mode === 0) for (let i = 0; i < n; i++) o[i] = a[i]! + b[i]!;
+    else if (mode === 1) for (let i = 0, s = b[0]!; i < n; i++) o[i] = a[i]! + s;
+    else for (let i = 0, s = a[0]!; i < n; i++) o[i] = s + b[i]!;
+  },
+  sub: (a, b, o, mode) => {
+    const n = o.length;
+    if (mode === 0) for (let i = 0; i < n; i++) o[i] = a[i]! - b[i]!;
+    else if (mode === 1) for (let i = 0, s = b[0]!; i < n; i++) o[i] = a[i]! - s;
+    else for (let i = 0, s = a[0]!; i < n; i++) o[i] = s - b[i]!;
+  },
+  mul: (a, b, o, mode) => {
+    const n = o.length;
+    if (mode === 0) for (let i = 0; i < n; i++) o[i] = a[i]! * b[i]!;
+    else if (mode === 1) for (let i = 0, s = b[0]!; i < n; i++) o[i] = a[i]! * s;
+    else for (let i = 0, s = a[0]!; i < n; i++) o[i] = s * b[i]!;
+  },
+  div: (a, b, o, mode) => {
+    const n = o.length;
+    if (mode === 0) for (let i = 0; i < n; i++) o[i] = a[i]! / b[i]!;
+    else if (mode === 1) for (let i = 0, s = b[0]!; i < n; i++) o[i] = a[i]! / s;
+    else for (let i = 0, s = a[0]!; i < n; i++) o[i] = s / b[i]!;
+  },
+  pow: (a, b, o, mode) => {
+    const n = o.length;
+    if (mode === 0) for (let i = 0; i < n; i++) o[i] = Math.pow(a[i]!, b[i]!);
+    else if (mode === 1) for (let i = 0, s = b[0]!; i < n; i++) o[i] = Math.pow(a[i]!, s);
+    else for (let i = 0, s = a[0]!; i < n; i++) o[i] = Math.pow(s, b[i]!);
+  },
+  // max/min propagate NaN from either side, like PyTorch's maximum/minimum.
+  maximum: (a, b, o, mode) => {
+    const n = o.length;
+    for (let i = 0; i < n; i++) {
+      const x = mode === 2 ? a[0]! : a[i]!;
+      const y = mode === 1 ? b[0]! : b[i]!;
+      o[i] = x >= y || x !== x ? x : y;
+    }
+  },
+  minimum: (a, b, o, mode) => {
+    const n = o.length;
+    for (let i = 0; i < n; i++) {
+      const x = mode === 2 ? a[0]! : a[i]!;
+      const y = mode === 1 ? b[0]! : b[i]!;
+      o[i] = x <= y || x !== x ? x : y;
+    }
+  },
+} satisfies Record<string, BinaryKernel>;
+
+/** x broadcast to `shape` as a full array (NumPy rules; x's shape must be compatible). */
+function materialise(x: Tensor, shape: readonly number[]): Float32Array {
+  if (shapesEqual(x.shape, shape)) return x.data;
+  const xs = x.shape;
+  const s = stridesOf(xs);
+  const lead = shape.length - xs.length;
+  const strides = shape.map((_, i) => (i < lead || xs[i - lead] === 1 ? 0 : s[i - lead]!));
+  return gather(x, shape, strides, 0).data;
+}
+
 const binary =
-  (f: (x: number, y: number) => number): EvalRule<Primitive> =>
+  (k: BinaryKernel): EvalRule<Primitive> =>
   ([x, y]) => {
+    const shape = broadcastShapes(x!.shape, y!.shape);
+    const n = sizeOf(shape);
+    const out = new Float32Array(n);
     const a = x!.data;
     const b = y!.data;
-    if (a.length !== b.length) {
-      throw new ShapeError('elementwise primitive needs equal shapes (broadcast first)', { a: x!.shape, b: y!.shape });
-    }
-    const out = new Float32Array(a.length);
-    for (let i = 0; i < a.length; i++) out[i] = f(a[i]!, b[i]!);
-    return tensor(x!.shape, out);
+    if (a.length === n && b.length === n) k(a, b, out, 0);
+    else if (a.length === n && b.length === 1) k(a, b, out, 1);
+    else if (b.length === n && a.length === 1) k(a, b, out, 2);
+    else k(materialise(x!, shape), materialise(y!, shape), out, 0);
+    return tensor(shape, out);
   };
 
 const compareFns: Record<CompareOp, (x: number, y: number) => number> = {
@@ -52,32 +174,59 @@ const compareFns: Record<CompareOp, (x: number, y: number) => number> = {
   ne: (x, y) => (x !== y ? 1 : 0),
 };
 
-/** Stable softplus log(1 + eˣ) = max(x, 0) + log1p(e^(−|x|)). */
-const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-
-/** Reduces over `axes` with `init` and `combine`; the reduced axes are dropped. */
-function reduce(x: Tensor, axes: readonly number[], init: number, combine: (acc: number, v: number) => number): Tensor {
+/** Reduces over `axes` (sum or max); the reduced axes are dropped. */
+function reduce(x: Tensor, axes: readonly number[], kind: 'sum' | 'max'): Tensor {
   const shape = x.shape;
   const reduced = new Set(axes);
   const outShape = shape.filter((_, i) => !reduced.has(i));
-  const out = new Float64Array(sizeOf(outShape)).fill(init);
-  // Output stride of each input axis (0 for reduced axes).
-  const outStrides = stridesOf(outShape);
-  const map: number[] = [];
-  let j = 0;
-  for (let i = 0; i < shape.length; i++) map.push(reduced.has(i) ? 0 : outStrides[j++]!);
-  const idx = new Array<number>(shape.length).fill(0);
+  const out = new Float64Array(sizeOf(outShape)).fill(kind === 'sum' ? 0 : -Infinity);
+  // Collapse neighbouring axes of the same kind into groups; the last group is walked by a
+  // tight inner loop (contiguous in x).
+  const groups: { size: number; reduced: boolean }[] = [];
+  shape.forEach((d, i) => {
+    const r = reduced.has(i);
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last.reduced === r) last.size *= d;
+    else groups.push({ size: d, reduced: r });
+  });
   const data = x.data;
+  const inner = groups.pop() ?? { size: 1, reduced: false };
+  // Output stride of each outer group (0 for reduced groups).
+  const outStride: number[] = [];
+  let acc = inner.reduced ? 1 : inner.size;
+  for (let g = groups.length - 1; g >= 0; g--) {
+    outStride[g] = groups[g]!.reduced ? 0 : acc;
+    if (!groups[g]!.reduced) acc *= groups[g]!.size;
+  }
+  const outer = groups.reduce((p, g) => p * g.size, 1);
+  const idx = new Array<number>(groups.length).fill(0);
   let o = 0;
-  for (let flat = 0; flat < data.length; flat++) {
-    out[o] = combine(out[o]!, data[flat]!);
-    for (let d = shape.length - 1; d >= 0; d--) {
-      idx[d]!++;
-      o += map[d]!;
-      if (idx[d]! < shape[d]!) break;
-      o -= map[d]! * shape[d]!;
-      idx[d] = 0;
+  const len = inner.size;
+  for (let block = 0, src = 0; block < outer; block++, src += len) {
+    if (inner.reduced) {
+      let v = out[o]!;
+      if (kind === 'sum') for (let j = 0; j < len; j++) v += data[src + j]!;
+      else
+        for (let j = 0; j < len; j++) {
+          const d = data[src + j]!;
+          if (d > v || d !== d) v = d;
+        }
+      out[o] = v;
+    } else if (kind === 'sum') {
+      for (let j = 0; j < len; j++) out[o + j]! += data[src + j]!;
+    } else {
+      for (let j = 0; j < len; j++) {
+        const d = data[src + j]!;
+        const cur = out[o + j]!;
+        if (d > cur || d !== d) out[o + j] = d;
+      }
+    }
+    for (let g = groups.length - 1; g >= 0; g--) {
+      idx[g]!++;
+      o += outStride[g]!;
+      if (idx[g]! < groups[g]!.size) break;
+      o -= outStride[g]! * groups[g]!.size;
+      idx[g] = 0;
     }
   }
   return tensor(outShape, Float32Array.from(out));
@@ -105,37 +254,58 @@ function gather(x: Tensor, outShape: readonly number[], strides: readonly number
 }
 
 export const evalRules: { readonly [P in Primitive]: EvalRule<P> } = {
-  neg: unary((x) => -x),
-  exp: unary(Math.exp),
-  log: unary(Math.log),
-  log1p: unary(Math.log1p),
-  sqrt: unary(Math.sqrt),
-  abs: unary(Math.abs),
-  sign: unary((x) => (x > 0 ? 1 : x < 0 ? -1 : x)),
-  tanh: unary(Math.tanh),
-  sigmoid: unary(sigmoid),
-  softplus: unary(softplus),
-  add: binary((x, y) => x + y),
-  sub: binary((x, y) => x - y),
-  mul: binary((x, y) => x * y),
-  div: binary((x, y) => x / y),
-  pow: binary(Math.pow),
-  maximum: binary((x, y) => (x >= y || Number.isNaN(x) ? x : y)),
-  minimum: binary((x, y) => (x <= y || Number.isNaN(x) ? x : y)),
-  compare: (inputs, { op }) => binary(compareFns[op])(inputs, null),
-  where: ([c, a, b]) => {
-    const cd = c!.data;
-    const ad = a!.data;
-    const bd = b!.data;
-    if (cd.length !== ad.length || ad.length !== bd.length) {
-      throw new ShapeError('where needs equal shapes (broadcast first)', { cond: c!.shape, a: a!.shape, b: b!.shape });
+  neg: unary(unaryKernels.neg),
+  exp: unary(unaryKernels.exp),
+  log: unary(unaryKernels.log),
+  log1p: unary(unaryKernels.log1p),
+  sqrt: unary(unaryKernels.sqrt),
+  abs: unary(unaryKernels.abs),
+  sign: unary(unaryKernels.sign),
+  tanh: unary(unaryKernels.tanh),
+  sigmoid: unary(unaryKernels.sigmoid),
+  softplus: unary(unaryKernels.softplus),
+  leakyRelu: ([x], { slope }) => {
+    const a = x!.data;
+    const out = new Float32Array(a.length);
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i]!;
+      out[i] = v > 0 ? v : v * slope;
     }
+    return tensor(x!.shape, out);
+  },
+  leakyReluSlope: ([x], { slope }) => {
+    const a = x!.data;
+    const out = new Float32Array(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = a[i]! > 0 ? 1 : slope;
+    return tensor(x!.shape, out);
+  },
+  add: binary(binaryKernels.add),
+  sub: binary(binaryKernels.sub),
+  mul: binary(binaryKernels.mul),
+  div: binary(binaryKernels.div),
+  pow: binary(binaryKernels.pow),
+  maximum: binary(binaryKernels.maximum),
+  minimum: binary(binaryKernels.minimum),
+  compare: ([x, y], { op }) => {
+    const shape = broadcastShapes(x!.shape, y!.shape);
+    const a = materialise(x!, shape);
+    const b = materialise(y!, shape);
+    const f = compareFns[op];
+    const out = new Float32Array(a.length);
+    for (let i = 0; i < out.length; i++) out[i] = f(a[i]!, b[i]!);
+    return tensor(shape, out);
+  },
+  where: ([c, a, b]) => {
+    const shape = broadcastShapes(broadcastShapes(c!.shape, a!.shape), b!.shape);
+    const cd = materialise(c!, shape);
+    const ad = materialise(a!, shape);
+    const bd = materialise(b!, shape);
     const out = new Float32Array(ad.length);
     for (let i = 0; i < out.length; i++) out[i] = cd[i] !== 0 ? ad[i]! : bd[i]!;
-    return tensor(a!.shape, out);
+    return tensor(shape, out);
   },
-  sum: ([x], { axes }) => reduce(x!, axes, 0, (acc, v) => acc + v),
-  max: ([x], { axes }) => reduce(x!, axes, -Infinity, (acc, v) => (v > acc || Number.isNaN(v) ? v : acc)),
+  sum: ([x], { axes }) => reduce(x!, axes, 'sum'),
+  max: ([x], { axes }) => reduce(x!, axes, 'max'),
   reshape: ([x], { shape }) => tensor(shape, x!.data),
   transpose: ([x], { perm }) => {
     const s = stridesOf(x!.shape);

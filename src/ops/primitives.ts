@@ -6,8 +6,8 @@ import type { ConvGeometry } from '../backend/backend.js';
  * and both tables are typed `{ [P in Primitive]: ... }` so a primitive without a rule does not
  * compile.
  *
- * Conventions: elementwise binary primitives take operands of *equal* shape (ops broadcast
- * explicitly with `broadcastTo`, whose VJP sums back); reductions drop the reduced axes.
+ * Conventions: elementwise binary primitives broadcast (NumPy rules) and their VJPs sum the
+ * cotangent back to each operand's shape; reductions drop the reduced axes.
  */
 export type CompareOp = 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
 
@@ -23,7 +23,11 @@ export interface PrimitiveParams {
   tanh: null;
   sigmoid: null;
   softplus: null;
-  // binary elementwise (same shapes)
+  /** x for x > 0, slope·x otherwise (relu is slope 0). */
+  leakyRelu: { readonly slope: number };
+  /** The derivative of leakyRelu: 1 for x > 0, slope otherwise (no gradient of its own). */
+  leakyReluSlope: { readonly slope: number };
+  // binary elementwise, NumPy broadcasting
   add: null;
   sub: null;
   mul: null;
@@ -32,7 +36,7 @@ export interface PrimitiveParams {
   maximum: null;
   minimum: null;
   compare: { readonly op: CompareOp };
-  /** where(cond, a, b): cond holds 0/1; picks a where cond ≠ 0. */
+  /** where(cond, a, b): picks a where cond ≠ 0 (all three broadcast). */
   where: null;
   // reductions (axes removed from the shape)
   sum: { readonly axes: readonly number[] };
@@ -62,7 +66,7 @@ export interface PrimitiveParams {
 export type Primitive = keyof PrimitiveParams;
 
 export const PRIMITIVES: readonly Primitive[] = [
-  'neg', 'exp', 'log', 'log1p', 'sqrt', 'abs', 'sign', 'tanh', 'sigmoid', 'softplus',
+  'neg', 'exp', 'log', 'log1p', 'sqrt', 'abs', 'sign', 'tanh', 'sigmoid', 'softplus', 'leakyRelu', 'leakyReluSlope',
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'compare', 'where',
   'sum', 'max', 'reshape', 'transpose', 'broadcastTo', 'slice', 'pad', 'concat',
   'matmul', 'conv2d', 'conv2dGradInput', 'conv2dGradWeight',

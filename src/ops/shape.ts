@@ -2,27 +2,15 @@ import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape } from '../core/errors.js';
 import { checkShape, shapesEqual, sizeOf, type Tensor } from '../core/tensor.js';
 import { bind } from './dispatch.js';
+import { broadcastShapes } from './broadcast.js';
+
+export { broadcastShapes };
 
 /** Normalises a possibly negative axis against a rank; throws ValueError when out of range. */
 export function normAxis(axis: number, rank: number, what = 'axis'): number {
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(a) || a < 0 || a >= rank) throw new ValueError(`${what} ${axis} is out of range for rank ${rank}`);
   return a;
-}
-
-/** NumPy broadcasting of two shapes; ShapeError naming both when incompatible. */
-export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
-  const rank = Math.max(a.length, b.length);
-  const out = new Array<number>(rank);
-  for (let i = 0; i < rank; i++) {
-    const da = a[a.length - rank + i] ?? 1;
-    const db = b[b.length - rank + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) {
-      throw new ShapeError(`shapes cannot be broadcast together (dimension ${i}: ${da} vs ${db})`, { a, b });
-    }
-    out[i] = da === 1 ? db : da;
-  }
-  return out;
 }
 
 /** x `[...]` → `shape` (size must match; one entry may be −1 to infer it). */
