@@ -1,0 +1,509 @@
+// puregan SIMD kernels (AssemblyScript, --runtime stub, imported memory).
+//
+// Built twice (asconfig.json): `simd` (f32x4 mul + add, 4×8 micro-kernel) and `relaxed`
+// (f32x4.relaxed_madd, same 4×8 micro-kernel). Nothing here allocates: every pointer is a byte
+// offset into linear memory chosen by the JS side (src/backend/wasm.ts), which owns the arena
+// and grows memory before calling. All matrices are f32, row-major.
+//
+// Strided/segmented views let the conv kernels use the GEMM without copies: a "segmented"
+// dimension of length L is split into runs of `segLen` contiguous elements, consecutive runs
+// `segStride` elements apart. With x `[N, C, H·W]` this addresses the (image, pixel) axis of a
+// batch as one GEMM dimension.
+
+// ---------------------------------------------------------------------------------------------
+// Micro-kernel
+
+/**
+ * Rows of the register tile. 4×8 (8 accumulators) for both builds: a 6×8 FMA tile (12
+ * accumulators + 2 B vectors + 1 splat = 15 of x64's 16 XMM registers) spills in V8 11.3 and
+ * measured 23 GFLOP/s against 45 for 4×8 on 512³ (see bench/).
+ */
+const MR: i32 = 4;
+/** Columns of the register tile (two f32x4). */
+const NR: i32 = 8;
+/** Cache blocking: K block (a packed B micro-panel of KC·8 floats stays in L1). */
+const KC: i32 = 256;
+/** M block: a packed A block of MC·KC floats stays in L2. A multiple of MR. */
+const MC: i32 = 96;
+/** N block: the packed B block of KC·NC floats. */
+const NC: i32 = 1536;
+
+/** Bytes of scratch the kernels need (packed A, packed B, an edge tile, column offsets). */
+const SCRATCH_BYTES: i32 = (MC * KC + KC * NC + 8 * NR + 2 * NC) * 4 + 256;
+
+/** Bytes of scratch `gemm` needs at its `scratch` pointer. */
+export function scratchBytes(): i32 {
+  return SCRATCH_BYTES;
+}
+
+/** The first byte of linear memory not used by static data; the JS arena starts above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/** Rows of this build's register tile. */
+export function microRows(): i32 {
+  return MR;
+}
+
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, c);
+  } else {
+    return f32x4.add(f32x4.mul(a, b), c);
+  }
+}
+
+/**
+ * C[4×8] (+)= Apanel[kc×4]ᵀ · Bpanel[kc×8]. pa/pb are packed panels, c a pointer into C with
+ * row stride ldcB bytes. When `add` the tile is added to C, otherwise it overwrites it.
+ */
+function micro4x8(kc: i32, pa: usize, pb: usize, c: usize, ldcB: usize, add: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    pa += 16;
+    pb += 32;
+  }
+  if (add) {
+    c00 = f32x4.add(c00, v128.load(c));
+    c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldcB));
+    c11 = f32x4.add(c11, v128.load(c + ldcB, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldcB));
+    c21 = f32x4.add(c21, v128.load(c + 2 * ldcB, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldcB));
+    c31 = f32x4.add(c31, v128.load(c + 3 * ldcB, 16));
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + ldcB, c10);
+  v128.store(c + ldcB, c11, 16);
+  v128.store(c + 2 * ldcB, c20);
+  v128.store(c + 2 * ldcB, c21, 16);
+  v128.store(c + 3 * ldcB, c30);
+  v128.store(c + 3 * ldcB, c31, 16);
+}
+
+// @ts-ignore: decorator
+@inline function micro(kc: i32, pa: usize, pb: usize, c: usize, ldcB: usize, add: bool): void {
+  micro4x8(kc, pa, pb, c, ldcB, add);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing
+
+// @ts-ignore: decorator
+@inline function segOffset(j: i32, segLen: i32, segStride: i32): i32 {
+  return (j / segLen) * segStride + (j % segLen);
+}
+
+/**
+ * Packs rows i0..i0+mc, columns p0..p0+kc of op(A) into MR-row panels (p-major inside a panel),
+ * zero-padding the last panel. A(i, p) = a[i·lda + seg(p)] or, when `trans`, a[p·lda + i].
+ */
+function packA(
+  a: usize, lda: i32, trans: bool, segLen: i32, segStride: i32,
+  m: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize,
+): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const panel = dst + <usize>(ir * kc) * 4;
+    const rows = min(MR, mc - ir);
+    if (trans) {
+      for (let p = 0; p < kc; p++) {
+        const src = a + <usize>((p0 + p) * lda + i0 + ir) * 4;
+        const out = panel + <usize>(p * MR) * 4;
+        for (let r = 0; r < MR; r++) {
+          store<f32>(out + <usize>r * 4, r < rows ? load<f32>(src + <usize>r * 4) : 0);
+        }
+      }
+    } else {
+      for (let r = 0; r < MR; r++) {
+        const out = panel + <usize>r * 4;
+        if (r >= rows) {
+          for (let p = 0; p < kc; p++) store<f32>(out + <usize>(p * MR) * 4, 0);
+          continue;
+        }
+        const row = a + <usize>((i0 + ir + r) * lda) * 4;
+        if (segLen >= p0 + kc) {
+          const src = row + <usize>p0 * 4;
+          for (let p = 0; p < kc; p++) store<f32>(out + <usize>(p * MR) * 4, load<f32>(src + <usize>p * 4));
+        } else {
+          let s = (p0 / segLen) * segStride;
+          let w = p0 % segLen;
+          for (let p = 0; p < kc; p++) {
+            store<f32>(out + <usize>(p * MR) * 4, load<f32>(row + <usize>(s + w) * 4));
+            if (++w == segLen) {
+              w = 0;
+              s += segStride;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Packs rows p0..p0+kc, columns j0..j0+nc of op(B) into 8-column panels (p-major inside a
+ * panel), zero-padding the last panel. B(p, j) = b[p·ldb + seg(j)] or, when `trans`,
+ * b[j·ldb + p]. `offs` is scratch for nc column offsets.
+ */
+function packB(
+  b: usize, ldb: i32, trans: bool, segLen: i32, segStride: i32,
+  n: i32, j0: i32, nc: i32, p0: i32, kc: i32, dst: usize, offs: usize,
+): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const panel = dst + <usize>(jr * kc) * 4;
+    const cols = min(NR, nc - jr);
+    const j = j0 + jr;
+    if (trans) {
+      for (let cc = 0; cc < NR; cc++) {
+        const out = panel + <usize>cc * 4;
+        if (cc >= cols) {
+          for (let p = 0; p < kc; p++) store<f32>(out + <usize>(p * NR) * 4, 0);
+          continue;
+        }
+        const src = b + <usize>((j + cc) * ldb + p0) * 4;
+        for (let p = 0; p < kc; p++) store<f32>(out + <usize>(p * NR) * 4, load<f32>(src + <usize>p * 4));
+      }
+    } else if (cols == NR && (j % segLen) + NR <= segLen) {
+      const src = b + <usize>(p0 * ldb + segOffset(j, segLen, segStride)) * 4;
+      const ldbB = <usize>ldb * 4;
+      for (let p = 0; p < kc; p++) {
+        const s = src + <usize>p * ldbB;
+        const out = panel + <usize>(p * NR) * 4;
+        v128.store(out, v128.load(s));
+        v128.store(out, v128.load(s, 16), 16);
+      }
+    } else {
+      for (let cc = 0; cc < cols; cc++) store<i32>(offs + <usize>cc * 4, segOffset(j + cc, segLen, segStride));
+      for (let p = 0; p < kc; p++) {
+        const row = b + <usize>((p0 + p) * ldb) * 4;
+        const out = panel + <usize>(p * NR) * 4;
+        for (let cc = 0; cc < NR; cc++) {
+          store<f32>(out + <usize>cc * 4, cc < cols ? load<f32>(row + <usize>load<i32>(offs + <usize>cc * 4) * 4) : 0);
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GEMM
+
+/**
+ * C = op(A)·op(B) (or C += when `accumulate`), C[m×n], op(A)[m×k], op(B)[k×n].
+ *   A(i, p) = a[i·lda + seg_a(p)]            (aTrans = 0; seg_a splits K into runs of aSegLen)
+ *           = a[p·lda + i]                   (aTrans = 1)
+ *   B(p, j) = b[p·ldb + seg_b(j)]            (bTrans = 0)
+ *           = b[j·ldb + p]                   (bTrans = 1)
+ *   C(i, j) = c[i·ldc + seg_c(j)]
+ * For plain row-major matrices pass segLen = the dimension's length (segStride is then unused).
+ * `scratch` must point at SCRATCH_BYTES of free memory.
+ */
+export function gemm(
+  m: i32, n: i32, k: i32,
+  a: usize, lda: i32, aTrans: i32, aSegLen: i32, aSegStride: i32,
+  b: usize, ldb: i32, bTrans: i32, bSegLen: i32, bSegStride: i32,
+  c: usize, ldc: i32, cSegLen: i32, cSegStride: i32,
+  accumulate: i32, scratch: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  const pA = (scratch + 63) & ~(<usize>63);
+  const pB = pA + <usize>(MC * KC) * 4;
+  const tile = pB + <usize>(KC * NC) * 4;
+  const offs = tile + <usize>(8 * NR) * 4;
+  const ldcB = <usize>ldc * 4;
+  if (k <= 0) {
+    if (accumulate == 0) {
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) store<f32>(c + <usize>(i * ldc + segOffset(j, cSegLen, cSegStride)) * 4, 0);
+      }
+    }
+    return;
+  }
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const add = accumulate != 0 || pc > 0;
+      packB(b, ldb, bTrans != 0, bSegLen, bSegStride, n, jc, nc, pc, kc, pB, offs);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(a, lda, aTrans != 0, aSegLen, aSegStride, m, ic, mc, pc, kc, pA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const j = jc + jr;
+          const cols = min(NR, nc - jr);
+          const within = j % cSegLen;
+          const contiguous = cols == NR && within + NR <= cSegLen;
+          const cj = c + <usize>((j / cSegLen) * cSegStride + within) * 4;
+          const pbPanel = pB + <usize>(jr * kc) * 4;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = min(MR, mc - ir);
+            const paPanel = pA + <usize>(ir * kc) * 4;
+            const i = ic + ir;
+            if (contiguous && rows == MR) {
+              micro(kc, paPanel, pbPanel, cj + <usize>i * ldcB, ldcB, add);
+            } else {
+              micro(kc, paPanel, pbPanel, tile, NR * 4, false);
+              for (let cc = 0; cc < cols; cc++) {
+                const col = contiguous ? within + cc : segOffset(j + cc, cSegLen, cSegStride);
+                const base = contiguous ? cj + <usize>cc * 4 : c + <usize>col * 4;
+                for (let r = 0; r < rows; r++) {
+                  const dst = base + <usize>(i + r) * ldcB;
+                  const t = load<f32>(tile + <usize>(r * NR + cc) * 4);
+                  store<f32>(dst, add ? load<f32>(dst) + t : t);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// im2col / col2im
+
+/**
+ * First ox in [0, ow) whose input column ox·s + off lands at >= 0, and one past the last that
+ * lands < w. Returns lo | (hi << 16) (w, ow < 65536).
+ */
+// @ts-ignore: decorator
+@inline function validRange(off: i32, s: i32, w: i32, ow: i32): i32 {
+  // ox·s + off >= 0  ⇔  ox >= ceil(-off / s)
+  let lo = off >= 0 ? 0 : (-off + s - 1) / s;
+  // ox·s + off <= w - 1  ⇔  ox <= floor((w - 1 - off) / s)
+  let hi = w - 1 - off < 0 ? 0 : (w - 1 - off) / s + 1;
+  if (hi > ow) hi = ow;
+  if (lo > hi) lo = hi;
+  return lo | (hi << 16);
+}
+
+/**
+ * col[(c·kh + ky)·kw + kx, img·oh·ow + oy·ow + ox] = x[img, c, oy·sh − ph + ky·dh,
+ * ox·sw − pw + kx·dw] (0 in the padding), for images 0..nb of x `[nb, c, h, w]`. The column
+ * matrix has row stride nb·oh·ow.
+ */
+export function im2col(
+  x: usize, nb: i32, c: i32, h: i32, w: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  oh: i32, ow: i32, col: usize,
+): void {
+  const ohw = oh * ow;
+  const ldcol = nb * ohw;
+  for (let ch = 0; ch < c; ch++) {
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        const row = col + <usize>(((ch * kh + ky) * kw + kx) * ldcol) * 4;
+        const xoff = kx * dw - pw;
+        const range = validRange(xoff, sw, w, ow);
+        const lo = range & 0xffff;
+        const hi = range >>> 16;
+        for (let img = 0; img < nb; img++) {
+          const plane = x + <usize>((img * c + ch) * h * w) * 4;
+          const outImg = row + <usize>(img * ohw) * 4;
+          for (let oy = 0; oy < oh; oy++) {
+            const out = outImg + <usize>(oy * ow) * 4;
+            const iy = oy * sh - ph + ky * dh;
+            if (iy < 0 || iy >= h) {
+              memory.fill(out, 0, <usize>ow * 4);
+              continue;
+            }
+            const src = plane + <usize>(iy * w + xoff) * 4;
+            for (let ox = 0; ox < lo; ox++) store<f32>(out + <usize>ox * 4, 0);
+            if (sw == 1) {
+              memory.copy(out + <usize>lo * 4, src + <usize>lo * 4, <usize>(hi - lo) * 4);
+            } else {
+              for (let ox = lo; ox < hi; ox++) store<f32>(out + <usize>ox * 4, load<f32>(src + <usize>(ox * sw) * 4));
+            }
+            for (let ox = hi; ox < ow; ox++) store<f32>(out + <usize>ox * 4, 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The adjoint of im2col: x[img, c, iy, ix] += col[...] for every tap that lands inside x.
+ * x is accumulated into (zero it first for a plain col2im).
+ */
+export function col2im(
+  col: usize, nb: i32, c: i32, h: i32, w: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  oh: i32, ow: i32, x: usize,
+): void {
+  const ohw = oh * ow;
+  const ldcol = nb * ohw;
+  for (let img = 0; img < nb; img++) {
+    for (let ch = 0; ch < c; ch++) {
+      const plane = x + <usize>((img * c + ch) * h * w) * 4;
+      for (let ky = 0; ky < kh; ky++) {
+        for (let kx = 0; kx < kw; kx++) {
+          const row = col + <usize>(((ch * kh + ky) * kw + kx) * ldcol + img * ohw) * 4;
+          const xoff = kx * dw - pw;
+          const range = validRange(xoff, sw, w, ow);
+          const lo = range & 0xffff;
+          const hi = range >>> 16;
+          for (let oy = 0; oy < oh; oy++) {
+            const iy = oy * sh - ph + ky * dh;
+            if (iy < 0 || iy >= h) continue;
+            const src = row + <usize>(oy * ow) * 4;
+            const dst = plane + <usize>(iy * w + xoff) * 4;
+            if (sw == 1) {
+              let ox = lo;
+              for (; ox + 4 <= hi; ox += 4) {
+                const d = dst + <usize>ox * 4;
+                v128.store(d, f32x4.add(v128.load(d), v128.load(src + <usize>ox * 4)));
+              }
+              for (; ox < hi; ox++) {
+                const d = dst + <usize>ox * 4;
+                store<f32>(d, load<f32>(d) + load<f32>(src + <usize>ox * 4));
+              }
+            } else {
+              for (let ox = lo; ox < hi; ox++) {
+                const d = dst + <usize>(ox * sw) * 4;
+                store<f32>(d, load<f32>(d) + load<f32>(src + <usize>ox * 4));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spectral norm: one power-iteration step
+
+/** Σ x[i]² over n floats, accumulated in f64. */
+function sumSquares(x: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const v = <f64>load<f32>(x + <usize>i * 4);
+    s += v * v;
+  }
+  return s;
+}
+
+/**
+ * For W `[rows, cols]` and u `[rows]`: v = normalise(Wᵀu), wv = W v, u' = normalise(wv),
+ * returns sigma = u'ᵀ wv; writes v `[cols]` and u' `[rows]`. normalise(z) = z / max(‖z‖, eps).
+ */
+export function powerIteration(wPtr: usize, rows: i32, cols: i32, u: usize, eps: f64, vOut: usize, uOut: usize): f64 {
+  // v = Wᵀu, a sum of scaled rows (SIMD over columns).
+  memory.fill(vOut, 0, <usize>cols * 4);
+  const cols4 = cols & ~3;
+  for (let i = 0; i < rows; i++) {
+    const ui = load<f32>(u + <usize>i * 4);
+    const us = f32x4.splat(ui);
+    const row = wPtr + <usize>(i * cols) * 4;
+    let j = 0;
+    for (; j < cols4; j += 4) {
+      const d = vOut + <usize>j * 4;
+      v128.store(d, madd(us, v128.load(row + <usize>j * 4), v128.load(d)));
+    }
+    for (; j < cols; j++) {
+      const d = vOut + <usize>j * 4;
+      store<f32>(d, load<f32>(d) + ui * load<f32>(row + <usize>j * 4));
+    }
+  }
+  const vn = max(Math.sqrt(sumSquares(vOut, cols)), eps);
+  for (let j = 0; j < cols; j++) store<f32>(vOut + <usize>j * 4, <f32>(<f64>load<f32>(vOut + <usize>j * 4) / vn));
+  // wv = W v (SIMD dot products), kept in uOut, then normalised.
+  let ss: f64 = 0;
+  for (let i = 0; i < rows; i++) {
+    const row = wPtr + <usize>(i * cols) * 4;
+    let acc = f32x4.splat(0);
+    let j = 0;
+    for (; j < cols4; j += 4) acc = madd(v128.load(row + <usize>j * 4), v128.load(vOut + <usize>j * 4), acc);
+    let s: f64 = <f64>(f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) +
+      <f64>(f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+    for (; j < cols; j++) s += <f64>load<f32>(row + <usize>j * 4) * <f64>load<f32>(vOut + <usize>j * 4);
+    store<f32>(uOut + <usize>i * 4, <f32>s);
+    ss += s * s;
+  }
+  const un = max(Math.sqrt(ss), eps);
+  // sigma = u'ᵀ wv = ‖wv‖² / max(‖wv‖, eps)
+  for (let i = 0; i < rows; i++) store<f32>(uOut + <usize>i * 4, <f32>(<f64>load<f32>(uOut + <usize>i * 4) / un));
+  return ss / un;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peak: register-only loops that bound what the micro-kernel can reach
+
+/** 12 independent f32x4 accumulators, `iters` rounds of mul+add each: 12·4·2·iters flops. */
+export function peakMulAdd(iters: i32): f32 {
+  const m = f32x4.splat(0.999);
+  const d = f32x4.splat(0.001);
+  let a0 = f32x4.splat(1), a1 = f32x4.splat(2), a2 = f32x4.splat(3), a3 = f32x4.splat(4);
+  let a4 = f32x4.splat(5), a5 = f32x4.splat(6), a6 = f32x4.splat(7), a7 = f32x4.splat(8);
+  let a8 = f32x4.splat(9), a9 = f32x4.splat(10), a10 = f32x4.splat(11), a11 = f32x4.splat(12);
+  for (let i = 0; i < iters; i++) {
+    a0 = f32x4.add(f32x4.mul(a0, m), d);
+    a1 = f32x4.add(f32x4.mul(a1, m), d);
+    a2 = f32x4.add(f32x4.mul(a2, m), d);
+    a3 = f32x4.add(f32x4.mul(a3, m), d);
+    a4 = f32x4.add(f32x4.mul(a4, m), d);
+    a5 = f32x4.add(f32x4.mul(a5, m), d);
+    a6 = f32x4.add(f32x4.mul(a6, m), d);
+    a7 = f32x4.add(f32x4.mul(a7, m), d);
+    a8 = f32x4.add(f32x4.mul(a8, m), d);
+    a9 = f32x4.add(f32x4.mul(a9, m), d);
+    a10 = f32x4.add(f32x4.mul(a10, m), d);
+    a11 = f32x4.add(f32x4.mul(a11, m), d);
+  }
+  const s = f32x4.add(
+    f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)),
+    f32x4.add(f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)), f32x4.add(f32x4.add(a8, a9), f32x4.add(a10, a11))),
+  );
+  return f32x4.extract_lane(s, 0);
+}
+
+/** As peakMulAdd with fused multiply-add (relaxed build; mul+add in the plain SIMD build). */
+export function peakFma(iters: i32): f32 {
+  const m = f32x4.splat(0.999);
+  const d = f32x4.splat(0.001);
+  let a0 = f32x4.splat(1), a1 = f32x4.splat(2), a2 = f32x4.splat(3), a3 = f32x4.splat(4);
+  let a4 = f32x4.splat(5), a5 = f32x4.splat(6), a6 = f32x4.splat(7), a7 = f32x4.splat(8);
+  let a8 = f32x4.splat(9), a9 = f32x4.splat(10), a10 = f32x4.splat(11), a11 = f32x4.splat(12);
+  for (let i = 0; i < iters; i++) {
+    a0 = madd(a0, m, d);
+    a1 = madd(a1, m, d);
+    a2 = madd(a2, m, d);
+    a3 = madd(a3, m, d);
+    a4 = madd(a4, m, d);
+    a5 = madd(a5, m, d);
+    a6 = madd(a6, m, d);
+    a7 = madd(a7, m, d);
+    a8 = madd(a8, m, d);
+    a9 = madd(a9, m, d);
+    a10 = madd(a10, m, d);
+    a11 = madd(a11, m, d);
+  }
+  const s = f32x4.add(
+    f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)),
+    f32x4.add(f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)), f32x4.add(f32x4.add(a8, a9), f32x4.add(a10, a11))),
+  );
+  return f32x4.extract_lane(s, 0);
+}

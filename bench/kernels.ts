@@ -1,0 +1,161 @@
+/**
+ * Kernel benchmark (tinybench): the machine's WASM SIMD peak, measured in the same run, then
+ * GEMM and the benchmark GAN's convolutions on every wasm build this engine runs, reported as
+ * GFLOP/s and as a fraction of the peak of the matching instruction mix (mul+add for the SIMD
+ * build, FMA for the relaxed build).
+ *
+ *     npm run bench                 # table
+ *     npm run bench -- --json       # one JSON object per line
+ *     npm run bench -- --quick      # shorter time per task (CI smoke run)
+ *
+ * Times are medians of whole backend calls as a user makes them: copying the inputs into wasm
+ * memory, im2col/col2im, the GEMM and copying the result out.
+ */
+import { parseArgs } from 'node:util';
+import { Bench } from 'tinybench';
+import { convGeometry, convTransposeGeometry } from '../src/backend/geometry.js';
+import { loadWasmBackend, type WasmBackend, type WasmVariant } from '../src/backend/wasm.js';
+import type { ConvGeometry } from '../src/backend/backend.js';
+
+type Row = {
+  name: string;
+  variant: WasmVariant;
+  ms: number;
+  gflops?: number;
+  peakGflops?: number;
+  fractionOfPeak?: number;
+  samples: number;
+};
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    variant: { type: 'string', multiple: true },
+    filter: { type: 'string' },
+  },
+  strict: true,
+});
+
+const rand = (n: number, seed = 1): Float32Array => {
+  const a = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2 ** 31 - 1;
+  }
+  return a;
+};
+
+type Task = { name: string; flops?: number; fn: () => unknown };
+
+function kernelTasks(b: WasmBackend): Task[] {
+  const tasks: Task[] = [];
+  for (const n of [256, 512]) {
+    const a = rand(n * n, 1), bb = rand(n * n, 2);
+    tasks.push({ name: `gemm ${n}x${n}x${n}`, flops: 2 * n ** 3, fn: () => b.gemm(a, bb, { m: n, n, k: n, transA: false, transB: false }) });
+  }
+  const n = 256, a = rand(n * n, 3), bb = rand(n * n, 4);
+  tasks.push({ name: `gemm ${n}^3 NT`, flops: 2 * n ** 3, fn: () => b.gemm(a, bb, { m: n, n, k: n, transA: false, transB: true }) });
+  tasks.push({ name: `gemm ${n}^3 TN`, flops: 2 * n ** 3, fn: () => b.gemm(a, bb, { m: n, n, k: n, transA: true, transB: false }) });
+
+  const convFlops = (g: ConvGeometry): number => 2 * g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw;
+  const s2 = { stride: 2, padding: 1 } as const;
+  for (const [label, xs, ws] of [
+    ['conv 1->64 28x28', [64, 1, 28, 28], [64, 1, 4, 4]],
+    ['conv 64->128 14x14', [64, 64, 14, 14], [128, 64, 4, 4]],
+  ] as const) {
+    const g = convGeometry(xs, ws, s2);
+    const x = rand(g.n * g.c * g.h * g.w, 5), w = rand(g.o * g.c * g.kh * g.kw, 6), dy = rand(g.n * g.o * g.oh * g.ow, 7);
+    tasks.push({ name: `${label} fwd`, flops: convFlops(g), fn: () => b.conv2d(x, w, g) });
+    tasks.push({ name: `${label} grad-input`, flops: convFlops(g), fn: () => b.conv2dGradInput(dy, w, g) });
+    tasks.push({ name: `${label} grad-weight`, flops: convFlops(g), fn: () => b.conv2dGradWeight(x, dy, g) });
+  }
+  for (const [label, xs, ws] of [
+    ['convT 128->64 7x7', [64, 128, 7, 7], [128, 64, 4, 4]],
+    ['convT 64->1 14x14', [64, 64, 14, 14], [64, 1, 4, 4]],
+  ] as const) {
+    const g = convTransposeGeometry(xs, ws, s2);
+    const x = rand(g.n * g.o * g.oh * g.ow, 8), w = rand(g.o * g.c * g.kh * g.kw, 9);
+    tasks.push({ name: label, flops: convFlops(g), fn: () => b.convTranspose2d(x, w, g) });
+  }
+  {
+    const g = convGeometry([64, 64, 14, 14], [128, 64, 4, 4], s2);
+    const x = rand(g.n * g.c * g.h * g.w, 10), col = rand(g.c * g.kh * g.kw * g.n * g.oh * g.ow, 11);
+    tasks.push({ name: 'im2col 64x14x14 k4s2 (12.8 MB out)', fn: () => b.im2col(x, g) });
+    tasks.push({ name: 'col2im 64x14x14 k4s2 (12.8 MB in)', fn: () => b.col2im(col, g) });
+  }
+  {
+    const rows = 128, cols = 64 * 16, w = rand(rows * cols, 12), u = rand(rows, 13);
+    tasks.push({ name: 'power iteration 128x1024', flops: 4 * rows * cols, fn: () => b.powerIteration(w, rows, cols, u) });
+  }
+  return values.filter === undefined ? tasks : tasks.filter((t) => t.name.includes(values.filter!));
+}
+
+async function measure(tasks: readonly Task[], time: number): Promise<Map<string, { ms: number; samples: number }>> {
+  const bench = new Bench({ time, warmupTime: time / 4, warmupIterations: 2, iterations: 5, throws: true });
+  for (const t of tasks) bench.add(t.name, t.fn);
+  await bench.run();
+  const out = new Map<string, { ms: number; samples: number }>();
+  for (const task of bench.tasks) {
+    const r = task.result;
+    if (r.state !== 'completed') throw new Error(`benchmark task ${task.name} did not complete (${r.state})`);
+    out.set(task.name, { ms: r.latency.p50, samples: r.latency.samplesCount });
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const time = values.quick ? 150 : 1000;
+  const variants = (values.variant ?? ['simd', 'relaxed']) as WasmVariant[];
+  const rows: Row[] = [];
+  for (const variant of variants) {
+    let b: WasmBackend;
+    try {
+      b = await loadWasmBackend({ variant });
+    } catch (e) {
+      console.error(`skipping ${variant}: ${(e as Error).message}`);
+      continue;
+    }
+    const iters = 1_000_000;
+    const peakTasks: Task[] = [
+      { name: 'peak mul+add (register-only)', flops: b.peak(1, false) * iters, fn: () => b.peak(iters, false) },
+      ...(variant === 'relaxed' ? [{ name: 'peak FMA (register-only)', flops: b.peak(1, true) * iters, fn: () => b.peak(iters, true) }] : []),
+    ];
+    const peaks = await measure(peakTasks, time / 2);
+    const peakOf = (name: string): number => peakTasks.find((t) => t.name === name)!.flops! / peaks.get(name)!.ms / 1e6;
+    const peak = variant === 'relaxed' ? peakOf('peak FMA (register-only)') : peakOf('peak mul+add (register-only)');
+    for (const t of peakTasks) {
+      const r = peaks.get(t.name)!;
+      rows.push({ name: t.name, variant, ms: r.ms, gflops: t.flops! / r.ms / 1e6, samples: r.samples });
+    }
+    const tasks = kernelTasks(b);
+    const res = await measure(tasks, time);
+    for (const t of tasks) {
+      const r = res.get(t.name)!;
+      const row: Row = { name: t.name, variant, ms: r.ms, samples: r.samples };
+      if (t.flops !== undefined) {
+        row.gflops = t.flops / r.ms / 1e6;
+        row.peakGflops = peak;
+        row.fractionOfPeak = row.gflops / peak;
+      }
+      rows.push(row);
+    }
+  }
+  if (values.json) {
+    for (const r of rows) console.log(JSON.stringify(r));
+    return;
+  }
+  const fmt = (v: number | undefined, d: number): string => (v === undefined ? '' : v.toFixed(d));
+  console.log('| kernel | build | median ms | GFLOP/s | % of peak |');
+  console.log('|---|---|---:|---:|---:|');
+  for (const r of rows) {
+    const pct = r.fractionOfPeak === undefined ? '' : `${(100 * r.fractionOfPeak).toFixed(0)}%`;
+    console.log(`| ${r.name} | ${r.variant} | ${fmt(r.ms, 3)} | ${fmt(r.gflops, 1)} | ${pct} |`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,351 @@
+import { instantiate } from '@assemblyscript/loader';
+import { ArenaError, BackendError } from '../core/errors.js';
+import type { Backend, ConvGeometry, GemmSpec, PowerIterationResult } from './backend.js';
+import { checkConvBuffers, checkGemm, checkPowerIteration } from './geometry.js';
+
+/**
+ * The wasm backend: the AssemblyScript kernels of `assembly/index.ts`, built twice —
+ * `simd` (f32x4 mul + add, 4×8 register tile) and `relaxed` (f32x4.relaxed_madd FMA, 6×8
+ * tile). `variant: 'auto'` picks `relaxed` when the engine validates it (in Node 20 after
+ * setting V8's `--experimental-wasm-relaxed-simd`), else `simd`.
+ *
+ * Memory: one linear memory. Its start holds the kernels' static data and a fixed GEMM scratch
+ * area (packed panels); above it a bump arena is reset at every kernel call, inputs are copied
+ * in, the kernel runs, and the result is copied out into a fresh Float32Array. Offsets, never
+ * typed-array views, are kept across allocations, because `memory.grow` detaches views. Growth
+ * beyond `maxMemoryBytes` is an ArenaError naming the size asked for, never a wrong result.
+ */
+
+export type WasmVariant = 'simd' | 'relaxed';
+
+export type WasmBackendOptions = Readonly<{
+  /** Which build to load; 'auto' (default) prefers relaxed SIMD where the engine has it. */
+  variant?: WasmVariant | 'auto';
+  /** Upper bound on linear memory (default 1 GiB, at most 2 GiB). */
+  maxMemoryBytes?: number;
+  /** Columns of the im2col buffer per chunk of images, in floats (default 8 Mi floats = 32 MiB). */
+  colBudgetFloats?: number;
+  /** Where to read the .wasm files from (default: `build/` in the package). Browsers pass URLs. */
+  sources?: Partial<Record<WasmVariant, BufferSource | URL>>;
+}>;
+
+/** The wasm backend plus what benchmarks and tests need beyond the Backend interface. */
+export interface WasmBackend extends Backend {
+  readonly variant: WasmVariant;
+  /** Rows of the GEMM register tile (4 for mul+add, 6 for FMA). */
+  readonly microRows: number;
+  /** Current size of linear memory in bytes. */
+  memoryBytes(): number;
+  /** The register-only peak loops: returns flops performed (12 accumulators × 4 lanes × 2 × iters). */
+  peak(iters: number, fma: boolean): number;
+  /** im2col of x `[n, c, h, w]` → col `[c·kh·kw, n·oh·ow]`. */
+  im2col(x: Float32Array, g: ConvGeometry): Float32Array;
+  /** The adjoint of im2col: col `[c·kh·kw, n·oh·ow]` → x `[n, c, h, w]` (sums overlapping taps). */
+  col2im(col: Float32Array, g: ConvGeometry): Float32Array;
+}
+
+type Kernels = {
+  heapBase(): number;
+  scratchBytes(): number;
+  microRows(): number;
+  gemm(
+    m: number, n: number, k: number,
+    a: number, lda: number, aTrans: number, aSegLen: number, aSegStride: number,
+    b: number, ldb: number, bTrans: number, bSegLen: number, bSegStride: number,
+    c: number, ldc: number, cSegLen: number, cSegStride: number,
+    accumulate: number, scratch: number,
+  ): void;
+  im2col(
+    x: number, nb: number, c: number, h: number, w: number,
+    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
+    oh: number, ow: number, col: number,
+  ): void;
+  col2im(
+    col: number, nb: number, c: number, h: number, w: number,
+    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
+    oh: number, ow: number, x: number,
+  ): void;
+  powerIteration(w: number, rows: number, cols: number, u: number, eps: number, vOut: number, uOut: number): number;
+  peakMulAdd(iters: number): number;
+  peakFma(iters: number): number;
+};
+
+const PAGE = 65536;
+const MAX_MEMORY = 2 ** 31;
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+type Bytes = Uint8Array<ArrayBuffer>;
+
+async function readSource(variant: WasmVariant, sources: WasmBackendOptions['sources']): Promise<Bytes> {
+  const given = sources?.[variant];
+  const url = given instanceof URL ? given : given === undefined ? new URL(`../../../build/puregan-${variant}.wasm`, import.meta.url) : undefined;
+  if (url === undefined) {
+    const copy = ArrayBuffer.isView(given) ? new Uint8Array(given.buffer, given.byteOffset, given.byteLength) : new Uint8Array(given as ArrayBuffer);
+    return Uint8Array.from(copy);
+  }
+  try {
+    if (url.protocol === 'file:' && isNode) {
+      const fs = await import('node:fs/promises');
+      return new Uint8Array(await fs.readFile(url));
+    }
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return new Uint8Array(await res.arrayBuffer());
+  } catch (e) {
+    throw new BackendError(
+      `cannot read the ${variant} wasm kernels at ${url.href} (${(e as Error).message}); run \`npm run build:wasm\` or pass sources`,
+    );
+  }
+}
+
+let relaxedFlagSet = false;
+
+/** True when this engine accepts the relaxed-SIMD build (enabling V8's flag in Node 20 if needed). */
+async function relaxedSupported(bytes: Bytes): Promise<boolean> {
+  if (WebAssembly.validate(bytes)) return true;
+  if (isNode && !relaxedFlagSet) {
+    const v8 = await import('node:v8');
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    relaxedFlagSet = true;
+    return WebAssembly.validate(bytes);
+  }
+  return false;
+}
+
+/** Loads the wasm backend. Rejects with a BackendError when the build cannot be read or run. */
+export async function loadWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const want = opts.variant ?? 'auto';
+  if (want !== 'auto' && want !== 'simd' && want !== 'relaxed') {
+    throw new BackendError(`unknown wasm variant "${String(want)}"; expected auto, simd or relaxed`);
+  }
+  const maxBytes = opts.maxMemoryBytes ?? 2 ** 30;
+  if (!Number.isFinite(maxBytes) || maxBytes < 16 * PAGE || maxBytes > MAX_MEMORY) {
+    throw new BackendError(`maxMemoryBytes must be between ${16 * PAGE} and ${MAX_MEMORY}, got ${maxBytes}`);
+  }
+  let variant: WasmVariant = want === 'auto' ? 'relaxed' : want;
+  let bytes = await readSource(variant, opts.sources);
+  if (variant === 'relaxed' && !(await relaxedSupported(bytes))) {
+    if (want === 'relaxed') throw new BackendError('this engine does not support relaxed SIMD (f32x4.relaxed_madd); use the "wasm-simd" backend');
+    variant = 'simd';
+    bytes = await readSource(variant, opts.sources);
+  }
+  if (!WebAssembly.validate(bytes)) {
+    throw new BackendError(`this engine cannot run the ${variant} wasm build (WebAssembly SIMD is required)`);
+  }
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: Math.floor(maxBytes / PAGE) });
+  const { exports } = await instantiate<Kernels>(bytes, { env: { memory } });
+  const backend = makeBackend(exports, memory, variant, maxBytes, opts.colBudgetFloats ?? 8 * 2 ** 20);
+  warmUp(backend);
+  // V8 compiles hot wasm functions with its optimising tier in the background; yield once so
+  // the first real call does not run the baseline code.
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  return backend;
+}
+
+/** Runs every kernel on small inputs so that V8 tiers them up before the first real call. */
+function warmUp(b: WasmBackend): void {
+  const ones = (n: number): Float32Array => new Float32Array(n).fill(0.5);
+  for (const [transA, transB] of [[false, false], [true, false], [false, true]] as const) {
+    b.gemm(ones(96 * 64), ones(64 * 64), { m: 96, n: 64, k: 64, transA, transB });
+  }
+  const g = { n: 2, c: 4, h: 10, w: 10, o: 8, kh: 3, kw: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, dilationH: 1, dilationW: 1, oh: 5, ow: 5 };
+  b.conv2d(ones(800), ones(288), g);
+  b.conv2dGradInput(ones(400), ones(288), g);
+  b.conv2dGradWeight(ones(800), ones(400), g);
+  b.powerIteration(ones(16 * 32), 16, 32, ones(16));
+}
+
+function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVariant, maxBytes: number, colBudget: number): WasmBackend {
+  const align = (v: number): number => Math.ceil(v / 64) * 64;
+  const scratch = align(k.heapBase());
+  const base = align(scratch + k.scratchBytes());
+  let top = base;
+
+  const ensure = (end: number): void => {
+    const have = memory.buffer.byteLength;
+    if (end <= have) return;
+    try {
+      memory.grow(Math.ceil((end - have) / PAGE));
+    } catch (e) {
+      throw new ArenaError(`wasm memory could not grow to ${end} bytes: ${(e as Error).message}`, end, maxBytes);
+    }
+  };
+  const reset = (): void => {
+    top = base;
+  };
+  /** Reserves room for `floats` f32s; returns the byte offset. */
+  const alloc = (floats: number, what: string): number => {
+    const off = align(top);
+    const end = off + floats * 4;
+    if (end > maxBytes) {
+      throw new ArenaError(
+        `the wasm arena needs ${end} bytes for ${what} (${floats} floats) but is limited to ${maxBytes} bytes; ` +
+          'use smaller batches or load the backend with a larger maxMemoryBytes',
+        end,
+        maxBytes,
+      );
+    }
+    ensure(end);
+    top = end;
+    return off;
+  };
+  const put = (off: number, data: Float32Array): void => {
+    new Float32Array(memory.buffer, off, data.length).set(data);
+  };
+  const zero = (off: number, floats: number): void => {
+    new Float32Array(memory.buffer, off, floats).fill(0);
+  };
+  const take = (off: number, floats: number): Float32Array => new Float32Array(memory.buffer, off, floats).slice();
+
+  function gemm(a: Float32Array, b: Float32Array, s: GemmSpec): Float32Array {
+    checkGemm(a, b, s);
+    const { m, n, k: kk, transA, transB } = s;
+    reset();
+    const pa = alloc(a.length, 'gemm A');
+    const pb = alloc(b.length, 'gemm B');
+    const pc = alloc(m * n, 'gemm C');
+    put(pa, a);
+    put(pb, b);
+    k.gemm(m, n, kk, pa, transA ? m : kk, transA ? 1 : 0, Math.max(kk, 1), 0, pb, transB ? kk : n, transB ? 1 : 0, Math.max(n, 1), 0, pc, n, Math.max(n, 1), 0, 0, scratch);
+    return take(pc, m * n);
+  }
+
+  /** Images per chunk so that one chunk's column matrix stays within the budget. */
+  const chunk = (g: ConvGeometry): number => Math.max(1, Math.min(g.n, Math.floor(colBudget / (g.c * g.kh * g.kw * g.oh * g.ow))));
+  const is1x1 = (g: ConvGeometry): boolean =>
+    g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0;
+  const im2colArgs = (g: ConvGeometry) =>
+    [g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.oh, g.ow] as const;
+
+  function conv2d(x: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array {
+    checkConvBuffers(g, { x, weight });
+    const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w, hw = g.h * g.w;
+    reset();
+    const px = alloc(x.length, 'conv input');
+    const pw = alloc(weight.length, 'conv weight');
+    const py = alloc(g.n * g.o * ohw, 'conv output');
+    put(px, x);
+    put(pw, weight);
+    if (is1x1(g)) {
+      // B(p = channel, j = (image, pixel)) = x[image·chw + channel·hw + pixel]: no im2col.
+      k.gemm(g.o, g.n * ohw, ckk, pw, ckk, 0, ckk, 0, px, hw, 0, hw, chw, py, ohw, ohw, g.o * ohw, 0, scratch);
+      return take(py, g.n * g.o * ohw);
+    }
+    const nb = chunk(g);
+    const pcol = alloc(ckk * nb * ohw, 'im2col buffer');
+    for (let i0 = 0; i0 < g.n; i0 += nb) {
+      const cnt = Math.min(nb, g.n - i0);
+      k.im2col(px + i0 * chw * 4, cnt, ...im2colArgs(g), pcol);
+      k.gemm(g.o, cnt * ohw, ckk, pw, ckk, 0, ckk, 0, pcol, cnt * ohw, 0, cnt * ohw, 0, py + i0 * g.o * ohw * 4, ohw, ohw, g.o * ohw, 0, scratch);
+    }
+    return take(py, g.n * g.o * ohw);
+  }
+
+  function conv2dGradInput(dy: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array {
+    checkConvBuffers(g, { dy, weight });
+    const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w, hw = g.h * g.w;
+    reset();
+    const pdy = alloc(dy.length, 'conv output gradient');
+    const pw = alloc(weight.length, 'conv weight');
+    const pdx = alloc(g.n * chw, 'conv input gradient');
+    put(pdy, dy);
+    put(pw, weight);
+    // dcol[ckk, (image, pixel)] = Wᵀ[ckk, o] · dy[o, (image, pixel)]
+    if (is1x1(g)) {
+      k.gemm(ckk, g.n * ohw, g.o, pw, ckk, 1, g.o, 0, pdy, ohw, 0, ohw, g.o * ohw, pdx, hw, hw, chw, 0, scratch);
+      return take(pdx, g.n * chw);
+    }
+    zero(pdx, g.n * chw);
+    const nb = chunk(g);
+    const pcol = alloc(ckk * nb * ohw, 'col2im buffer');
+    for (let i0 = 0; i0 < g.n; i0 += nb) {
+      const cnt = Math.min(nb, g.n - i0);
+      k.gemm(ckk, cnt * ohw, g.o, pw, ckk, 1, g.o, 0, pdy + i0 * g.o * ohw * 4, ohw, 0, ohw, g.o * ohw, pcol, cnt * ohw, cnt * ohw, 0, 0, scratch);
+      k.col2im(pcol, cnt, ...im2colArgs(g), pdx + i0 * chw * 4);
+    }
+    return take(pdx, g.n * chw);
+  }
+
+  function conv2dGradWeight(x: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array {
+    checkConvBuffers(g, { x, dy });
+    const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w;
+    reset();
+    const px = alloc(x.length, 'conv input');
+    const pdy = alloc(dy.length, 'conv output gradient');
+    const pdw = alloc(g.o * ckk, 'conv weight gradient');
+    put(px, x);
+    put(pdy, dy);
+    const nb = chunk(g);
+    const pcol = alloc(ckk * nb * ohw, 'im2col buffer');
+    // dW[o, ckk] = Σ_chunks dy[o, (image, pixel)] · col[ckk, (image, pixel)]ᵀ
+    for (let i0 = 0; i0 < g.n; i0 += nb) {
+      const cnt = Math.min(nb, g.n - i0);
+      k.im2col(px + i0 * chw * 4, cnt, ...im2colArgs(g), pcol);
+      k.gemm(g.o, ckk, cnt * ohw, pdy + i0 * g.o * ohw * 4, ohw, 0, ohw, g.o * ohw, pcol, cnt * ohw, 1, ckk, 0, pdw, ckk, ckk, 0, i0 > 0 ? 1 : 0, scratch);
+    }
+    return take(pdw, g.o * ckk);
+  }
+
+  function powerIteration(w: Float32Array, rows: number, cols: number, u: Float32Array, eps = 1e-12): PowerIterationResult {
+    checkPowerIteration(w, rows, cols, u);
+    reset();
+    const pw = alloc(w.length, 'power-iteration W');
+    const pu = alloc(rows, 'u');
+    const pv = alloc(cols, 'v');
+    const pu2 = alloc(rows, "u'");
+    put(pw, w);
+    put(pu, u);
+    const sigma = k.powerIteration(pw, rows, cols, pu, eps, pv, pu2);
+    return { u: take(pu2, rows), v: take(pv, cols), sigma };
+  }
+
+  function im2col(x: Float32Array, g: ConvGeometry): Float32Array {
+    checkConvBuffers(g, { x });
+    const rows = g.c * g.kh * g.kw, cols = g.n * g.oh * g.ow;
+    reset();
+    const px = alloc(x.length, 'im2col input');
+    const pcol = alloc(rows * cols, 'im2col output');
+    put(px, x);
+    k.im2col(px, g.n, ...im2colArgs(g), pcol);
+    return take(pcol, rows * cols);
+  }
+
+  function col2im(col: Float32Array, g: ConvGeometry): Float32Array {
+    const rows = g.c * g.kh * g.kw, cols = g.n * g.oh * g.ow;
+    if (col.length !== rows * cols) {
+      throw new BackendError(`col2im: col has ${col.length} elements, geometry needs [${rows}, ${cols}]`);
+    }
+    reset();
+    const pcol = alloc(col.length, 'col2im input');
+    const px = alloc(g.n * g.c * g.h * g.w, 'col2im output');
+    put(pcol, col);
+    zero(px, g.n * g.c * g.h * g.w);
+    k.col2im(pcol, g.n, ...im2colArgs(g), px);
+    return take(px, g.n * g.c * g.h * g.w);
+  }
+
+  const microRows = k.microRows();
+  return {
+    name: 'wasm',
+    variant,
+    microRows,
+    description:
+      variant === 'relaxed'
+        ? `wasm relaxed SIMD (f32x4.relaxed_madd, ${microRows}×8 register tile)`
+        : `wasm SIMD (f32x4 mul+add, ${microRows}×8 register tile)`,
+    gemm,
+    conv2d,
+    conv2dGradInput,
+    conv2dGradWeight,
+    convTranspose2d: (x, weight, g) => conv2dGradInput(x, weight, g),
+    powerIteration,
+    im2col,
+    col2im,
+    memoryBytes: () => memory.buffer.byteLength,
+    peak(iters: number, fma: boolean): number {
+      if (fma) k.peakFma(iters);
+      else k.peakMulAdd(iters);
+      return 12 * 4 * 2 * iters;
+    },
+  };
+}
