@@ -8,8 +8,11 @@
  *     npm run bench -- --json       # one JSON object per line
  *     npm run bench -- --quick      # shorter time per task (CI smoke run)
  *
- * Times are medians of whole backend calls as a user makes them: copying the inputs into wasm
- * memory, im2col/col2im, the GEMM and copying the result out.
+ * Times are medians of whole backend calls: copying the inputs into wasm memory,
+ * im2col/col2im, the GEMM and copying the result out. Each kernel is measured twice: writing
+ * into a preallocated `out` array (the kernel's cost; GFLOP/s and % of peak use this) and
+ * returning a fresh array (what an op pays; on this VM fresh multi-MB arrays cost page faults,
+ * see the README).
  */
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
@@ -21,6 +24,8 @@ type Row = {
   name: string;
   variant: WasmVariant;
   ms: number;
+  /** Median with a freshly allocated result array. */
+  freshMs?: number;
   gflops?: number;
   peakGflops?: number;
   fractionOfPeak?: number;
@@ -47,17 +52,17 @@ const rand = (n: number, seed = 1): Float32Array => {
   return a;
 };
 
-type Task = { name: string; flops?: number; fn: () => unknown };
+type Task = { name: string; flops?: number; fn: (out?: Float32Array) => Float32Array | number };
 
 function kernelTasks(b: WasmBackend): Task[] {
   const tasks: Task[] = [];
   for (const n of [256, 512]) {
     const a = rand(n * n, 1), bb = rand(n * n, 2);
-    tasks.push({ name: `gemm ${n}x${n}x${n}`, flops: 2 * n ** 3, fn: () => b.gemm(a, bb, { m: n, n, k: n, transA: false, transB: false }) });
+    tasks.push({ name: `gemm ${n}x${n}x${n}`, flops: 2 * n ** 3, fn: (o) => b.gemm(a, bb, { m: n, n, k: n, transA: false, transB: false }, o) });
   }
   const n = 256, a = rand(n * n, 3), bb = rand(n * n, 4);
-  tasks.push({ name: `gemm ${n}^3 NT`, flops: 2 * n ** 3, fn: () => b.gemm(a, bb, { m: n, n, k: n, transA: false, transB: true }) });
-  tasks.push({ name: `gemm ${n}^3 TN`, flops: 2 * n ** 3, fn: () => b.gemm(a, bb, { m: n, n, k: n, transA: true, transB: false }) });
+  tasks.push({ name: `gemm ${n}^3 NT`, flops: 2 * n ** 3, fn: (o) => b.gemm(a, bb, { m: n, n, k: n, transA: false, transB: true }, o) });
+  tasks.push({ name: `gemm ${n}^3 TN`, flops: 2 * n ** 3, fn: (o) => b.gemm(a, bb, { m: n, n, k: n, transA: true, transB: false }, o) });
 
   const convFlops = (g: ConvGeometry): number => 2 * g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw;
   const s2 = { stride: 2, padding: 1 } as const;
@@ -67,9 +72,9 @@ function kernelTasks(b: WasmBackend): Task[] {
   ] as const) {
     const g = convGeometry(xs, ws, s2);
     const x = rand(g.n * g.c * g.h * g.w, 5), w = rand(g.o * g.c * g.kh * g.kw, 6), dy = rand(g.n * g.o * g.oh * g.ow, 7);
-    tasks.push({ name: `${label} fwd`, flops: convFlops(g), fn: () => b.conv2d(x, w, g) });
-    tasks.push({ name: `${label} grad-input`, flops: convFlops(g), fn: () => b.conv2dGradInput(dy, w, g) });
-    tasks.push({ name: `${label} grad-weight`, flops: convFlops(g), fn: () => b.conv2dGradWeight(x, dy, g) });
+    tasks.push({ name: `${label} fwd`, flops: convFlops(g), fn: (o) => b.conv2d(x, w, g, o) });
+    tasks.push({ name: `${label} grad-input`, flops: convFlops(g), fn: (o) => b.conv2dGradInput(dy, w, g, o) });
+    tasks.push({ name: `${label} grad-weight`, flops: convFlops(g), fn: (o) => b.conv2dGradWeight(x, dy, g, o) });
   }
   for (const [label, xs, ws] of [
     ['convT 128->64 7x7', [64, 128, 7, 7], [128, 64, 4, 4]],
@@ -77,24 +82,28 @@ function kernelTasks(b: WasmBackend): Task[] {
   ] as const) {
     const g = convTransposeGeometry(xs, ws, s2);
     const x = rand(g.n * g.o * g.oh * g.ow, 8), w = rand(g.o * g.c * g.kh * g.kw, 9);
-    tasks.push({ name: label, flops: convFlops(g), fn: () => b.convTranspose2d(x, w, g) });
+    tasks.push({ name: label, flops: convFlops(g), fn: (o) => b.convTranspose2d(x, w, g, o) });
   }
   {
     const g = convGeometry([64, 64, 14, 14], [128, 64, 4, 4], s2);
     const x = rand(g.n * g.c * g.h * g.w, 10), col = rand(g.c * g.kh * g.kw * g.n * g.oh * g.ow, 11);
-    tasks.push({ name: 'im2col 64x14x14 k4s2 (12.8 MB out)', fn: () => b.im2col(x, g) });
-    tasks.push({ name: 'col2im 64x14x14 k4s2 (12.8 MB in)', fn: () => b.col2im(col, g) });
+    tasks.push({ name: 'im2col 64x14x14 k4s2 (12.8 MB out)', fn: (o) => b.im2col(x, g, o) });
+    tasks.push({ name: 'col2im 64x14x14 k4s2 (12.8 MB in)', fn: (o) => b.col2im(col, g, o) });
   }
   {
     const rows = 128, cols = 64 * 16, w = rand(rows * cols, 12), u = rand(rows, 13);
-    tasks.push({ name: 'power iteration 128x1024', flops: 4 * rows * cols, fn: () => b.powerIteration(w, rows, cols, u) });
+    tasks.push({ name: 'power iteration 128x1024', flops: 4 * rows * cols, fn: () => b.powerIteration(w, rows, cols, u).sigma });
   }
   return values.filter === undefined ? tasks : tasks.filter((t) => t.name.includes(values.filter!));
 }
 
-async function measure(tasks: readonly Task[], time: number): Promise<Map<string, { ms: number; samples: number }>> {
+async function measure(tasks: readonly Task[], time: number, reuse: boolean): Promise<Map<string, { ms: number; samples: number }>> {
   const bench = new Bench({ time, warmupTime: time / 4, warmupIterations: 2, iterations: 5, throws: true });
-  for (const t of tasks) bench.add(t.name, t.fn);
+  for (const t of tasks) {
+    const first = t.fn();
+    const out = reuse && typeof first !== 'number' ? new Float32Array(first.length) : undefined;
+    bench.add(t.name, () => t.fn(out));
+  }
   await bench.run();
   const out = new Map<string, { ms: number; samples: number }>();
   for (const task of bench.tasks) {
@@ -122,7 +131,7 @@ async function main(): Promise<void> {
       { name: 'peak mul+add (register-only)', flops: b.peak(1, false) * iters, fn: () => b.peak(iters, false) },
       ...(variant === 'relaxed' ? [{ name: 'peak FMA (register-only)', flops: b.peak(1, true) * iters, fn: () => b.peak(iters, true) }] : []),
     ];
-    const peaks = await measure(peakTasks, time / 2);
+    const peaks = await measure(peakTasks, time / 2, false);
     const peakOf = (name: string): number => peakTasks.find((t) => t.name === name)!.flops! / peaks.get(name)!.ms / 1e6;
     const peak = variant === 'relaxed' ? peakOf('peak FMA (register-only)') : peakOf('peak mul+add (register-only)');
     for (const t of peakTasks) {
@@ -130,10 +139,11 @@ async function main(): Promise<void> {
       rows.push({ name: t.name, variant, ms: r.ms, gflops: t.flops! / r.ms / 1e6, samples: r.samples });
     }
     const tasks = kernelTasks(b);
-    const res = await measure(tasks, time);
+    const res = await measure(tasks, time, true);
+    const fresh = await measure(tasks, time / 2, false);
     for (const t of tasks) {
       const r = res.get(t.name)!;
-      const row: Row = { name: t.name, variant, ms: r.ms, samples: r.samples };
+      const row: Row = { name: t.name, variant, ms: r.ms, freshMs: fresh.get(t.name)!.ms, samples: r.samples };
       if (t.flops !== undefined) {
         row.gflops = t.flops / r.ms / 1e6;
         row.peakGflops = peak;
@@ -147,11 +157,11 @@ async function main(): Promise<void> {
     return;
   }
   const fmt = (v: number | undefined, d: number): string => (v === undefined ? '' : v.toFixed(d));
-  console.log('| kernel | build | median ms | GFLOP/s | % of peak |');
-  console.log('|---|---|---:|---:|---:|');
+  console.log('| kernel | build | median ms | GFLOP/s | % of peak | ms, fresh result |');
+  console.log('|---|---|---:|---:|---:|---:|');
   for (const r of rows) {
     const pct = r.fractionOfPeak === undefined ? '' : `${(100 * r.fractionOfPeak).toFixed(0)}%`;
-    console.log(`| ${r.name} | ${r.variant} | ${fmt(r.ms, 3)} | ${fmt(r.gflops, 1)} | ${pct} |`);
+    console.log(`| ${r.name} | ${r.variant} | ${fmt(r.ms, 3)} | ${fmt(r.gflops, 1)} | ${pct} | ${fmt(r.freshMs, 3)} |`);
   }
 }
 

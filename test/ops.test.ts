@@ -123,3 +123,65 @@ describe('image ops', () => {
     assert.ok(Number.isNaN(ops.max(x).data[0]!));
   });
 });
+
+describe('broadcasting binary ops (property)', () => {
+  /** out[idx] = f(x[idx mod x.shape], y[idx mod y.shape]) by explicit index arithmetic. */
+  const naive = (x: Tensor, y: Tensor, f: (a: number, b: number) => number): Float32Array => {
+    const rank = Math.max(x.shape.length, y.shape.length);
+    const pad = (s: readonly number[]): number[] => [...new Array<number>(rank - s.length).fill(1), ...s];
+    const xs = pad(x.shape), ys = pad(y.shape);
+    const shape = xs.map((d, i) => Math.max(d, ys[i]!));
+    const n = shape.reduce((p, d) => p * d, 1);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let rem = i, xi = 0, yi = 0, xm = 1, ym = 1;
+      for (let d = rank - 1; d >= 0; d--) {
+        const c = rem % shape[d]!;
+        rem = Math.floor(rem / shape[d]!);
+        xi += (xs[d] === 1 ? 0 : c) * xm;
+        yi += (ys[d] === 1 ? 0 : c) * ym;
+        xm *= xs[d]!;
+        ym *= ys[d]!;
+      }
+      out[i] = f(x.data[xi]!, y.data[yi]!);
+    }
+    return out;
+  };
+  // A full shape, and a broadcastable one made by setting some dims to 1 and dropping leading dims.
+  const arbPair = fc
+    .array(fc.constantFrom(1, 2, 3, 8, 9, 16), { minLength: 1, maxLength: 4 })
+    .chain((full) =>
+      fc.tuple(
+        fc.constant(full),
+        fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }),
+        fc.integer({ min: 0, max: full.length - 1 }),
+        fc.boolean(),
+      ),
+    )
+    .chain(([full, ones, drop, swap]) => {
+      const small = full.map((d, i) => (ones[i] ? 1 : d)).slice(drop);
+      return fc.tuple(arbTensorOfShape(full), arbTensorOfShape(small), fc.constant(swap));
+    });
+  it('add, sub, mul, div, maximum agree with explicit index arithmetic for every broadcast pattern', () => {
+    fc.assert(
+      fc.property(arbPair, ([big, small, swap]) => {
+        const [x, y] = swap ? [small, big] : [big, small];
+        const cases: [string, Tensor, (a: number, b: number) => number][] = [
+          ['add', ops.add(x, y), (a, b) => a + b],
+          ['sub', ops.sub(x, y), (a, b) => a - b],
+          ['mul', ops.mul(x, y), (a, b) => a * b],
+          ['div', ops.div(x, y), (a, b) => a / b],
+          ['maximum', ops.maximum(x, y), (a, b) => Math.max(a, b)],
+        ];
+        for (const [name, got, f] of cases) {
+          const want = naive(x, y, f);
+          assert.equal(got.data.length, want.length, name);
+          for (let i = 0; i < want.length; i++) {
+            assert.ok(Object.is(got.data[i], want[i]) || got.data[i] === want[i], `${name} [${x.shape}] ∘ [${y.shape}] at ${i}: ${got.data[i]} vs ${want[i]}`);
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

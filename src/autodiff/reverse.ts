@@ -33,7 +33,7 @@ type TapeEntry = {
   readonly id: number;
 };
 
-const NON_DIFFERENTIABLE: ReadonlySet<Primitive> = new Set<Primitive>(['compare', 'sign', 'leakyReluSlope']);
+const NON_DIFFERENTIABLE: ReadonlySet<Primitive> = new Set<Primitive>(['compare', 'sign']);
 
 class ReverseInterpreter implements Interpreter {
   readonly tape: TapeEntry[] = [];

@@ -46,8 +46,9 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
   tanh: (ct, _x, y) => [mul(ct, sub(1, mul(y, y)))],
   sigmoid: (ct, _x, y) => [mul(ct, mul(y, sub(1, y)))],
   softplus: (ct, [x]) => [mul(ct, sigmoid(x!))],
-  leakyRelu: (ct, [x], _y, { slope }) => [mul(ct, bind('leakyReluSlope', [x!], { slope }))],
-  leakyReluSlope: () => [null],
+  leakyRelu: (ct, [x], _y, { slope }) => [bind('leakyReluGrad', [x!, ct], { slope })],
+  // Linear in g (the same mask applied to the cotangent); piecewise constant in x.
+  leakyReluGrad: (ct, [x], _y, { slope }) => [null, bind('leakyReluGrad', [x!, ct], { slope })],
   // Binary primitives broadcast, so each cotangent is summed back to its operand's shape.
   add: (ct, [a, b], _y, _p, needs) => [needs[0] ? sumTo(ct, a!.shape) : null, needs[1] ? sumTo(ct, b!.shape) : null],
   sub: (ct, [a, b], _y, _p, needs) => [needs[0] ? sumTo(ct, a!.shape) : null, needs[1] ? sumTo(neg(ct), b!.shape) : null],

@@ -1,5 +1,5 @@
 import { instantiate } from '@assemblyscript/loader';
-import { ArenaError, BackendError } from '../core/errors.js';
+import { ArenaError, BackendError, ShapeError } from '../core/errors.js';
 import type { Backend, ConvGeometry, GemmSpec, PowerIterationResult } from './backend.js';
 import { checkConvBuffers, checkGemm, checkPowerIteration } from './geometry.js';
 
@@ -23,14 +23,24 @@ export type WasmBackendOptions = Readonly<{
   variant?: WasmVariant | 'auto';
   /** Upper bound on linear memory (default 1 GiB, at most 2 GiB). */
   maxMemoryBytes?: number;
-  /** Columns of the im2col buffer per chunk of images, in floats (default 8 Mi floats = 32 MiB). */
+  /** Size of the im2col buffer per chunk of images, in floats (default 1 Mi floats = 4 MiB, measured best on the benchmark GAN). */
   colBudgetFloats?: number;
   /** Where to read the .wasm files from (default: `build/` in the package). Browsers pass URLs. */
   sources?: Partial<Record<WasmVariant, BufferSource | URL>>;
 }>;
 
-/** The wasm backend plus what benchmarks and tests need beyond the Backend interface. */
+/**
+ * The wasm backend plus what benchmarks and tests need beyond the Backend interface. Every
+ * kernel also takes an optional `out` array of the result's size, written and returned instead
+ * of a fresh array: a training loop or benchmark that reuses buffers avoids allocating (and,
+ * on some VMs, page-faulting) a new result every call.
+ */
 export interface WasmBackend extends Backend {
+  gemm(a: Float32Array, b: Float32Array, spec: GemmSpec, out?: Float32Array): Float32Array;
+  conv2d(x: Float32Array, weight: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
+  conv2dGradInput(dy: Float32Array, weight: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
+  conv2dGradWeight(x: Float32Array, dy: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
+  convTranspose2d(x: Float32Array, weight: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
   readonly variant: WasmVariant;
   /** Rows of the GEMM register tile (4 for mul+add, 6 for FMA). */
   readonly microRows: number;
@@ -39,9 +49,9 @@ export interface WasmBackend extends Backend {
   /** The register-only peak loops: returns flops performed (12 accumulators × 4 lanes × 2 × iters). */
   peak(iters: number, fma: boolean): number;
   /** im2col of x `[n, c, h, w]` → col `[c·kh·kw, n·oh·ow]`. */
-  im2col(x: Float32Array, g: ConvGeometry): Float32Array;
+  im2col(x: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
   /** The adjoint of im2col: col `[c·kh·kw, n·oh·ow]` → x `[n, c, h, w]` (sums overlapping taps). */
-  col2im(col: Float32Array, g: ConvGeometry): Float32Array;
+  col2im(col: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
 }
 
 type Kernels = {
@@ -134,7 +144,7 @@ export async function loadWasmBackend(opts: WasmBackendOptions = {}): Promise<Wa
   }
   const memory = new WebAssembly.Memory({ initial: 64, maximum: Math.floor(maxBytes / PAGE) });
   const { exports } = await instantiate<Kernels>(bytes, { env: { memory } });
-  const backend = makeBackend(exports, memory, variant, maxBytes, opts.colBudgetFloats ?? 8 * 2 ** 20);
+  const backend = makeBackend(exports, memory, variant, maxBytes, opts.colBudgetFloats ?? 2 ** 20);
   warmUp(backend);
   // V8 compiles hot wasm functions with its optimising tier in the background; yield once so
   // the first real call does not run the baseline code.
@@ -195,9 +205,16 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
   const zero = (off: number, floats: number): void => {
     new Float32Array(memory.buffer, off, floats).fill(0);
   };
-  const take = (off: number, floats: number): Float32Array => new Float32Array(memory.buffer, off, floats).slice();
+  /** Copies a result out: into `out` when given (checked), else into a fresh array. */
+  const take = (off: number, floats: number, out?: Float32Array): Float32Array => {
+    const view = new Float32Array(memory.buffer, off, floats);
+    if (out === undefined) return view.slice();
+    if (out.length !== floats) throw new ShapeError(`out has ${out.length} elements, the result needs ${floats}`, { out: [out.length] });
+    out.set(view);
+    return out;
+  };
 
-  function gemm(a: Float32Array, b: Float32Array, s: GemmSpec): Float32Array {
+  function gemm(a: Float32Array, b: Float32Array, s: GemmSpec, out?: Float32Array): Float32Array {
     checkGemm(a, b, s);
     const { m, n, k: kk, transA, transB } = s;
     reset();
@@ -207,7 +224,7 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     put(pa, a);
     put(pb, b);
     k.gemm(m, n, kk, pa, transA ? m : kk, transA ? 1 : 0, Math.max(kk, 1), 0, pb, transB ? kk : n, transB ? 1 : 0, Math.max(n, 1), 0, pc, n, Math.max(n, 1), 0, 0, scratch);
-    return take(pc, m * n);
+    return take(pc, m * n, out);
   }
 
   /** Images per chunk so that one chunk's column matrix stays within the budget. */
@@ -217,7 +234,7 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
   const im2colArgs = (g: ConvGeometry) =>
     [g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.oh, g.ow] as const;
 
-  function conv2d(x: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array {
+  function conv2d(x: Float32Array, weight: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array {
     checkConvBuffers(g, { x, weight });
     const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w, hw = g.h * g.w;
     reset();
@@ -229,7 +246,7 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     if (is1x1(g)) {
       // B(p = channel, j = (image, pixel)) = x[image·chw + channel·hw + pixel]: no im2col.
       k.gemm(g.o, g.n * ohw, ckk, pw, ckk, 0, ckk, 0, px, hw, 0, hw, chw, py, ohw, ohw, g.o * ohw, 0, scratch);
-      return take(py, g.n * g.o * ohw);
+      return take(py, g.n * g.o * ohw, out);
     }
     const nb = chunk(g);
     const pcol = alloc(ckk * nb * ohw, 'im2col buffer');
@@ -238,10 +255,10 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
       k.im2col(px + i0 * chw * 4, cnt, ...im2colArgs(g), pcol);
       k.gemm(g.o, cnt * ohw, ckk, pw, ckk, 0, ckk, 0, pcol, cnt * ohw, 0, cnt * ohw, 0, py + i0 * g.o * ohw * 4, ohw, ohw, g.o * ohw, 0, scratch);
     }
-    return take(py, g.n * g.o * ohw);
+    return take(py, g.n * g.o * ohw, out);
   }
 
-  function conv2dGradInput(dy: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array {
+  function conv2dGradInput(dy: Float32Array, weight: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array {
     checkConvBuffers(g, { dy, weight });
     const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w, hw = g.h * g.w;
     reset();
@@ -253,7 +270,7 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     // dcol[ckk, (image, pixel)] = Wᵀ[ckk, o] · dy[o, (image, pixel)]
     if (is1x1(g)) {
       k.gemm(ckk, g.n * ohw, g.o, pw, ckk, 1, g.o, 0, pdy, ohw, 0, ohw, g.o * ohw, pdx, hw, hw, chw, 0, scratch);
-      return take(pdx, g.n * chw);
+      return take(pdx, g.n * chw, out);
     }
     zero(pdx, g.n * chw);
     const nb = chunk(g);
@@ -263,10 +280,10 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
       k.gemm(ckk, cnt * ohw, g.o, pw, ckk, 1, g.o, 0, pdy + i0 * g.o * ohw * 4, ohw, 0, ohw, g.o * ohw, pcol, cnt * ohw, cnt * ohw, 0, 0, scratch);
       k.col2im(pcol, cnt, ...im2colArgs(g), pdx + i0 * chw * 4);
     }
-    return take(pdx, g.n * chw);
+    return take(pdx, g.n * chw, out);
   }
 
-  function conv2dGradWeight(x: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array {
+  function conv2dGradWeight(x: Float32Array, dy: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array {
     checkConvBuffers(g, { x, dy });
     const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w;
     reset();
@@ -283,7 +300,7 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
       k.im2col(px + i0 * chw * 4, cnt, ...im2colArgs(g), pcol);
       k.gemm(g.o, ckk, cnt * ohw, pdy + i0 * g.o * ohw * 4, ohw, 0, ohw, g.o * ohw, pcol, cnt * ohw, 1, ckk, 0, pdw, ckk, ckk, 0, i0 > 0 ? 1 : 0, scratch);
     }
-    return take(pdw, g.o * ckk);
+    return take(pdw, g.o * ckk, out);
   }
 
   function powerIteration(w: Float32Array, rows: number, cols: number, u: Float32Array, eps = 1e-12): PowerIterationResult {
@@ -299,7 +316,7 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     return { u: take(pu2, rows), v: take(pv, cols), sigma };
   }
 
-  function im2col(x: Float32Array, g: ConvGeometry): Float32Array {
+  function im2col(x: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array {
     checkConvBuffers(g, { x });
     const rows = g.c * g.kh * g.kw, cols = g.n * g.oh * g.ow;
     reset();
@@ -307,10 +324,10 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     const pcol = alloc(rows * cols, 'im2col output');
     put(px, x);
     k.im2col(px, g.n, ...im2colArgs(g), pcol);
-    return take(pcol, rows * cols);
+    return take(pcol, rows * cols, out);
   }
 
-  function col2im(col: Float32Array, g: ConvGeometry): Float32Array {
+  function col2im(col: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array {
     const rows = g.c * g.kh * g.kw, cols = g.n * g.oh * g.ow;
     if (col.length !== rows * cols) {
       throw new BackendError(`col2im: col has ${col.length} elements, geometry needs [${rows}, ${cols}]`);
@@ -321,7 +338,7 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     put(pcol, col);
     zero(px, g.n * g.c * g.h * g.w);
     k.col2im(pcol, g.n, ...im2colArgs(g), px);
-    return take(px, g.n * g.c * g.h * g.w);
+    return take(px, g.n * g.c * g.h * g.w, out);
   }
 
   const microRows = k.microRows();
@@ -337,7 +354,7 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     conv2d,
     conv2dGradInput,
     conv2dGradWeight,
-    convTranspose2d: (x, weight, g) => conv2dGradInput(x, weight, g),
+    convTranspose2d: (x: Float32Array, weight: Float32Array, g: ConvGeometry, out?: Float32Array) => conv2dGradInput(x, weight, g, out),
     powerIteration,
     im2col,
     col2im,

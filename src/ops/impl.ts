@@ -1,6 +1,7 @@
 import { currentBackend } from '../backend/current.js';
 import { convOutputShape } from '../backend/geometry.js';
 import { shapesEqual, sizeOf, tensor, type Tensor } from '../core/tensor.js';
+import { ShapeError } from '../core/errors.js';
 import { broadcastShapes } from './broadcast.js';
 import type { CompareOp, Primitive, PrimitiveParams } from './primitives.js';
 
@@ -161,9 +162,56 @@ const binary =
     if (a.length === n && b.length === n) k(a, b, out, 0);
     else if (a.length === n && b.length === 1) k(a, b, out, 1);
     else if (b.length === n && a.length === 1) k(a, b, out, 2);
-    else k(materialise(x!, shape), materialise(y!, shape), out, 0);
+    else if (!blockedBroadcast(k, x!, y!, shape, out)) k(materialise(x!, shape), materialise(y!, shape), out, 0);
     return tensor(shape, out);
   };
+
+/**
+ * The common broadcasts without materialising: one operand full-size and the other varying
+ * over one contiguous run of dimensions (a bias `[C, 1, 1]` against `[N, C, H, W]`, a row
+ * `[C]` against `[N, C]`). The output is split into outer × mid × inner blocks and the kernel
+ * runs on subarray views, so it stays monomorphic. Returns false for other patterns.
+ */
+function blockedBroadcast(k: BinaryKernel, x: Tensor, y: Tensor, shape: readonly number[], out: Float32Array): boolean {
+  const n = out.length;
+  const smallIsB = x.data.length === n;
+  if (!smallIsB && y.data.length !== n) return false;
+  const small = smallIsB ? y : x;
+  const rank = shape.length;
+  const padded = [...new Array<number>(rank - small.shape.length).fill(1), ...small.shape];
+  let d0 = -1;
+  let d1 = -1;
+  for (let d = 0; d < rank; d++) {
+    if (padded[d] === 1 && shape[d] !== 1) continue;
+    if (d0 === -1) d0 = d;
+    else if (d1 !== -1) return false; // a second run of varying dimensions
+    if (d + 1 === rank || (padded[d + 1] === 1 && shape[d + 1] !== 1)) d1 = d + 1;
+  }
+  if (d0 === -1) return false;
+  const outer = sizeOf(shape.slice(0, d0));
+  const mid = sizeOf(shape.slice(d0, d1));
+  const inner = sizeOf(shape.slice(d1));
+  const big = smallIsB ? x.data : y.data;
+  const s = small.data;
+  if (inner === 1) {
+    for (let o = 0; o < outer; o++) {
+      const lo = o * mid;
+      const bigRow = big.subarray(lo, lo + mid);
+      k(smallIsB ? bigRow : s, smallIsB ? s : bigRow, out.subarray(lo, lo + mid), 0);
+    }
+    return true;
+  }
+  if (inner < 8) return false;
+  for (let o = 0; o < outer; o++) {
+    for (let m = 0; m < mid; m++) {
+      const lo = (o * mid + m) * inner;
+      const bigRow = big.subarray(lo, lo + inner);
+      const sv = s.subarray(m, m + 1);
+      k(smallIsB ? bigRow : sv, smallIsB ? sv : bigRow, out.subarray(lo, lo + inner), smallIsB ? 1 : 2);
+    }
+  }
+  return true;
+}
 
 const compareFns: Record<CompareOp, (x: number, y: number) => number> = {
   gt: (x, y) => (x > y ? 1 : 0),
@@ -273,10 +321,15 @@ export const evalRules: { readonly [P in Primitive]: EvalRule<P> } = {
     }
     return tensor(x!.shape, out);
   },
-  leakyReluSlope: ([x], { slope }) => {
+  leakyReluGrad: ([x, g], { slope }) => {
     const a = x!.data;
+    const gd = g!.data;
+    if (gd.length !== a.length) throw new ShapeError('leakyReluGrad: x and g must have the same shape', { x: x!.shape, g: g!.shape });
     const out = new Float32Array(a.length);
-    for (let i = 0; i < a.length; i++) out[i] = a[i]! > 0 ? 1 : slope;
+    for (let i = 0; i < a.length; i++) {
+      const v = gd[i]!;
+      out[i] = a[i]! > 0 ? v : v * slope;
+    }
     return tensor(x!.shape, out);
   },
   add: binary(binaryKernels.add),

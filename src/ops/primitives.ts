@@ -25,8 +25,11 @@ export interface PrimitiveParams {
   softplus: null;
   /** x for x > 0, slope·x otherwise (relu is slope 0). */
   leakyRelu: { readonly slope: number };
-  /** The derivative of leakyRelu: 1 for x > 0, slope otherwise (no gradient of its own). */
-  leakyReluSlope: { readonly slope: number };
+  /**
+   * The VJP of leakyRelu fused into one pass: (x, g) → g where x > 0, slope·g otherwise. Linear
+   * in g; its derivative in x is zero almost everywhere.
+   */
+  leakyReluGrad: { readonly slope: number };
   // binary elementwise, NumPy broadcasting
   add: null;
   sub: null;
@@ -66,7 +69,7 @@ export interface PrimitiveParams {
 export type Primitive = keyof PrimitiveParams;
 
 export const PRIMITIVES: readonly Primitive[] = [
-  'neg', 'exp', 'log', 'log1p', 'sqrt', 'abs', 'sign', 'tanh', 'sigmoid', 'softplus', 'leakyRelu', 'leakyReluSlope',
+  'neg', 'exp', 'log', 'log1p', 'sqrt', 'abs', 'sign', 'tanh', 'sigmoid', 'softplus', 'leakyRelu', 'leakyReluGrad',
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'compare', 'where',
   'sum', 'max', 'reshape', 'transpose', 'broadcastTo', 'slice', 'pad', 'concat',
   'matmul', 'conv2d', 'conv2dGradInput', 'conv2dGradWeight',
