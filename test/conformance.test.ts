@@ -9,6 +9,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { checkReferenceDir } from '../src/conformance/run.js';
 import { parseCase } from '../src/conformance/cases.js';
 import { referenceBackend } from '../src/backend/reference.js';
+import { loadWasmBackend } from '../src/backend/wasm.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const referenceDir = join(root, '..', 'shared', 'reference');
@@ -30,6 +31,18 @@ describe('check-reference', () => {
       assert.ok(ops.has(op), `${op} is checked`);
     }
   });
+
+  for (const variant of ['simd', 'relaxed'] as const) {
+    it(`passes every case of ../shared/reference on the wasm backend (${variant} build)`, async () => {
+      const b = await loadWasmBackend({ variant });
+      const r = checkReferenceDir(referenceDir, b);
+      assert.ok(E.isRight(r), E.isLeft(r) ? r.left.message : '');
+      const { reports, summary } = r.right;
+      assert.deepEqual(reports.filter((x) => 'ok' in x && !x.ok), []);
+      assert.equal(summary.unsupported, 0);
+      assert.ok(summary.passed >= 45, `only ${summary.passed} cases passed`);
+    });
+  }
 
   it('accumulates every problem of a malformed case into one message', () => {
     const bad = parseCase({ name: 3, op: 'conv2d', inputs: { x: { shape: [2, 2], data: [1, 2, 3] }, w: { shape: 'x' } }, outputs: {} }, 'bad.json');
