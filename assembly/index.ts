@@ -116,6 +116,23 @@ function micro4x8(kc: i32, pa: usize, pb: usize, c: usize, ldcB: usize, add: boo
 }
 
 /**
+ * Transposes the 4×4 block whose rows start at r0..r3 (byte pointers) and stores its columns
+ * as four consecutive v128 at dst, dst + stride, dst + 2·stride, dst + 3·stride.
+ */
+// @ts-ignore: decorator
+@inline function transpose4(r0: usize, r1: usize, r2: usize, r3: usize, dst: usize, stride: usize): void {
+  const a = v128.load(r0), b = v128.load(r1), c = v128.load(r2), d = v128.load(r3);
+  const ab01 = f32x4.shuffle(a, b, 0, 4, 1, 5);
+  const ab23 = f32x4.shuffle(a, b, 2, 6, 3, 7);
+  const cd01 = f32x4.shuffle(c, d, 0, 4, 1, 5);
+  const cd23 = f32x4.shuffle(c, d, 2, 6, 3, 7);
+  v128.store(dst, f32x4.shuffle(ab01, cd01, 0, 1, 4, 5));
+  v128.store(dst + stride, f32x4.shuffle(ab01, cd01, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, f32x4.shuffle(ab23, cd23, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, f32x4.shuffle(ab23, cd23, 2, 3, 6, 7));
+}
+
+/**
  * Packs rows i0..i0+mc, columns p0..p0+kc of op(A) into MR-row panels (p-major inside a panel),
  * zero-padding the last panel. A(i, p) = a[i·lda + seg(p)] or, when `trans`, a[p·lda + i].
  */
@@ -132,6 +149,31 @@ function packA(
         const out = panel + <usize>(p * MR) * 4;
         for (let r = 0; r < MR; r++) {
           store<f32>(out + <usize>r * 4, r < rows ? load<f32>(src + <usize>r * 4) : 0);
+        }
+      }
+    } else if (rows == MR) {
+      // Full panel: 4×4 SIMD transposes over runs of 4 k-values inside one segment.
+      const l0 = a + <usize>((i0 + ir) * lda) * 4;
+      const ldaB = <usize>lda * 4;
+      let s = (p0 / segLen) * segStride;
+      let w = p0 % segLen;
+      let p = 0;
+      while (p < kc) {
+        const out = panel + <usize>(p * MR) * 4;
+        if (p + 4 <= kc && w + 4 <= segLen) {
+          const src = l0 + <usize>(s + w) * 4;
+          transpose4(src, src + ldaB, src + 2 * ldaB, src + 3 * ldaB, out, 16);
+          p += 4;
+          w += 4;
+        } else {
+          const src = l0 + <usize>(s + w) * 4;
+          for (let r = 0; r < MR; r++) store<f32>(out + <usize>r * 4, load<f32>(src + <usize>r * ldaB));
+          p++;
+          w++;
+        }
+        if (w == segLen) {
+          w = 0;
+          s += segStride;
         }
       }
     } else {
@@ -174,7 +216,23 @@ function packB(
     const panel = dst + <usize>(jr * kc) * 4;
     const cols = min(NR, nc - jr);
     const j = j0 + jr;
-    if (trans) {
+    if (trans && cols == NR) {
+      // Full panel: two 4×4 SIMD transposes per 4 k-values.
+      const c0 = b + <usize>(j * ldb + p0) * 4;
+      const ldbB = <usize>ldb * 4;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const src = c0 + <usize>p * 4;
+        const out = panel + <usize>(p * NR) * 4;
+        transpose4(src, src + ldbB, src + 2 * ldbB, src + 3 * ldbB, out, 32);
+        const src4 = src + 4 * ldbB;
+        transpose4(src4, src4 + ldbB, src4 + 2 * ldbB, src4 + 3 * ldbB, out + 16, 32);
+      }
+      for (; p < kc; p++) {
+        const out = panel + <usize>(p * NR) * 4;
+        for (let cc = 0; cc < NR; cc++) store<f32>(out + <usize>cc * 4, load<f32>(c0 + <usize>(cc * ldb + p) * 4));
+      }
+    } else if (trans) {
       for (let cc = 0; cc < NR; cc++) {
         const out = panel + <usize>cc * 4;
         if (cc >= cols) {
