@@ -23,6 +23,12 @@ export function stridesOf(shape: readonly number[]): number[] {
 }
 
 /**
+ * 1 when the float32 with these bits is ≤ 0 (including −0), else 0, without a data-dependent
+ * branch: the sign bit, or'ed with "all bits zero" (+0), which is (b | −b) having a clear sign.
+ */
+const notPositive = (b: number): number => (b >>> 31) | (((b | -b) >>> 31) ^ 1);
+
+/**
  * Elementwise kernels are written out per op (not as one loop calling a closure) so that V8
  * compiles each loop with its operation inlined; a shared loop calling `f(x)` goes megamorphic
  * and runs ~10× slower.
@@ -312,24 +318,27 @@ export const evalRules: { readonly [P in Primitive]: EvalRule<P> } = {
   tanh: unary(unaryKernels.tanh),
   sigmoid: unary(unaryKernels.sigmoid),
   softplus: unary(unaryKernels.softplus),
+  // Branch-free: the factor (1 or slope) comes from the float's bits (see notPositive). On
+  // random signs the obvious `v > 0 ? v : v * slope` mispredicts half the time and ran 6×
+  // slower (5.6 vs 0.9 ms per million elements). NaN propagates.
   leakyRelu: ([x], { slope }) => {
     const a = x!.data;
+    const bits = new Int32Array(a.buffer, a.byteOffset, a.length);
     const out = new Float32Array(a.length);
-    for (let i = 0; i < a.length; i++) {
-      const v = a[i]!;
-      out[i] = v > 0 ? v : v * slope;
-    }
+    const d = slope - 1;
+    for (let i = 0; i < a.length; i++) out[i] = a[i]! * (1 + d * notPositive(bits[i]!));
     return tensor(x!.shape, out);
   },
   leakyReluGrad: ([x, g], { slope }) => {
     const a = x!.data;
     const gd = g!.data;
     if (gd.length !== a.length) throw new ShapeError('leakyReluGrad: x and g must have the same shape', { x: x!.shape, g: g!.shape });
+    // Branch-free as leakyRelu: g where x > 0, slope·g where x ≤ 0 (PyTorch's choice at the
+    // kink). A NaN x with a clear sign bit passes g through; its forward value is NaN anyway.
+    const bits = new Int32Array(a.buffer, a.byteOffset, a.length);
     const out = new Float32Array(a.length);
-    for (let i = 0; i < a.length; i++) {
-      const v = gd[i]!;
-      out[i] = a[i]! > 0 ? v : v * slope;
-    }
+    const d = slope - 1;
+    for (let i = 0; i < a.length; i++) out[i] = gd[i]! * (1 + d * notPositive(bits[i]!));
     return tensor(x!.shape, out);
   },
   add: binary(binaryKernels.add),
