@@ -275,14 +275,15 @@ function packB(
  *           = b[j·ldb + p]                   (bTrans = 1)
  *   C(i, j) = c[i·ldc + seg_c(j)]
  * For plain row-major matrices pass segLen = the dimension's length (segStride is then unused).
- * `scratch` must point at SCRATCH_BYTES of free memory.
+ * `scratch` must point at SCRATCH_BYTES of free memory. Only columns jBase..jBase+n of B and C
+ * are computed (threads split the columns this way; pass 0 for the whole product).
  */
 export function gemm(
   m: i32, n: i32, k: i32,
   a: usize, lda: i32, aTrans: i32, aSegLen: i32, aSegStride: i32,
   b: usize, ldb: i32, bTrans: i32, bSegLen: i32, bSegStride: i32,
   c: usize, ldc: i32, cSegLen: i32, cSegStride: i32,
-  accumulate: i32, scratch: usize,
+  accumulate: i32, scratch: usize, jBase: i32,
 ): void {
   if (m <= 0 || n <= 0) return;
   const pA = (scratch + 63) & ~(<usize>63);
@@ -293,7 +294,7 @@ export function gemm(
   if (k <= 0) {
     if (accumulate == 0) {
       for (let i = 0; i < m; i++) {
-        for (let j = 0; j < n; j++) store<f32>(c + <usize>(i * ldc + segOffset(j, cSegLen, cSegStride)) * 4, 0);
+        for (let j = jBase; j < jBase + n; j++) store<f32>(c + <usize>(i * ldc + segOffset(j, cSegLen, cSegStride)) * 4, 0);
       }
     }
     return;
@@ -303,12 +304,12 @@ export function gemm(
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       const add = accumulate != 0 || pc > 0;
-      packB(b, ldb, bTrans != 0, bSegLen, bSegStride, n, jc, nc, pc, kc, pB, offs);
+      packB(b, ldb, bTrans != 0, bSegLen, bSegStride, n, jBase + jc, nc, pc, kc, pB, offs);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA(a, lda, aTrans != 0, aSegLen, aSegStride, m, ic, mc, pc, kc, pA);
         for (let jr = 0; jr < nc; jr += NR) {
-          const j = jc + jr;
+          const j = jBase + jc + jr;
           const cols = min(NR, nc - jr);
           const within = j % cSegLen;
           const contiguous = cols == NR && within + NR <= cSegLen;
@@ -360,16 +361,16 @@ export function gemm(
 /**
  * col[(c·kh + ky)·kw + kx, img·oh·ow + oy·ow + ox] = x[img, c, oy·sh − ph + ky·dh,
  * ox·sw − pw + kx·dw] (0 in the padding), for images 0..nb of x `[nb, c, h, w]`. The column
- * matrix has row stride nb·oh·ow.
+ * matrix has row stride nb·oh·ow. Only channels c0..c1 are done (threads split them).
  */
 export function im2col(
   x: usize, nb: i32, c: i32, h: i32, w: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
-  oh: i32, ow: i32, col: usize,
+  oh: i32, ow: i32, col: usize, c0: i32, c1: i32,
 ): void {
   const ohw = oh * ow;
   const ldcol = nb * ohw;
-  for (let ch = 0; ch < c; ch++) {
+  for (let ch = c0; ch < c1; ch++) {
     for (let ky = 0; ky < kh; ky++) {
       for (let kx = 0; kx < kw; kx++) {
         const row = col + <usize>(((ch * kh + ky) * kw + kx) * ldcol) * 4;
@@ -404,17 +405,17 @@ export function im2col(
 
 /**
  * The adjoint of im2col: x[img, c, iy, ix] += col[...] for every tap that lands inside x.
- * x is accumulated into (zero it first for a plain col2im).
+ * x is accumulated into (zero it first for a plain col2im). Only channels c0..c1 are done.
  */
 export function col2im(
   col: usize, nb: i32, c: i32, h: i32, w: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
-  oh: i32, ow: i32, x: usize,
+  oh: i32, ow: i32, x: usize, c0: i32, c1: i32,
 ): void {
   const ohw = oh * ow;
   const ldcol = nb * ohw;
   for (let img = 0; img < nb; img++) {
-    for (let ch = 0; ch < c; ch++) {
+    for (let ch = c0; ch < c1; ch++) {
       const plane = x + <usize>((img * c + ch) * h * w) * 4;
       for (let ky = 0; ky < kh; ky++) {
         for (let kx = 0; kx < kw; kx++) {

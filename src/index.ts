@@ -29,9 +29,10 @@ export { checkReferenceDir, checkCase, type CaseReport } from './conformance/run
 /**
  * Loads a backend (default `wasm`: the relaxed-SIMD build where the engine supports it, else
  * plain SIMD) and makes it the one ops run on. Rejects with a BackendError if it cannot load.
+ * `threads: n` (Node) runs the GEMMs and im2col/col2im on n threads (bitwise-identical results).
  */
-export async function init(opts: Readonly<{ backend?: BackendName }> = {}): Promise<Backend> {
-  const b = await loadBackend(opts.backend ?? 'wasm');
+export async function init(opts: Readonly<{ backend?: BackendName; threads?: number }> = {}): Promise<Backend> {
+  const b = await loadBackend(opts.backend ?? 'wasm', opts.threads === undefined ? {} : { threads: opts.threads });
   if (E.isLeft(b)) throw b.left;
   useBackend(b.right);
   return b.right;

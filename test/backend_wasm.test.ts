@@ -215,6 +215,88 @@ describe('wasm backend memory', () => {
   });
 });
 
+describe('wasm backend with threads', () => {
+  let one: WasmBackend;
+  let two: WasmBackend;
+  before(async () => {
+    one = await loadWasmBackend({ variant: 'relaxed' });
+    two = await loadWasmBackend({ variant: 'relaxed', threads: 2, maxMemoryBytes: 256 * 2 ** 20 });
+    assert.equal(two.threads, 2);
+  });
+  const same = (a: Float32Array, b: Float32Array, what: string): void => {
+    assert.equal(a.length, b.length, what);
+    for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) assert.fail(`${what}: index ${i}: ${a[i]} vs ${b[i]}`);
+  };
+
+  it('gemm split by rows or columns is bitwise identical to one thread', () => {
+    const big = fc.constantFrom(5, 17, 65, 130, 301);
+    fc.assert(
+      fc.property(big, big, big, fc.boolean(), fc.boolean(), fc.integer(), (m, n, k, transA, transB, seed) => {
+        const rnd = mulberry(seed);
+        const a = Float32Array.from({ length: m * k }, () => rnd() - 0.5);
+        const b = Float32Array.from({ length: k * n }, () => rnd() - 0.5);
+        const spec = { m, n, k, transA, transB };
+        same(two.gemm(a, b, spec), one.gemm(a, b, spec), `gemm ${JSON.stringify(spec)}`);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('conv forward, grad-input, grad-weight (threaded GEMM, im2col and col2im) are bitwise identical to one thread', () => {
+    fc.assert(
+      fc.property(arbConvGeometry({ maxBatch: 9, maxChannels: 24, sizes: [7, 17, 28], maxSize: 28 }), fc.integer(), (g, seed) => {
+        const rnd = mulberry(seed);
+        const x = Float32Array.from({ length: g.n * g.c * g.h * g.w }, () => rnd() - 0.5);
+        const w = Float32Array.from({ length: g.o * g.c * g.kh * g.kw }, () => rnd() - 0.5);
+        const dy = Float32Array.from({ length: g.n * g.o * g.oh * g.ow }, () => rnd() - 0.5);
+        const tag = JSON.stringify(g);
+        same(two.conv2d(x, w, g), one.conv2d(x, w, g), `conv2d ${tag}`);
+        same(two.conv2dGradInput(dy, w, g), one.conv2dGradInput(dy, w, g), `grad-input ${tag}`);
+        same(two.conv2dGradWeight(x, dy, g), one.conv2dGradWeight(x, dy, g), `grad-weight ${tag}`);
+      }),
+      { numRuns: 25 },
+    );
+    // The benchmark GAN's largest layer, large enough to be split every way.
+    const g = convGeometry([16, 64, 14, 14], [128, 64, 4, 4], { stride: 2, padding: 1 });
+    const rnd = mulberry(5);
+    const x = Float32Array.from({ length: 16 * 64 * 196 }, () => rnd() - 0.5);
+    const w = Float32Array.from({ length: 128 * 64 * 16 }, () => rnd() - 0.5);
+    const dy = Float32Array.from({ length: 16 * 128 * 49 }, () => rnd() - 0.5);
+    same(two.conv2d(x, w, g), one.conv2d(x, w, g), 'conv2d 64→128');
+    same(two.conv2dGradInput(dy, w, g), one.conv2dGradInput(dy, w, g), 'grad-input 64→128');
+    same(two.conv2dGradWeight(x, dy, g), one.conv2dGradWeight(x, dy, g), 'grad-weight 64→128');
+  });
+
+  it('workers see memory grown by the calling thread', () => {
+    const m = 700, k = 800, n = 600; // ~6.5 MB of operands: grows the shared memory
+    const before = two.memoryBytes();
+    const rnd = mulberry(11);
+    const a = Float32Array.from({ length: m * k }, () => rnd() - 0.5);
+    const b = Float32Array.from({ length: k * n }, () => rnd() - 0.5);
+    const spec = { m, n, k, transA: false, transB: false };
+    same(two.gemm(a, b, spec), one.gemm(a, b, spec), 'gemm after growth');
+    assert.ok(two.memoryBytes() > before);
+  });
+
+  it('runs out of arena with an ArenaError, not a hang', () => {
+    const big = new Float32Array(8 * 2 ** 20); // A and B 32 MiB each; C 8192² floats = 256 MiB > the limit
+    assert.throws(() => two.gemm(big, big, { m: 8192, n: 8192, k: 1024, transA: false, transB: false }), ArenaError);
+  });
+
+  it('rejects a bad thread count and closes its workers', async () => {
+    await assert.rejects(loadWasmBackend({ threads: 0 }), /threads must be an integer between 1 and 64/);
+    const b = await loadWasmBackend({ variant: 'simd', threads: 3 });
+    const single = await loadWasmBackend({ variant: 'simd' });
+    assert.equal(b.threads, 3);
+    const rnd = mulberry(2);
+    const a = Float32Array.from({ length: 200 * 300 }, () => rnd() - 0.5);
+    const spec = { m: 200, n: 200, k: 300, transA: false, transB: true };
+    same(b.gemm(a, a, spec), single.gemm(a, a, spec), 'three threads');
+    await b.close();
+    await two.close();
+  });
+});
+
 function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;

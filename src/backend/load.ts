@@ -12,16 +12,17 @@ export const isBackendName = (s: string): s is BackendName => (BACKEND_NAMES as 
 
 /**
  * Loads a backend by name: `wasm` (the best wasm build this engine supports), `wasm-simd`,
- * `wasm-relaxed` (fails where relaxed SIMD is unavailable) or `reference`.
+ * `wasm-relaxed` (fails where relaxed SIMD is unavailable) or `reference`. `threads` (wasm
+ * only, Node only, default 1) splits the GEMMs and im2col/col2im across worker threads.
  */
-export async function loadBackend(name: string): Promise<E.Either<PureganError, Backend>> {
+export async function loadBackend(name: string, opts: Readonly<{ threads?: number }> = {}): Promise<E.Either<PureganError, Backend>> {
   if (!isBackendName(name)) {
     return E.left(new BackendError(`unknown backend "${name}"; expected one of: ${BACKEND_NAMES.join(', ')}`));
   }
   if (name === 'reference') return E.right(referenceBackend);
   const variant: WasmVariant | 'auto' = name === 'wasm' ? 'auto' : name === 'wasm-simd' ? 'simd' : 'relaxed';
   try {
-    return E.right(await loadWasmBackend({ variant }));
+    return E.right(await loadWasmBackend({ variant, ...(opts.threads === undefined ? {} : { threads: opts.threads }) }));
   } catch (e) {
     return E.left(e instanceof BackendError ? e : new BackendError(`could not load the ${name} backend: ${(e as Error).message}`));
   }

@@ -26,7 +26,13 @@ export type WasmBackendOptions = Readonly<{
   /** Size of the im2col buffer per chunk of images, in floats (default 1 Mi floats = 4 MiB, measured best on the benchmark GAN). */
   colBudgetFloats?: number;
   /** Where to read the .wasm files from (default: `build/` in the package). Browsers pass URLs. */
-  sources?: Partial<Record<WasmVariant, BufferSource | URL>>;
+  sources?: Partial<Record<WasmVariant | `${WasmVariant}-threads`, BufferSource | URL>>;
+  /**
+   * Threads for the GEMMs (default 1). With n > 1 the `-threads` build runs on a shared memory
+   * and n − 1 worker_threads each take a block of output rows; results are bitwise identical
+   * to one thread. Node only (the calling thread blocks on Atomics.wait).
+   */
+  threads?: number;
 }>;
 
 /**
@@ -42,8 +48,12 @@ export interface WasmBackend extends Backend {
   conv2dGradWeight(x: Float32Array, dy: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
   convTranspose2d(x: Float32Array, weight: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
   readonly variant: WasmVariant;
-  /** Rows of the GEMM register tile (4 for mul+add, 6 for FMA). */
+  /** Rows of the GEMM register tile. */
   readonly microRows: number;
+  /** Threads the GEMMs run on. */
+  readonly threads: number;
+  /** Stops the worker threads (a no-op with one thread). The backend must not be used after. */
+  close(): Promise<void>;
   /** Current size of linear memory in bytes. */
   memoryBytes(): number;
   /** The register-only peak loops: returns flops performed (12 accumulators × 4 lanes × 2 × iters). */
@@ -54,7 +64,8 @@ export interface WasmBackend extends Backend {
   col2im(col: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
 }
 
-type Kernels = {
+/** The exports of the AssemblyScript module (shared with the worker). */
+export type Kernels = {
   heapBase(): number;
   scratchBytes(): number;
   microRows(): number;
@@ -63,17 +74,17 @@ type Kernels = {
     a: number, lda: number, aTrans: number, aSegLen: number, aSegStride: number,
     b: number, ldb: number, bTrans: number, bSegLen: number, bSegStride: number,
     c: number, ldc: number, cSegLen: number, cSegStride: number,
-    accumulate: number, scratch: number,
+    accumulate: number, scratch: number, jBase: number,
   ): void;
   im2col(
     x: number, nb: number, c: number, h: number, w: number,
     kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
-    oh: number, ow: number, col: number,
+    oh: number, ow: number, col: number, c0: number, c1: number,
   ): void;
   col2im(
     col: number, nb: number, c: number, h: number, w: number,
     kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
-    oh: number, ow: number, x: number,
+    oh: number, ow: number, x: number, c0: number, c1: number,
   ): void;
   powerIteration(w: number, rows: number, cols: number, u: number, eps: number, vOut: number, uOut: number): number;
   peakMulAdd(iters: number): number;
@@ -86,7 +97,7 @@ const isNode = typeof process !== 'undefined' && typeof process.versions?.node =
 
 type Bytes = Uint8Array<ArrayBuffer>;
 
-async function readSource(variant: WasmVariant, sources: WasmBackendOptions['sources']): Promise<Bytes> {
+async function readSource(variant: WasmVariant | `${WasmVariant}-threads`, sources: WasmBackendOptions['sources']): Promise<Bytes> {
   const given = sources?.[variant];
   const url = given instanceof URL ? given : given === undefined ? new URL(`../../../build/puregan-${variant}.wasm`, import.meta.url) : undefined;
   if (url === undefined) {
@@ -132,19 +143,30 @@ export async function loadWasmBackend(opts: WasmBackendOptions = {}): Promise<Wa
   if (!Number.isFinite(maxBytes) || maxBytes < 16 * PAGE || maxBytes > MAX_MEMORY) {
     throw new BackendError(`maxMemoryBytes must be between ${16 * PAGE} and ${MAX_MEMORY}, got ${maxBytes}`);
   }
+  const threads = opts.threads ?? 1;
+  if (!Number.isSafeInteger(threads) || threads < 1 || threads > 64) {
+    throw new BackendError(`threads must be an integer between 1 and 64, got ${threads}`);
+  }
+  if (threads > 1 && (!isNode || typeof SharedArrayBuffer === 'undefined')) {
+    throw new BackendError('threads > 1 needs Node worker_threads and SharedArrayBuffer; use threads: 1 here');
+  }
+  const suffix = threads > 1 ? '-threads' : '';
   let variant: WasmVariant = want === 'auto' ? 'relaxed' : want;
-  let bytes = await readSource(variant, opts.sources);
+  let bytes = await readSource(`${variant}${suffix}`, opts.sources);
   if (variant === 'relaxed' && !(await relaxedSupported(bytes))) {
     if (want === 'relaxed') throw new BackendError('this engine does not support relaxed SIMD (f32x4.relaxed_madd); use the "wasm-simd" backend');
     variant = 'simd';
-    bytes = await readSource(variant, opts.sources);
+    bytes = await readSource(`${variant}${suffix}`, opts.sources);
   }
   if (!WebAssembly.validate(bytes)) {
-    throw new BackendError(`this engine cannot run the ${variant} wasm build (WebAssembly SIMD is required)`);
+    throw new BackendError(`this engine cannot run the ${variant}${suffix} wasm build (WebAssembly SIMD${suffix ? ' and threads' : ''} are required)`);
   }
-  const memory = new WebAssembly.Memory({ initial: 64, maximum: Math.floor(maxBytes / PAGE) });
-  const { exports } = await instantiate<Kernels>(bytes, { env: { memory } });
-  const backend = makeBackend(exports, memory, variant, maxBytes, opts.colBudgetFloats ?? 2 ** 20);
+  const maxPages = Math.floor(maxBytes / PAGE);
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: maxPages, ...(threads > 1 ? { shared: true } : {}) });
+  const module = await WebAssembly.compile(bytes);
+  const { exports } = await instantiate<Kernels>(module, { env: { memory } });
+  const pool = threads > 1 ? await startWorkers(module, memory, threads - 1) : [];
+  const backend = makeBackend(exports, memory, variant, maxBytes, opts.colBudgetFloats ?? 2 ** 20, pool);
   warmUp(backend);
   // V8 compiles hot wasm functions with its optimising tier in the background; yield once so
   // the first real call does not run the baseline code.
@@ -152,11 +174,76 @@ export async function loadWasmBackend(opts: WasmBackendOptions = {}): Promise<Wa
   return backend;
 }
 
+/** A worker thread running GEMM jobs posted through a shared control block. */
+type GemmWorker = {
+  /** Posts a job (kind 0 gemm: 20 arguments, 1 im2col / 2 col2im: 18); returns its sequence number. */
+  post(kind: number, args: readonly number[]): number;
+  /** Blocks until job `seq` is done; throws if it failed. */
+  wait(seq: number): void;
+  close(): Promise<void>;
+};
+
+const CTL_SEQ = 0;
+const CTL_DONE = 1;
+const CTL_ERROR = 2;
+const CTL_KIND = 3;
+export const JOB_GEMM = 0;
+export const JOB_IM2COL = 1;
+export const JOB_COL2IM = 2;
+/** How long the calling thread waits for a worker before declaring it lost. */
+const WORKER_TIMEOUT_MS = 120_000;
+
+async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number): Promise<GemmWorker[]> {
+  const { Worker } = await import('node:worker_threads');
+  const url = new URL('./wasm_worker.js', import.meta.url);
+  const start = async (index: number): Promise<GemmWorker> => {
+    const control = new SharedArrayBuffer(32);
+    const args = new SharedArrayBuffer(8 * 24);
+    const ctl = new Int32Array(control);
+    const argv = new Float64Array(args);
+    const worker = new Worker(url, { workerData: { module, memory, control, args, index } });
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', (e) => reject(new BackendError(`wasm worker ${index} failed to start: ${e.message}`)));
+    });
+    worker.unref();
+    let seq = 0;
+    return {
+      post(kind, a) {
+        argv.set(a);
+        Atomics.store(ctl, CTL_KIND, kind);
+        seq++;
+        Atomics.store(ctl, CTL_SEQ, seq);
+        Atomics.notify(ctl, CTL_SEQ);
+        return seq;
+      },
+      wait(want) {
+        const deadline = Date.now() + WORKER_TIMEOUT_MS;
+        for (;;) {
+          const done = Atomics.load(ctl, CTL_DONE);
+          if (done === want) break;
+          if (Date.now() > deadline) throw new BackendError(`wasm worker ${index} did not finish a GEMM within ${WORKER_TIMEOUT_MS} ms`);
+          Atomics.wait(ctl, CTL_DONE, done, 1000);
+        }
+        if (Atomics.load(ctl, CTL_ERROR) !== 0) throw new BackendError(`wasm worker ${index} failed in a GEMM (see its stderr)`);
+      },
+      async close() {
+        Atomics.store(ctl, CTL_SEQ, -1);
+        Atomics.notify(ctl, CTL_SEQ);
+        await worker.terminate();
+      },
+    };
+  };
+  return Promise.all(Array.from({ length: count }, (_, i) => start(i + 1)));
+}
+
 /** Runs every kernel on small inputs so that V8 tiers them up before the first real call. */
 function warmUp(b: WasmBackend): void {
   const ones = (n: number): Float32Array => new Float32Array(n).fill(0.5);
   for (const [transA, transB] of [[false, false], [true, false], [false, true]] as const) {
     b.gemm(ones(96 * 64), ones(64 * 64), { m: 96, n: 64, k: 64, transA, transB });
+    // Large enough to be split across threads, so the workers' code is tiered up too.
+    if (b.threads > 1) b.gemm(ones(128 * 128), ones(128 * 128), { m: 128, n: 128, k: 128, transA, transB });
   }
   const g = { n: 2, c: 4, h: 10, w: 10, o: 8, kh: 3, kw: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, dilationH: 1, dilationW: 1, oh: 5, ow: 5 };
   b.conv2d(ones(800), ones(288), g);
@@ -165,11 +252,88 @@ function warmUp(b: WasmBackend): void {
   b.powerIteration(ones(16 * 32), 16, 32, ones(16));
 }
 
-function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVariant, maxBytes: number, colBudget: number): WasmBackend {
+function makeBackend(
+  k: Kernels, memory: WebAssembly.Memory, variant: WasmVariant, maxBytes: number, colBudget: number, workers: readonly GemmWorker[],
+): WasmBackend {
   const align = (v: number): number => Math.ceil(v / 64) * 64;
-  const scratch = align(k.heapBase());
-  const base = align(scratch + k.scratchBytes());
+  const threads = workers.length + 1;
+  // One GEMM scratch area per thread (packed panels), then the arena.
+  const scratchSize = align(k.scratchBytes());
+  const scratches = Array.from({ length: threads }, (_, t) => align(k.heapBase()) + t * scratchSize);
+  const scratch = scratches[0]!;
+  const base = align(scratch + threads * scratchSize);
   let top = base;
+  if (base > memory.buffer.byteLength) memory.grow(Math.ceil((base - memory.buffer.byteLength) / PAGE));
+
+  /**
+   * k.gemm (without the scratch and jBase arguments), split across the threads: by blocks of
+   * 8 columns when C is wide enough (each thread packs only its part of B, the big operand
+   * of the conv GEMMs), else by blocks of 4 rows. Each element is computed exactly as on one
+   * thread.
+   */
+  type GemmArgs = [
+    m: number, n: number, kk: number,
+    a: number, lda: number, aTrans: number, aSegLen: number, aSegStride: number,
+    b: number, ldb: number, bTrans: number, bSegLen: number, bSegStride: number,
+    c: number, ldc: number, cSegLen: number, cSegStride: number,
+    accumulate: number,
+  ];
+  const gemmRun = (...g: GemmArgs): void => {
+    const [m, n, kk, a, lda, aTrans, , , , , , , , c, ldc] = g;
+    const splitN = n >= 16 * threads;
+    if (threads === 1 || 2 * m * n * kk < 2e6 || (!splitN && m < 8)) {
+      k.gemm(...g, scratch, 0);
+      return;
+    }
+    const total = splitN ? n : m;
+    const per = Math.ceil(total / threads / (splitN ? 8 : 4)) * (splitN ? 8 : 4);
+    const posted: [GemmWorker, number][] = [];
+    for (let t = 1; t < threads; t++) {
+      const s0 = t * per;
+      const cnt = Math.min(per, total - s0);
+      if (cnt <= 0) break;
+      const args = [...g] as number[];
+      if (splitN) {
+        args[1] = cnt;
+        args.push(scratches[t]!, s0);
+      } else {
+        args[0] = cnt;
+        args[3] = aTrans ? a + s0 * 4 : a + s0 * lda * 4;
+        args[13] = c + s0 * ldc * 4;
+        args.push(scratches[t]!, 0);
+      }
+      posted.push([workers[t - 1]!, workers[t - 1]!.post(JOB_GEMM, args)]);
+    }
+    const own = [...g] as GemmArgs;
+    own[splitN ? 1 : 0] = Math.min(per, total);
+    try {
+      k.gemm(...own, scratch, 0);
+    } finally {
+      for (const [w, seq] of posted) w.wait(seq);
+    }
+  };
+  /** im2col / col2im over all channels, split by channel ranges across the threads. */
+  const byChannels = (kind: typeof JOB_IM2COL | typeof JOB_COL2IM, args: readonly number[], c: number, work: number): void => {
+    const fn = kind === JOB_IM2COL ? k.im2col : k.col2im;
+    if (threads === 1 || work < 1 << 16 || c < 2) {
+      (fn as (...a: number[]) => void)(...args, 0, c);
+      return;
+    }
+    const per = Math.ceil(c / threads);
+    const posted: [GemmWorker, number][] = [];
+    for (let t = 1; t < threads; t++) {
+      const c0 = t * per;
+      if (c0 >= c) break;
+      posted.push([workers[t - 1]!, workers[t - 1]!.post(kind, [...args, c0, Math.min(c, c0 + per)])]);
+    }
+    try {
+      (fn as (...a: number[]) => void)(...args, 0, Math.min(per, c));
+    } finally {
+      for (const [w, seq] of posted) w.wait(seq);
+    }
+  };
+
+
 
   const ensure = (end: number): void => {
     const have = memory.buffer.byteLength;
@@ -223,7 +387,7 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     const pc = alloc(m * n, 'gemm C');
     put(pa, a);
     put(pb, b);
-    k.gemm(m, n, kk, pa, transA ? m : kk, transA ? 1 : 0, Math.max(kk, 1), 0, pb, transB ? kk : n, transB ? 1 : 0, Math.max(n, 1), 0, pc, n, Math.max(n, 1), 0, 0, scratch);
+    gemmRun(m, n, kk, pa, transA ? m : kk, transA ? 1 : 0, Math.max(kk, 1), 0, pb, transB ? kk : n, transB ? 1 : 0, Math.max(n, 1), 0, pc, n, Math.max(n, 1), 0, 0);
     return take(pc, m * n, out);
   }
 
@@ -245,15 +409,15 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     put(pw, weight);
     if (is1x1(g)) {
       // B(p = channel, j = (image, pixel)) = x[image·chw + channel·hw + pixel]: no im2col.
-      k.gemm(g.o, g.n * ohw, ckk, pw, ckk, 0, ckk, 0, px, hw, 0, hw, chw, py, ohw, ohw, g.o * ohw, 0, scratch);
+      gemmRun(g.o, g.n * ohw, ckk, pw, ckk, 0, ckk, 0, px, hw, 0, hw, chw, py, ohw, ohw, g.o * ohw, 0);
       return take(py, g.n * g.o * ohw, out);
     }
     const nb = chunk(g);
     const pcol = alloc(ckk * nb * ohw, 'im2col buffer');
     for (let i0 = 0; i0 < g.n; i0 += nb) {
       const cnt = Math.min(nb, g.n - i0);
-      k.im2col(px + i0 * chw * 4, cnt, ...im2colArgs(g), pcol);
-      k.gemm(g.o, cnt * ohw, ckk, pw, ckk, 0, ckk, 0, pcol, cnt * ohw, 0, cnt * ohw, 0, py + i0 * g.o * ohw * 4, ohw, ohw, g.o * ohw, 0, scratch);
+      byChannels(JOB_IM2COL, [px + i0 * chw * 4, cnt, ...im2colArgs(g), pcol], g.c, g.c * g.kh * g.kw * cnt * ohw);
+      gemmRun(g.o, cnt * ohw, ckk, pw, ckk, 0, ckk, 0, pcol, cnt * ohw, 0, cnt * ohw, 0, py + i0 * g.o * ohw * 4, ohw, ohw, g.o * ohw, 0);
     }
     return take(py, g.n * g.o * ohw, out);
   }
@@ -269,7 +433,7 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     put(pw, weight);
     // dcol[ckk, (image, pixel)] = Wᵀ[ckk, o] · dy[o, (image, pixel)]
     if (is1x1(g)) {
-      k.gemm(ckk, g.n * ohw, g.o, pw, ckk, 1, g.o, 0, pdy, ohw, 0, ohw, g.o * ohw, pdx, hw, hw, chw, 0, scratch);
+      gemmRun(ckk, g.n * ohw, g.o, pw, ckk, 1, g.o, 0, pdy, ohw, 0, ohw, g.o * ohw, pdx, hw, hw, chw, 0);
       return take(pdx, g.n * chw, out);
     }
     zero(pdx, g.n * chw);
@@ -277,8 +441,8 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     const pcol = alloc(ckk * nb * ohw, 'col2im buffer');
     for (let i0 = 0; i0 < g.n; i0 += nb) {
       const cnt = Math.min(nb, g.n - i0);
-      k.gemm(ckk, cnt * ohw, g.o, pw, ckk, 1, g.o, 0, pdy + i0 * g.o * ohw * 4, ohw, 0, ohw, g.o * ohw, pcol, cnt * ohw, cnt * ohw, 0, 0, scratch);
-      k.col2im(pcol, cnt, ...im2colArgs(g), pdx + i0 * chw * 4);
+      gemmRun(ckk, cnt * ohw, g.o, pw, ckk, 1, g.o, 0, pdy + i0 * g.o * ohw * 4, ohw, 0, ohw, g.o * ohw, pcol, cnt * ohw, cnt * ohw, 0, 0);
+      byChannels(JOB_COL2IM, [pcol, cnt, ...im2colArgs(g), pdx + i0 * chw * 4], g.c, g.c * g.kh * g.kw * cnt * ohw);
     }
     return take(pdx, g.n * chw, out);
   }
@@ -297,8 +461,8 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     // dW[o, ckk] = Σ_chunks dy[o, (image, pixel)] · col[ckk, (image, pixel)]ᵀ
     for (let i0 = 0; i0 < g.n; i0 += nb) {
       const cnt = Math.min(nb, g.n - i0);
-      k.im2col(px + i0 * chw * 4, cnt, ...im2colArgs(g), pcol);
-      k.gemm(g.o, ckk, cnt * ohw, pdy + i0 * g.o * ohw * 4, ohw, 0, ohw, g.o * ohw, pcol, cnt * ohw, 1, ckk, 0, pdw, ckk, ckk, 0, i0 > 0 ? 1 : 0, scratch);
+      byChannels(JOB_IM2COL, [px + i0 * chw * 4, cnt, ...im2colArgs(g), pcol], g.c, g.c * g.kh * g.kw * cnt * ohw);
+      gemmRun(g.o, ckk, cnt * ohw, pdy + i0 * g.o * ohw * 4, ohw, 0, ohw, g.o * ohw, pcol, cnt * ohw, 1, ckk, 0, pdw, ckk, ckk, 0, i0 > 0 ? 1 : 0);
     }
     return take(pdw, g.o * ckk, out);
   }
@@ -323,7 +487,7 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     const px = alloc(x.length, 'im2col input');
     const pcol = alloc(rows * cols, 'im2col output');
     put(px, x);
-    k.im2col(px, g.n, ...im2colArgs(g), pcol);
+    byChannels(JOB_IM2COL, [px, g.n, ...im2colArgs(g), pcol], g.c, g.c * g.kh * g.kw * g.n * g.oh * g.ow);
     return take(pcol, rows * cols, out);
   }
 
@@ -337,7 +501,7 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     const px = alloc(g.n * g.c * g.h * g.w, 'col2im output');
     put(pcol, col);
     zero(px, g.n * g.c * g.h * g.w);
-    k.col2im(pcol, g.n, ...im2colArgs(g), px);
+    byChannels(JOB_COL2IM, [pcol, g.n, ...im2colArgs(g), px], g.c, g.c * g.kh * g.kw * g.n * g.oh * g.ow);
     return take(px, g.n * g.c * g.h * g.w, out);
   }
 
@@ -346,10 +510,14 @@ function makeBackend(k: Kernels, memory: WebAssembly.Memory, variant: WasmVarian
     name: 'wasm',
     variant,
     microRows,
+    threads,
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+    },
     description:
       variant === 'relaxed'
-        ? `wasm relaxed SIMD (f32x4.relaxed_madd, ${microRows}×8 register tile)`
-        : `wasm SIMD (f32x4 mul+add, ${microRows}×8 register tile)`,
+        ? `wasm relaxed SIMD (f32x4.relaxed_madd, ${microRows}×8 register tile${threads > 1 ? `, ${threads} threads` : ''})`
+        : `wasm SIMD (f32x4 mul+add, ${microRows}×8 register tile${threads > 1 ? `, ${threads} threads` : ''})`,
     gemm,
     conv2d,
     conv2dGradInput,

@@ -6,7 +6,7 @@ const USAGE = `puregan — a functional GAN framework on WebAssembly
 
 Usage:
   puregan info [--bench] [--json]            environment, backends and (with --bench) a short kernel benchmark
-  puregan check-reference <dir> [--backend NAME] [--json]
+  puregan check-reference <dir> [--backend NAME] [--threads N] [--json]
                                              check this build against PyTorch reference cases
   puregan help                               this text
 
@@ -42,3 +42,13 @@ export function parseFlags<T extends ParseArgsConfig>(config: T, args: readonly 
 }
 
 export class UsageError extends Error {}
+
+/** Parses a --threads value: an integer from 1 to 64. */
+export function parseThreads(v: string | undefined, command: string): number {
+  if (v === undefined) return 1;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1 || n > 64) {
+    throw new UsageError(`puregan ${command}: --threads must be an integer from 1 to 64, got "${v}"`);
+  }
+  return n;
+}

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { loadBackend } from '../backend/load.js';
 import { checkReferenceDir, type CaseReport } from '../conformance/run.js';
-import { parseFlags, UsageError } from './app.js';
+import { parseFlags, parseThreads, UsageError } from './app.js';
 
 function formatReport(r: CaseReport): string {
   if ('unsupported' in r) return `  -    ${r.name} (${r.op}): unsupported`;
@@ -16,14 +16,15 @@ function formatReport(r: CaseReport): string {
  */
 export async function runCheckReference(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseFlags(
-    { options: { backend: { type: 'string', default: 'wasm' }, json: { type: 'boolean', default: false } }, allowPositionals: true },
+    { options: { backend: { type: 'string', default: 'wasm' }, threads: { type: 'string' }, json: { type: 'boolean', default: false } }, allowPositionals: true },
     args,
     'check-reference',
   );
   if (positionals.length !== 1) {
     throw new UsageError(`puregan check-reference: expected exactly one directory of *.json cases, got ${positionals.length} arguments`);
   }
-  const backend = await loadBackend(values.backend as string);
+  const threads = parseThreads(values.threads as string | undefined, 'check-reference');
+  const backend = await loadBackend(values.backend as string, { threads });
   if (E.isLeft(backend)) throw new UsageError(`puregan check-reference: ${backend.left.message}`);
   const result = checkReferenceDir(positionals[0]!, backend.right);
   if (E.isLeft(result)) {
@@ -41,5 +42,6 @@ export async function runCheckReference(args: readonly string[]): Promise<number
     for (const r of reports) console.log(formatReport(r));
     console.log(`${summary.passed} passed, ${summary.failed} failed, ${summary.unsupported} unsupported`);
   }
+  if ('close' in backend.right) await (backend.right as { close(): Promise<void> }).close();
   return summary.failed > 0 ? 1 : 0;
 }

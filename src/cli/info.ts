@@ -49,6 +49,8 @@ export async function runInfo(args: readonly string[]): Promise<number> {
   );
   const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
   const wasm = await loadBackend('wasm');
+  const cores = availableParallelism();
+  const threaded = values.bench && cores > 1 ? await loadBackend('wasm', { threads: Math.min(cores, 4) }) : undefined;
   const info = {
     puregan: pkg.version,
     node: process.versions.node,
@@ -57,13 +59,18 @@ export async function runInfo(args: readonly string[]): Promise<number> {
     cores: availableParallelism(),
     wasmBackend: E.isRight(wasm) ? wasm.right.description : `unavailable: ${wasm.left.message}`,
     bench: values.bench && E.isRight(wasm) ? quickBench(wasm.right) : undefined,
+    threadedBackend: threaded && E.isRight(threaded) ? threaded.right.description : undefined,
+    threadedBench: threaded && E.isRight(threaded) ? quickBench(threaded.right) : undefined,
   };
+  if (threaded && E.isRight(threaded) && 'close' in threaded.right) await (threaded.right as { close(): Promise<void> }).close();
   if (values.json) {
     console.log(JSON.stringify(info));
   } else {
     console.log(`puregan ${info.puregan} — Node ${info.node} (V8 ${info.v8}), ${info.cores} cores, ${info.cpu}`);
     console.log(`wasm backend: ${info.wasmBackend}`);
     for (const t of info.bench ?? []) console.log(`  ${t.name.padEnd(36)} ${t.ms.toFixed(2).padStart(8)} ms  ${t.gflops.toFixed(1).padStart(6)} GFLOP/s`);
+    if (info.threadedBackend !== undefined) console.log(`threaded: ${info.threadedBackend}`);
+    for (const t of info.threadedBench ?? []) console.log(`  ${t.name.padEnd(36)} ${t.ms.toFixed(2).padStart(8)} ms  ${t.gflops.toFixed(1).padStart(6)} GFLOP/s`);
   }
   return E.isRight(wasm) ? 0 : 1;
 }
