@@ -6,6 +6,7 @@
  * and the same with spectral norm on every layer (one power iteration per step).
  *
  *     node dist/bench/discriminator.js [--json] [--quick] [--backend wasm --backend reference ...]
+ *                                      [--threads 1 --threads 2]   (wasm backends; default 1 and 2)
  */
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     backend: { type: 'string', multiple: true },
+    threads: { type: 'string', multiple: true },
   },
   strict: true,
 });
@@ -44,8 +46,10 @@ async function main(): Promise<void> {
   const names = values.backend ?? ['wasm-relaxed', 'wasm-simd', 'reference'];
   const x = normal(key(1), [64, 1, 28, 28]);
   const rows: Record<string, unknown>[] = [];
-  for (const name of names) {
-    const b = await loadBackend(name);
+  const threadCounts = (values.threads ?? ['1', '2']).map(Number);
+  const configs = names.flatMap((name) => (name === 'reference' ? [[name, 1] as const] : threadCounts.map((t) => [name, t] as const)));
+  for (const [name, threads] of configs) {
+    const b = await loadBackend(name, { threads });
     if (E.isLeft(b)) {
       console.error(`skipping ${name}: ${b.left.message}`);
       continue;
@@ -74,6 +78,7 @@ async function main(): Promise<void> {
       const ms = r.latency.p50;
       rows.push({ name: `discriminator fwd+bwd batch 64${sn ? ' (spectral norm)' : ''}`, backend: b.right.description, ms, gflops: flops / ms / 1e6, samples: r.latency.samplesCount });
     }
+    if ('close' in b.right) await (b.right as { close(): Promise<void> }).close();
   }
   if (values.json) {
     for (const r of rows) console.log(JSON.stringify(r));

@@ -7,6 +7,7 @@
  *     npm run bench                 # table
  *     npm run bench -- --json       # one JSON object per line
  *     npm run bench -- --quick      # shorter time per task (CI smoke run)
+ *     npm run bench -- --threads 1 --threads 2 --variant relaxed --filter conv
  *
  * Times are medians of whole backend calls: copying the inputs into wasm memory,
  * im2col/col2im, the GEMM and copying the result out. Each kernel is measured twice: writing
@@ -23,6 +24,7 @@ import type { ConvGeometry } from '../src/backend/backend.js';
 type Row = {
   name: string;
   variant: WasmVariant;
+  threads: number;
   ms: number;
   /** Median with a freshly allocated result array. */
   freshMs?: number;
@@ -37,6 +39,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     variant: { type: 'string', multiple: true },
+    threads: { type: 'string', multiple: true },
     filter: { type: 'string' },
   },
   strict: true,
@@ -117,39 +120,47 @@ async function measure(tasks: readonly Task[], time: number, reuse: boolean): Pr
 async function main(): Promise<void> {
   const time = values.quick ? 150 : 1000;
   const variants = (values.variant ?? ['simd', 'relaxed']) as WasmVariant[];
+  const threadCounts = (values.threads ?? ['1']).map(Number);
+  if (threadCounts.some((t) => !Number.isSafeInteger(t) || t < 1)) throw new Error(`--threads must be positive integers, got ${values.threads}`);
   const rows: Row[] = [];
   for (const variant of variants) {
-    let b: WasmBackend;
-    try {
-      b = await loadWasmBackend({ variant });
-    } catch (e) {
-      console.error(`skipping ${variant}: ${(e as Error).message}`);
-      continue;
-    }
-    const iters = 1_000_000;
-    const peakTasks: Task[] = [
-      { name: 'peak mul+add (register-only)', flops: b.peak(1, false) * iters, fn: () => b.peak(iters, false) },
-      ...(variant === 'relaxed' ? [{ name: 'peak FMA (register-only)', flops: b.peak(1, true) * iters, fn: () => b.peak(iters, true) }] : []),
-    ];
-    const peaks = await measure(peakTasks, time / 2, false);
-    const peakOf = (name: string): number => peakTasks.find((t) => t.name === name)!.flops! / peaks.get(name)!.ms / 1e6;
-    const peak = variant === 'relaxed' ? peakOf('peak FMA (register-only)') : peakOf('peak mul+add (register-only)');
-    for (const t of peakTasks) {
-      const r = peaks.get(t.name)!;
-      rows.push({ name: t.name, variant, ms: r.ms, gflops: t.flops! / r.ms / 1e6, samples: r.samples });
-    }
-    const tasks = kernelTasks(b);
-    const res = await measure(tasks, time, true);
-    const fresh = await measure(tasks, time / 2, false);
-    for (const t of tasks) {
-      const r = res.get(t.name)!;
-      const row: Row = { name: t.name, variant, ms: r.ms, freshMs: fresh.get(t.name)!.ms, samples: r.samples };
-      if (t.flops !== undefined) {
-        row.gflops = t.flops / r.ms / 1e6;
-        row.peakGflops = peak;
-        row.fractionOfPeak = row.gflops / peak;
+    for (const threads of threadCounts) {
+      let b: WasmBackend;
+      try {
+        b = await loadWasmBackend({ variant, threads });
+      } catch (e) {
+        console.error(`skipping ${variant} with ${threads} threads: ${(e as Error).message}`);
+        continue;
       }
-      rows.push(row);
+      const iters = 1_000_000;
+      const peakTasks: Task[] = [
+        { name: 'peak mul+add (register-only)', flops: b.peak(1, false) * iters, fn: () => b.peak(iters, false) },
+        ...(variant === 'relaxed' ? [{ name: 'peak FMA (register-only)', flops: b.peak(1, true) * iters, fn: () => b.peak(iters, true) }] : []),
+      ];
+      const peaks = await measure(peakTasks, time / 2, false);
+      const peakOf = (name: string): number => peakTasks.find((t) => t.name === name)!.flops! / peaks.get(name)!.ms / 1e6;
+      // The peak of one core; with n threads the fraction is of n times that.
+      const peak = (variant === 'relaxed' ? peakOf('peak FMA (register-only)') : peakOf('peak mul+add (register-only)')) * threads;
+      if (threads === 1) {
+        for (const t of peakTasks) {
+          const r = peaks.get(t.name)!;
+          rows.push({ name: t.name, variant, threads, ms: r.ms, gflops: t.flops! / r.ms / 1e6, samples: r.samples });
+        }
+      }
+      const tasks = kernelTasks(b);
+      const res = await measure(tasks, time, true);
+      const fresh = await measure(tasks, time / 2, false);
+      for (const t of tasks) {
+        const r = res.get(t.name)!;
+        const row: Row = { name: t.name, variant, threads, ms: r.ms, freshMs: fresh.get(t.name)!.ms, samples: r.samples };
+        if (t.flops !== undefined) {
+          row.gflops = t.flops / r.ms / 1e6;
+          row.peakGflops = peak;
+          row.fractionOfPeak = row.gflops / peak;
+        }
+        rows.push(row);
+      }
+      await b.close();
     }
   }
   if (values.json) {
@@ -157,11 +168,11 @@ async function main(): Promise<void> {
     return;
   }
   const fmt = (v: number | undefined, d: number): string => (v === undefined ? '' : v.toFixed(d));
-  console.log('| kernel | build | median ms | GFLOP/s | % of peak | ms, fresh result |');
-  console.log('|---|---|---:|---:|---:|---:|');
+  console.log('| kernel | build | threads | median ms | GFLOP/s | % of peak | ms, fresh result |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const pct = r.fractionOfPeak === undefined ? '' : `${(100 * r.fractionOfPeak).toFixed(0)}%`;
-    console.log(`| ${r.name} | ${r.variant} | ${fmt(r.ms, 3)} | ${fmt(r.gflops, 1)} | ${pct} | ${fmt(r.freshMs, 3)} |`);
+    console.log(`| ${r.name} | ${r.variant} | ${r.threads} | ${fmt(r.ms, 3)} | ${fmt(r.gflops, 1)} | ${pct} | ${fmt(r.freshMs, 3)} |`);
   }
 }
 
