@@ -12,7 +12,7 @@
  * Times are medians of whole backend calls: copying the inputs into wasm memory,
  * im2col/col2im, the GEMM and copying the result out. Each kernel is measured twice: writing
  * into a preallocated `out` array (the kernel's cost; GFLOP/s and % of peak use this) and
- * returning a fresh array (what an op pays; on this VM fresh multi-MB arrays cost page faults,
+ * returning a fresh array (what an op pays; on this VM fresh multi-MB arrays are expensive,
  * see the README).
  */
 import { parseArgs } from 'node:util';

@@ -39,7 +39,7 @@ export type WasmBackendOptions = Readonly<{
  * The wasm backend plus what benchmarks and tests need beyond the Backend interface. Every
  * kernel also takes an optional `out` array of the result's size, written and returned instead
  * of a fresh array: a training loop or benchmark that reuses buffers avoids allocating (and,
- * on some VMs, page-faulting) a new result every call.
+ * on some VMs, writing to memory not in cache) a new result every call.
  */
 export interface WasmBackend extends Backend {
   gemm(a: Float32Array, b: Float32Array, spec: GemmSpec, out?: Float32Array): Float32Array;
