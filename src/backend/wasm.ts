@@ -4,16 +4,18 @@ import type { Backend, ConvGeometry, GemmSpec, PowerIterationResult } from './ba
 import { checkConvBuffers, checkGemm, checkPowerIteration } from './geometry.js';
 
 /**
- * The wasm backend: the AssemblyScript kernels of `assembly/index.ts`, built twice —
- * `simd` (f32x4 mul + add, 4×8 register tile) and `relaxed` (f32x4.relaxed_madd FMA, 6×8
- * tile). `variant: 'auto'` picks `relaxed` when the engine validates it (in Node 20 after
- * setting V8's `--experimental-wasm-relaxed-simd`), else `simd`.
+ * The wasm backend: the AssemblyScript kernels of `assembly/index.ts`, built as `simd`
+ * (f32x4 mul + add) and `relaxed` (f32x4.relaxed_madd FMA), both with a 4×8 register tile, and
+ * `-threads` variants of each on a shared memory. `variant: 'auto'` picks `relaxed` when the
+ * engine validates it (in Node 20 after setting V8's `--experimental-wasm-relaxed-simd`), else
+ * `simd`.
  *
- * Memory: one linear memory. Its start holds the kernels' static data and a fixed GEMM scratch
- * area (packed panels); above it a bump arena is reset at every kernel call, inputs are copied
- * in, the kernel runs, and the result is copied out into a fresh Float32Array. Offsets, never
- * typed-array views, are kept across allocations, because `memory.grow` detaches views. Growth
- * beyond `maxMemoryBytes` is an ArenaError naming the size asked for, never a wrong result.
+ * Memory: one linear memory. Its start holds the kernels' static data and one GEMM scratch
+ * area per thread (packed panels); above it a bump arena is reset at every kernel call, inputs
+ * are copied in, the kernel runs, and the result is copied out into a fresh Float32Array (or
+ * `out`). Offsets, never typed-array views, are kept across allocations, because `memory.grow`
+ * detaches views. Growth beyond `maxMemoryBytes` is an ArenaError naming the size asked for,
+ * never a wrong result.
  */
 
 export type WasmVariant = 'simd' | 'relaxed';
@@ -28,9 +30,10 @@ export type WasmBackendOptions = Readonly<{
   /** Where to read the .wasm files from (default: `build/` in the package). Browsers pass URLs. */
   sources?: Partial<Record<WasmVariant | `${WasmVariant}-threads`, BufferSource | URL>>;
   /**
-   * Threads for the GEMMs (default 1). With n > 1 the `-threads` build runs on a shared memory
-   * and n − 1 worker_threads each take a block of output rows; results are bitwise identical
-   * to one thread. Node only (the calling thread blocks on Atomics.wait).
+   * Threads (default 1). With n > 1 the `-threads` build runs on a shared memory and n − 1
+   * worker_threads each take a block of every GEMM's output columns (or rows) and of the
+   * channels of im2col/col2im; results are bitwise identical to one thread. Node only (the
+   * calling thread blocks on Atomics.wait).
    */
   threads?: number;
 }>;
@@ -314,9 +317,9 @@ function makeBackend(
   };
   /** im2col / col2im over all channels, split by channel ranges across the threads. */
   const byChannels = (kind: typeof JOB_IM2COL | typeof JOB_COL2IM, args: readonly number[], c: number, work: number): void => {
-    const fn = kind === JOB_IM2COL ? k.im2col : k.col2im;
+    const fn = (kind === JOB_IM2COL ? k.im2col : k.col2im) as (...a: number[]) => void;
     if (threads === 1 || work < 1 << 16 || c < 2) {
-      (fn as (...a: number[]) => void)(...args, 0, c);
+      fn(...args, 0, c);
       return;
     }
     const per = Math.ceil(c / threads);
@@ -327,13 +330,11 @@ function makeBackend(
       posted.push([workers[t - 1]!, workers[t - 1]!.post(kind, [...args, c0, Math.min(c, c0 + per)])]);
     }
     try {
-      (fn as (...a: number[]) => void)(...args, 0, Math.min(per, c));
+      fn(...args, 0, Math.min(per, c));
     } finally {
       for (const [w, seq] of posted) w.wait(seq);
     }
   };
-
-
 
   const ensure = (end: number): void => {
     const have = memory.buffer.byteLength;
