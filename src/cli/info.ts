@@ -3,6 +3,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import { loadBackend } from '../backend/load.js';
 import type { Backend } from '../backend/backend.js';
+import type { WasmBackend } from '../backend/wasm.js';
 import { convGeometry } from '../backend/geometry.js';
 import { normal, key } from '../core/random.js';
 import { parseFlags } from './app.js';
@@ -23,19 +24,26 @@ function time(f: () => void, budgetMs: number): number {
   return samples[Math.floor(samples.length / 2)]!;
 }
 
-/** A short benchmark of the main kernels (the full one is `npm run bench`). */
-export function quickBench(b: Backend, budgetMs = 400): Timing[] {
+/**
+ * A short benchmark of the main kernels (the full one is `npm run bench`). Results go into
+ * reused arrays where the backend supports `out=` (the wasm backend), so this measures the
+ * kernels rather than the allocation of fresh result arrays.
+ */
+export function quickBench(backend: Backend, budgetMs = 400): Timing[] {
+  const b = backend as Backend & Partial<Pick<WasmBackend, 'gemm' | 'conv2d'>>;
   const out: Timing[] = [];
   const n = 256;
   const a = normal(key(1), [n, n]).data;
   const c = normal(key(2), [n, n]).data;
-  const ms = time(() => b.gemm(a, c, { m: n, n, k: n, transA: false, transB: false }), budgetMs);
+  const outC = new Float32Array(n * n);
+  const ms = time(() => b.gemm(a, c, { m: n, n, k: n, transA: false, transB: false }, outC), budgetMs);
   out.push({ name: 'gemm 256³', ms, gflops: (2 * n * n * n) / ms / 1e6 });
   const g = convGeometry([64, 64, 14, 14], [128, 64, 4, 4], { stride: 2, padding: 1 });
   const x = normal(key(3), [g.n, g.c, g.h, g.w]).data;
   const w = normal(key(4), [g.o, g.c, g.kh, g.kw]).data;
   const flops = 2 * g.n * g.o * g.oh * g.ow * g.c * g.kh * g.kw;
-  const cms = time(() => b.conv2d(x, w, g), budgetMs);
+  const outY = new Float32Array(g.n * g.o * g.oh * g.ow);
+  const cms = time(() => b.conv2d(x, w, g, outY), budgetMs);
   out.push({ name: 'conv2d 64→128 k4 s2 (N=64, 14×14)', ms: cms, gflops: flops / cms / 1e6 });
   return out;
 }
