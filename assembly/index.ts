@@ -511,26 +511,35 @@ export function powerIteration(wPtr: usize, rows: i32, cols: i32, u: usize, eps:
 // ---------------------------------------------------------------------------------------------
 // Peak: register-only loops that bound what the micro-kernel can reach
 
-/** 12 independent f32x4 accumulators, `iters` rounds of mul+add each: 12·4·2·iters flops. */
-export function peakMulAdd(iters: i32): f32 {
+// @ts-ignore: decorator
+@inline function peakStep(a: v128, m: v128, d: v128, fma: bool): v128 {
+  return fma ? madd(a, m, d) : f32x4.add(f32x4.mul(a, m), d);
+}
+
+/**
+ * 12 independent f32x4 accumulators, `iters` rounds each of a·m + d: 12·4·2·iters flops.
+ * `fma` is a constant at both call sites, so inlining leaves one branch-free loop each.
+ */
+// @ts-ignore: decorator
+@inline function peakLoop(iters: i32, fma: bool): f32 {
   const m = f32x4.splat(0.999);
   const d = f32x4.splat(0.001);
   let a0 = f32x4.splat(1), a1 = f32x4.splat(2), a2 = f32x4.splat(3), a3 = f32x4.splat(4);
   let a4 = f32x4.splat(5), a5 = f32x4.splat(6), a6 = f32x4.splat(7), a7 = f32x4.splat(8);
   let a8 = f32x4.splat(9), a9 = f32x4.splat(10), a10 = f32x4.splat(11), a11 = f32x4.splat(12);
   for (let i = 0; i < iters; i++) {
-    a0 = f32x4.add(f32x4.mul(a0, m), d);
-    a1 = f32x4.add(f32x4.mul(a1, m), d);
-    a2 = f32x4.add(f32x4.mul(a2, m), d);
-    a3 = f32x4.add(f32x4.mul(a3, m), d);
-    a4 = f32x4.add(f32x4.mul(a4, m), d);
-    a5 = f32x4.add(f32x4.mul(a5, m), d);
-    a6 = f32x4.add(f32x4.mul(a6, m), d);
-    a7 = f32x4.add(f32x4.mul(a7, m), d);
-    a8 = f32x4.add(f32x4.mul(a8, m), d);
-    a9 = f32x4.add(f32x4.mul(a9, m), d);
-    a10 = f32x4.add(f32x4.mul(a10, m), d);
-    a11 = f32x4.add(f32x4.mul(a11, m), d);
+    a0 = peakStep(a0, m, d, fma);
+    a1 = peakStep(a1, m, d, fma);
+    a2 = peakStep(a2, m, d, fma);
+    a3 = peakStep(a3, m, d, fma);
+    a4 = peakStep(a4, m, d, fma);
+    a5 = peakStep(a5, m, d, fma);
+    a6 = peakStep(a6, m, d, fma);
+    a7 = peakStep(a7, m, d, fma);
+    a8 = peakStep(a8, m, d, fma);
+    a9 = peakStep(a9, m, d, fma);
+    a10 = peakStep(a10, m, d, fma);
+    a11 = peakStep(a11, m, d, fma);
   }
   const s = f32x4.add(
     f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)),
@@ -539,30 +548,12 @@ export function peakMulAdd(iters: i32): f32 {
   return f32x4.extract_lane(s, 0);
 }
 
-/** As peakMulAdd with fused multiply-add (relaxed build; mul+add in the plain SIMD build). */
+/** The mul+add peak: 12·4·2·iters flops, registers only. */
+export function peakMulAdd(iters: i32): f32 {
+  return peakLoop(iters, false);
+}
+
+/** The fused multiply-add peak (relaxed build; mul+add in the plain SIMD build). */
 export function peakFma(iters: i32): f32 {
-  const m = f32x4.splat(0.999);
-  const d = f32x4.splat(0.001);
-  let a0 = f32x4.splat(1), a1 = f32x4.splat(2), a2 = f32x4.splat(3), a3 = f32x4.splat(4);
-  let a4 = f32x4.splat(5), a5 = f32x4.splat(6), a6 = f32x4.splat(7), a7 = f32x4.splat(8);
-  let a8 = f32x4.splat(9), a9 = f32x4.splat(10), a10 = f32x4.splat(11), a11 = f32x4.splat(12);
-  for (let i = 0; i < iters; i++) {
-    a0 = madd(a0, m, d);
-    a1 = madd(a1, m, d);
-    a2 = madd(a2, m, d);
-    a3 = madd(a3, m, d);
-    a4 = madd(a4, m, d);
-    a5 = madd(a5, m, d);
-    a6 = madd(a6, m, d);
-    a7 = madd(a7, m, d);
-    a8 = madd(a8, m, d);
-    a9 = madd(a9, m, d);
-    a10 = madd(a10, m, d);
-    a11 = madd(a11, m, d);
-  }
-  const s = f32x4.add(
-    f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)),
-    f32x4.add(f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)), f32x4.add(f32x4.add(a8, a9), f32x4.add(a10, a11))),
-  );
-  return f32x4.extract_lane(s, 0);
+  return peakLoop(iters, true);
 }
