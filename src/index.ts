@@ -8,6 +8,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { useBackend } from './backend/current.js';
 import type { Backend } from './backend/backend.js';
+import type { PureganError } from './core/errors.js';
 import { loadBackend, type BackendName } from './backend/load.js';
 
 export * from './core/errors.js';
@@ -30,11 +31,30 @@ export { checkReferenceDir, checkCase, type CaseReport } from './conformance/run
 /**
  * Loads a backend (default `wasm`: the relaxed-SIMD build where the engine supports it, else
  * plain SIMD) and makes it the one ops run on. Rejects with a BackendError if it cannot load.
- * `threads: n` (Node) runs the GEMMs and im2col/col2im on n threads (bitwise-identical results).
+ *
+ * `threads` (wasm backends): how many threads run the GEMMs and im2col/col2im; results are
+ * bitwise identical for any count. The default, 'auto', is like PyTorch's intra-op default:
+ * in Node every available core up to 4 (falling back to 1 where worker_threads or
+ * SharedArrayBuffer are unavailable); in browsers 1.
  */
-export async function init(opts: Readonly<{ backend?: BackendName; threads?: number }> = {}): Promise<Backend> {
-  const b = await loadBackend(opts.backend ?? 'wasm', opts.threads === undefined ? {} : { threads: opts.threads });
+export async function init(opts: Readonly<{ backend?: BackendName; threads?: number | 'auto' }> = {}): Promise<Backend> {
+  const name = opts.backend ?? 'wasm';
+  const want = opts.threads ?? 'auto';
+  let b: E.Either<PureganError, Backend>;
+  if (want === 'auto') {
+    const threads = name === 'reference' ? 1 : await autoThreads();
+    b = await loadBackend(name, { threads });
+    if (E.isLeft(b) && threads > 1) b = await loadBackend(name, { threads: 1 });
+  } else {
+    b = await loadBackend(name, { threads: want });
+  }
   if (E.isLeft(b)) throw b.left;
   useBackend(b.right);
   return b.right;
+}
+
+async function autoThreads(): Promise<number> {
+  if (typeof process === 'undefined' || typeof process.versions?.node !== 'string' || typeof SharedArrayBuffer === 'undefined') return 1;
+  const os = await import('node:os');
+  return Math.max(1, Math.min(4, os.availableParallelism()));
 }

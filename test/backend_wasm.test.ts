@@ -15,6 +15,8 @@ import type { ConvGeometry } from '../src/backend/backend.js';
 import { ArenaError, BackendError, ShapeError } from '../src/core/errors.js';
 import { arbConvGeometry } from '../src/testing/index.js';
 import { loadBackend } from '../src/backend/load.js';
+import { init } from '../src/index.js';
+import { useBackend } from '../src/backend/current.js';
 
 const U = 2 ** -24; // unit roundoff of float32
 
@@ -281,6 +283,17 @@ describe('wasm backend with threads', () => {
   it('runs out of arena with an ArenaError, not a hang', () => {
     const big = new Float32Array(8 * 2 ** 20); // A and B 32 MiB each; C 8192² floats = 256 MiB > the limit
     assert.throws(() => two.gemm(big, big, { m: 8192, n: 8192, k: 1024, transA: false, transB: false }), ArenaError);
+  });
+
+  it('init() uses every core up to 4 by default in Node, and exactly what it is given otherwise', async () => {
+    const { availableParallelism } = await import('node:os');
+    const auto = (await init()) as WasmBackend;
+    assert.equal(auto.threads, Math.min(4, availableParallelism()));
+    const single = (await init({ threads: 1 })) as WasmBackend;
+    assert.equal(single.threads, 1);
+    await assert.rejects(init({ threads: 0 }), /threads must be an integer between 1 and 64/);
+    await auto.close();
+    useBackend(R);
   });
 
   it('rejects a bad thread count and closes its workers', async () => {
