@@ -306,6 +306,7 @@ describe('wasm backend with threads', () => {
     const spec = { m: 200, n: 200, k: 300, transA: false, transB: true };
     same(b.gemm(a, a, spec), single.gemm(a, a, spec), 'three threads');
     await b.close();
+    assert.throws(() => b.gemm(a, a, spec), /this wasm backend was closed/);
     await two.close();
   });
 });

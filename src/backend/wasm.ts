@@ -345,7 +345,9 @@ function makeBackend(
       throw new ArenaError(`wasm memory could not grow to ${end} bytes: ${(e as Error).message}`, end, maxBytes);
     }
   };
+  let closed = false;
   const reset = (): void => {
+    if (closed) throw new BackendError('this wasm backend was closed; load a new one');
     top = base;
   };
   /** Reserves room for `floats` f32s; returns the byte offset. */
@@ -513,6 +515,7 @@ function makeBackend(
     microRows,
     threads,
     close: async () => {
+      closed = true;
       await Promise.all(workers.map((w) => w.close()));
     },
     description:
