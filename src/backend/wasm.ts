@@ -315,9 +315,16 @@ function makeBackend(
       for (const [w, seq] of posted) w.wait(seq);
     }
   };
-  /** im2col / col2im over all channels, split by channel ranges across the threads. */
-  const byChannels = (kind: typeof JOB_IM2COL | typeof JOB_COL2IM, args: readonly number[], c: number, work: number): void => {
+  /**
+   * im2col (from x at `xPtr` to col) or col2im (from col back into x) for `nb` images of
+   * geometry g, split by channel ranges across the threads.
+   */
+  const byChannels = (kind: typeof JOB_IM2COL | typeof JOB_COL2IM, g: ConvGeometry, nb: number, xPtr: number, colPtr: number): void => {
     const fn = (kind === JOB_IM2COL ? k.im2col : k.col2im) as (...a: number[]) => void;
+    const geometry = [g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.oh, g.ow];
+    const args = kind === JOB_IM2COL ? [xPtr, nb, ...geometry, colPtr] : [colPtr, nb, ...geometry, xPtr];
+    const c = g.c;
+    const work = c * g.kh * g.kw * nb * g.oh * g.ow;
     if (threads === 1 || work < 1 << 16 || c < 2) {
       fn(...args, 0, c);
       return;
@@ -366,8 +373,11 @@ function makeBackend(
     top = end;
     return off;
   };
-  const put = (off: number, data: Float32Array): void => {
+  /** Reserves room for `data` in the arena and copies it in; returns the byte offset. */
+  const stage = (data: Float32Array, what: string): number => {
+    const off = alloc(data.length, what);
     new Float32Array(memory.buffer, off, data.length).set(data);
+    return off;
   };
   const zero = (off: number, floats: number): void => {
     new Float32Array(memory.buffer, off, floats).fill(0);
@@ -385,11 +395,9 @@ function makeBackend(
     checkGemm(a, b, s);
     const { m, n, k: kk, transA, transB } = s;
     reset();
-    const pa = alloc(a.length, 'gemm A');
-    const pb = alloc(b.length, 'gemm B');
+    const pa = stage(a, 'gemm A');
+    const pb = stage(b, 'gemm B');
     const pc = alloc(m * n, 'gemm C');
-    put(pa, a);
-    put(pb, b);
     gemmRun(m, n, kk, pa, transA ? m : kk, transA ? 1 : 0, Math.max(kk, 1), 0, pb, transB ? kk : n, transB ? 1 : 0, Math.max(n, 1), 0, pc, n, Math.max(n, 1), 0, 0);
     return take(pc, m * n, out);
   }
@@ -398,18 +406,14 @@ function makeBackend(
   const chunk = (g: ConvGeometry): number => Math.max(1, Math.min(g.n, Math.floor(colBudget / (g.c * g.kh * g.kw * g.oh * g.ow))));
   const is1x1 = (g: ConvGeometry): boolean =>
     g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0;
-  const im2colArgs = (g: ConvGeometry) =>
-    [g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.oh, g.ow] as const;
 
   function conv2d(x: Float32Array, weight: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array {
     checkConvBuffers(g, { x, weight });
     const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w, hw = g.h * g.w;
     reset();
-    const px = alloc(x.length, 'conv input');
-    const pw = alloc(weight.length, 'conv weight');
+    const px = stage(x, 'conv input');
+    const pw = stage(weight, 'conv weight');
     const py = alloc(g.n * g.o * ohw, 'conv output');
-    put(px, x);
-    put(pw, weight);
     if (is1x1(g)) {
       // B(p = channel, j = (image, pixel)) = x[image·chw + channel·hw + pixel]: no im2col.
       gemmRun(g.o, g.n * ohw, ckk, pw, ckk, 0, ckk, 0, px, hw, 0, hw, chw, py, ohw, ohw, g.o * ohw, 0);
@@ -419,7 +423,7 @@ function makeBackend(
     const pcol = alloc(ckk * nb * ohw, 'im2col buffer');
     for (let i0 = 0; i0 < g.n; i0 += nb) {
       const cnt = Math.min(nb, g.n - i0);
-      byChannels(JOB_IM2COL, [px + i0 * chw * 4, cnt, ...im2colArgs(g), pcol], g.c, g.c * g.kh * g.kw * cnt * ohw);
+      byChannels(JOB_IM2COL, g, cnt, px + i0 * chw * 4, pcol);
       gemmRun(g.o, cnt * ohw, ckk, pw, ckk, 0, ckk, 0, pcol, cnt * ohw, 0, cnt * ohw, 0, py + i0 * g.o * ohw * 4, ohw, ohw, g.o * ohw, 0);
     }
     return take(py, g.n * g.o * ohw, out);
@@ -429,11 +433,9 @@ function makeBackend(
     checkConvBuffers(g, { dy, weight });
     const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w, hw = g.h * g.w;
     reset();
-    const pdy = alloc(dy.length, 'conv output gradient');
-    const pw = alloc(weight.length, 'conv weight');
+    const pdy = stage(dy, 'conv output gradient');
+    const pw = stage(weight, 'conv weight');
     const pdx = alloc(g.n * chw, 'conv input gradient');
-    put(pdy, dy);
-    put(pw, weight);
     // dcol[ckk, (image, pixel)] = Wᵀ[ckk, o] · dy[o, (image, pixel)]
     if (is1x1(g)) {
       gemmRun(ckk, g.n * ohw, g.o, pw, ckk, 1, g.o, 0, pdy, ohw, 0, ohw, g.o * ohw, pdx, hw, hw, chw, 0);
@@ -445,7 +447,7 @@ function makeBackend(
     for (let i0 = 0; i0 < g.n; i0 += nb) {
       const cnt = Math.min(nb, g.n - i0);
       gemmRun(ckk, cnt * ohw, g.o, pw, ckk, 1, g.o, 0, pdy + i0 * g.o * ohw * 4, ohw, 0, ohw, g.o * ohw, pcol, cnt * ohw, cnt * ohw, 0, 0);
-      byChannels(JOB_COL2IM, [pcol, cnt, ...im2colArgs(g), pdx + i0 * chw * 4], g.c, g.c * g.kh * g.kw * cnt * ohw);
+      byChannels(JOB_COL2IM, g, cnt, pdx + i0 * chw * 4, pcol);
     }
     return take(pdx, g.n * chw, out);
   }
@@ -454,17 +456,15 @@ function makeBackend(
     checkConvBuffers(g, { x, dy });
     const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w;
     reset();
-    const px = alloc(x.length, 'conv input');
-    const pdy = alloc(dy.length, 'conv output gradient');
+    const px = stage(x, 'conv input');
+    const pdy = stage(dy, 'conv output gradient');
     const pdw = alloc(g.o * ckk, 'conv weight gradient');
-    put(px, x);
-    put(pdy, dy);
     const nb = chunk(g);
     const pcol = alloc(ckk * nb * ohw, 'im2col buffer');
     // dW[o, ckk] = Σ_chunks dy[o, (image, pixel)] · col[ckk, (image, pixel)]ᵀ
     for (let i0 = 0; i0 < g.n; i0 += nb) {
       const cnt = Math.min(nb, g.n - i0);
-      byChannels(JOB_IM2COL, [px + i0 * chw * 4, cnt, ...im2colArgs(g), pcol], g.c, g.c * g.kh * g.kw * cnt * ohw);
+      byChannels(JOB_IM2COL, g, cnt, px + i0 * chw * 4, pcol);
       gemmRun(g.o, ckk, cnt * ohw, pdy + i0 * g.o * ohw * 4, ohw, 0, ohw, g.o * ohw, pcol, cnt * ohw, 1, ckk, 0, pdw, ckk, ckk, 0, i0 > 0 ? 1 : 0);
     }
     return take(pdw, g.o * ckk, out);
@@ -473,12 +473,10 @@ function makeBackend(
   function powerIteration(w: Float32Array, rows: number, cols: number, u: Float32Array, eps = 1e-12): PowerIterationResult {
     checkPowerIteration(w, rows, cols, u);
     reset();
-    const pw = alloc(w.length, 'power-iteration W');
-    const pu = alloc(rows, 'u');
+    const pw = stage(w, 'power-iteration W');
+    const pu = stage(u, 'u');
     const pv = alloc(cols, 'v');
     const pu2 = alloc(rows, "u'");
-    put(pw, w);
-    put(pu, u);
     const sigma = k.powerIteration(pw, rows, cols, pu, eps, pv, pu2);
     return { u: take(pu2, rows), v: take(pv, cols), sigma };
   }
@@ -487,10 +485,9 @@ function makeBackend(
     checkConvBuffers(g, { x });
     const rows = g.c * g.kh * g.kw, cols = g.n * g.oh * g.ow;
     reset();
-    const px = alloc(x.length, 'im2col input');
+    const px = stage(x, 'im2col input');
     const pcol = alloc(rows * cols, 'im2col output');
-    put(px, x);
-    byChannels(JOB_IM2COL, [px, g.n, ...im2colArgs(g), pcol], g.c, g.c * g.kh * g.kw * g.n * g.oh * g.ow);
+    byChannels(JOB_IM2COL, g, g.n, px, pcol);
     return take(pcol, rows * cols, out);
   }
 
@@ -500,11 +497,10 @@ function makeBackend(
       throw new BackendError(`col2im: col has ${col.length} elements, geometry needs [${rows}, ${cols}]`);
     }
     reset();
-    const pcol = alloc(col.length, 'col2im input');
+    const pcol = stage(col, 'col2im input');
     const px = alloc(g.n * g.c * g.h * g.w, 'col2im output');
-    put(pcol, col);
     zero(px, g.n * g.c * g.h * g.w);
-    byChannels(JOB_COL2IM, [pcol, g.n, ...im2colArgs(g), px], g.c, g.c * g.kh * g.kw * g.n * g.oh * g.ow);
+    byChannels(JOB_COL2IM, g, g.n, px, pcol);
     return take(px, g.n * g.c * g.h * g.w, out);
   }
 
