@@ -6,6 +6,7 @@ import * as ops from '../src/ops/index.js';
 import { tensor, scalar, type Tensor } from '../src/core/tensor.js';
 import { ShapeError, ValueError } from '../src/core/errors.js';
 import { assertGradients, arbTensorOfShape } from '../src/testing/index.js';
+import { forEachBackend } from './backends.js';
 
 type Unary = [string, (x: Tensor, y: Tensor) => Tensor];
 
@@ -60,104 +61,106 @@ function runProgram(program: readonly number[], x: Tensor, y: Tensor): Tensor {
   return ops.sum(ops.mul(h, w));
 }
 
-describe('reverse-mode gradients', () => {
-  it('match central finite differences on random compositions of ops and shapes', () => {
-    fc.assert(
-      fc.property(arbProgram, ({ p, x, y }) => {
-        assertGradients((inp: { x: Tensor; y: Tensor }) => runProgram(p.program, inp.x, inp.y), { x, y }, { eps: 1e-2, rtol: 2e-2, atol: 2e-3 });
-      }),
-      { numRuns: 120 },
-    );
-  });
+forEachBackend(() => {
+  describe('reverse-mode gradients', () => {
+    it('match central finite differences on random compositions of ops and shapes', () => {
+      fc.assert(
+        fc.property(arbProgram, ({ p, x, y }) => {
+          assertGradients((inp: { x: Tensor; y: Tensor }) => runProgram(p.program, inp.x, inp.y), { x, y }, { eps: 1e-2, rtol: 2e-2, atol: 2e-3 });
+        }),
+        { numRuns: 120 },
+      );
+    });
 
-  it('second-order gradients match finite differences of first-order gradients', () => {
-    fc.assert(
-      fc.property(arbProgram, ({ p, x, y }) => {
-        const first = (xi: Tensor): Tensor => grad((z: Tensor) => runProgram(p.program, z, y))(xi);
-        const w = tensor(x.shape, Array.from({ length: x.data.length }, (_, i) => Math.sin(i + 2)));
-        assertGradients((xi: Tensor) => ops.sum(ops.mul(first(xi), w)), x, { eps: 1e-2, rtol: 4e-2, atol: 4e-3 });
-      }),
-      { numRuns: 60 },
-    );
-  });
+    it('second-order gradients match finite differences of first-order gradients', () => {
+      fc.assert(
+        fc.property(arbProgram, ({ p, x, y }) => {
+          const first = (xi: Tensor): Tensor => grad((z: Tensor) => runProgram(p.program, z, y))(xi);
+          const w = tensor(x.shape, Array.from({ length: x.data.length }, (_, i) => Math.sin(i + 2)));
+          assertGradients((xi: Tensor) => ops.sum(ops.mul(first(xi), w)), x, { eps: 1e-2, rtol: 4e-2, atol: 4e-3 });
+        }),
+        { numRuns: 60 },
+      );
+    });
 
-  it('gives the exact derivatives of simple polynomials, including third order', () => {
-    const x = tensor([3], [1, 2, 3]);
-    const cube = (t: Tensor): Tensor => ops.sum(ops.mul(t, ops.mul(t, t)));
-    assert.deepEqual([...(grad(cube)(x)).data], [3, 12, 27]);
-    const second = (t: Tensor): Tensor => ops.sum(grad(cube)(t));
-    assert.deepEqual([...(grad(second)(x)).data], [6, 12, 18]);
-    const third = (t: Tensor): Tensor => ops.sum(grad(second)(t));
-    assert.deepEqual([...(grad(third)(x)).data], [6, 6, 6]);
-  });
+    it('gives the exact derivatives of simple polynomials, including third order', () => {
+      const x = tensor([3], [1, 2, 3]);
+      const cube = (t: Tensor): Tensor => ops.sum(ops.mul(t, ops.mul(t, t)));
+      assert.deepEqual([...(grad(cube)(x)).data], [3, 12, 27]);
+      const second = (t: Tensor): Tensor => ops.sum(grad(cube)(t));
+      assert.deepEqual([...(grad(second)(x)).data], [6, 12, 18]);
+      const third = (t: Tensor): Tensor => ops.sum(grad(second)(t));
+      assert.deepEqual([...(grad(third)(x)).data], [6, 6, 6]);
+    });
 
-  it('does not confuse perturbations of nested transforms (d/dx [x · d/dy (x·y)] = 2x)', () => {
-    const inner = (x: Tensor): Tensor => grad((y: Tensor) => ops.mul(x, y))(scalar(5));
-    const g = grad((x: Tensor) => ops.mul(x, inner(x)))(scalar(3));
-    assert.equal(g.data[0], 6);
-  });
+    it('does not confuse perturbations of nested transforms (d/dx [x · d/dy (x·y)] = 2x)', () => {
+      const inner = (x: Tensor): Tensor => grad((y: Tensor) => ops.mul(x, y))(scalar(5));
+      const g = grad((x: Tensor) => ops.mul(x, inner(x)))(scalar(3));
+      assert.equal(g.data[0], 6);
+    });
 
-  it('differentiates w.r.t. pytrees and the chosen argnums, keeping number leaves constant', () => {
-    const f = (p: { w: Tensor; b: Tensor; scale: number }, x: Tensor): Tensor =>
-      ops.sum(ops.mul(ops.add(ops.mul(p.w, x), p.b), p.scale));
-    const p = { w: tensor([2], [1, 2]), b: tensor([2], [0.5, 0.5]), scale: 3 };
-    const x = tensor([2], [4, 5]);
-    const gp = grad(f)(p, x);
-    assert.deepEqual([...gp.w.data], [12, 15]);
-    assert.deepEqual([...gp.b.data], [3, 3]);
-    assert.equal(gp.scale, 0);
-    const gx = grad(f, { argnums: 1 })(p, x);
-    assert.deepEqual([...gx.data], [3, 6]);
-  });
+    it('differentiates w.r.t. pytrees and the chosen argnums, keeping number leaves constant', () => {
+      const f = (p: { w: Tensor; b: Tensor; scale: number }, x: Tensor): Tensor =>
+        ops.sum(ops.mul(ops.add(ops.mul(p.w, x), p.b), p.scale));
+      const p = { w: tensor([2], [1, 2]), b: tensor([2], [0.5, 0.5]), scale: 3 };
+      const x = tensor([2], [4, 5]);
+      const gp = grad(f)(p, x);
+      assert.deepEqual([...gp.w.data], [12, 15]);
+      assert.deepEqual([...gp.b.data], [3, 3]);
+      assert.equal(gp.scale, 0);
+      const gx = grad(f, { argnums: 1 })(p, x);
+      assert.deepEqual([...gx.data], [3, 6]);
+    });
 
-  it('returns value and aux with hasAux, without tracers escaping', () => {
-    const [[value, aux], g] = valueAndGrad((x: Tensor) => [ops.sum(ops.square(x)), { doubled: ops.mul(x, 2) }] as const, { hasAux: true })(tensor([2], [1, 2]));
-    assert.equal(value.data[0], 5);
-    assert.deepEqual([...g.data], [2, 4]);
-    assert.deepEqual([...ops.add(aux.doubled, 1).data], [3, 5]);
-  });
+    it('returns value and aux with hasAux, without tracers escaping', () => {
+      const [[value, aux], g] = valueAndGrad((x: Tensor) => [ops.sum(ops.square(x)), { doubled: ops.mul(x, 2) }] as const, { hasAux: true })(tensor([2], [1, 2]));
+      assert.equal(value.data[0], 5);
+      assert.deepEqual([...g.data], [2, 4]);
+      assert.deepEqual([...ops.add(aux.doubled, 1).data], [3, 5]);
+    });
 
-  it('stopGradient blocks the gradient', () => {
-    const g = grad((x: Tensor) => ops.sum(ops.mul(x, stopGradient(x))))(tensor([2], [3, 4]));
-    assert.deepEqual([...g.data], [3, 4]);
-  });
+    it('stopGradient blocks the gradient', () => {
+      const g = grad((x: Tensor) => ops.sum(ops.mul(x, stopGradient(x))))(tensor([2], [3, 4]));
+      assert.deepEqual([...g.data], [3, 4]);
+    });
 
-  it('vjp pulls back an arbitrary cotangent', () => {
-    const [y, pb] = vjp((x: Tensor) => ops.mul(x, x), tensor([2], [1, -2]));
-    assert.deepEqual([...y.data], [1, 4]);
-    assert.deepEqual([...pb(tensor([2], [1, 10])).data], [2, -40]);
-  });
+    it('vjp pulls back an arbitrary cotangent', () => {
+      const [y, pb] = vjp((x: Tensor) => ops.mul(x, x), tensor([2], [1, -2]));
+      assert.deepEqual([...y.data], [1, 4]);
+      assert.deepEqual([...pb(tensor([2], [1, 10])).data], [2, -40]);
+    });
 
-  it('gives a zero gradient for inputs the output does not depend on', () => {
-    const g = grad((p: { a: Tensor; b: Tensor }) => ops.sum(p.a))({ a: tensor([2], [1, 1]), b: tensor([3], [1, 2, 3]) });
-    assert.deepEqual([...g.b.data], [0, 0, 0]);
-  });
+    it('gives a zero gradient for inputs the output does not depend on', () => {
+      const g = grad((p: { a: Tensor; b: Tensor }) => ops.sum(p.a))({ a: tensor([2], [1, 1]), b: tensor([3], [1, 2, 3]) });
+      assert.deepEqual([...g.b.data], [0, 0, 0]);
+    });
 
-  it('refuses a non-scalar output with a message saying what to do', () => {
-    assert.throws(
-      () => grad((x: Tensor) => ops.mul(x, 2))(tensor([3], [1, 2, 3])),
-      (e: unknown) => e instanceof ShapeError && /scalar output/.test(e.message) && /\[3\]/.test(e.message),
-    );
-  });
+    it('refuses a non-scalar output with a message saying what to do', () => {
+      assert.throws(
+        () => grad((x: Tensor) => ops.mul(x, 2))(tensor([3], [1, 2, 3])),
+        (e: unknown) => e instanceof ShapeError && /scalar output/.test(e.message) && /\[3\]/.test(e.message),
+      );
+    });
 
-  it('reports a tracer that escaped its transform', () => {
-    let leaked: Tensor | undefined;
-    grad((x: Tensor) => {
-      leaked = ops.mul(x, 2);
-      return ops.sum(x);
-    })(tensor([1], [1]));
-    assert.throws(() => ops.add(leaked!, 1), (e: unknown) => e instanceof ValueError && /escape/.test(e.message));
-  });
+    it('reports a tracer that escaped its transform', () => {
+      let leaked: Tensor | undefined;
+      grad((x: Tensor) => {
+        leaked = ops.mul(x, 2);
+        return ops.sum(x);
+      })(tensor([1], [1]));
+      assert.throws(() => ops.add(leaked!, 1), (e: unknown) => e instanceof ValueError && /escape/.test(e.message));
+    });
 
-  it('follows PyTorch at kinks: relu′(0) = 0, leaky_relu′(0) = slope, clamp′ = 1 on the boundary', () => {
-    const x = tensor([3], [-1, 0, 1]);
-    assert.deepEqual([...grad((t: Tensor) => ops.sum(ops.relu(t)))(x).data], [0, 0, 1]);
-    assert.deepEqual([...grad((t: Tensor) => ops.sum(ops.leakyRelu(t, 0.2)))(x).data].map((v) => Math.fround(v)), [0.2, 0.2, 1].map(Math.fround));
-    assert.deepEqual([...grad((t: Tensor) => ops.sum(ops.clamp(t, -1, 0)))(x).data], [1, 1, 0]);
-  });
+    it('follows PyTorch at kinks: relu′(0) = 0, leaky_relu′(0) = slope, clamp′ = 1 on the boundary', () => {
+      const x = tensor([3], [-1, 0, 1]);
+      assert.deepEqual([...grad((t: Tensor) => ops.sum(ops.relu(t)))(x).data], [0, 0, 1]);
+      assert.deepEqual([...grad((t: Tensor) => ops.sum(ops.leakyRelu(t, 0.2)))(x).data].map((v) => Math.fround(v)), [0.2, 0.2, 1].map(Math.fround));
+      assert.deepEqual([...grad((t: Tensor) => ops.sum(ops.clamp(t, -1, 0)))(x).data], [1, 1, 0]);
+    });
 
-  it('keeps gradients finite where a where() branch overflows (elu of a large input)', () => {
-    const g = grad((t: Tensor) => ops.sum(ops.elu(t)))(tensor([2], [200, -200]));
-    assert.ok([...g.data].every(Number.isFinite), `got ${[...g.data]}`);
+    it('keeps gradients finite where a where() branch overflows (elu of a large input)', () => {
+      const g = grad((t: Tensor) => ops.sum(ops.elu(t)))(tensor([2], [200, -200]));
+      assert.ok([...g.data].every(Number.isFinite), `got ${[...g.data]}`);
+    });
   });
 });

@@ -16,6 +16,7 @@ import {
   type AnyLayer,
 } from '../src/nn/index.js';
 import { arbMlp, arbTensorOfShape, checkLipschitzBound, estimateLipschitz, arbKey } from '../src/testing/index.js';
+import { forEachBackend } from './backends.js';
 
 /** Largest singular value of W `[rows, cols]` by 3000 float64 power iterations on WᵀW (independent of the backends). */
 function trueSigma(w: ArrayLike<number>, rows: number, cols: number): number {
@@ -37,61 +38,63 @@ const arbMatrix = fc
   .record({ rows: fc.integer({ min: 1, max: 9 }), cols: fc.integer({ min: 1, max: 9 }), k: arbKey() })
   .map(({ rows, cols, k }) => ({ rows, cols, w: normal(k, [rows, cols]) }));
 
-describe('spectral norm bounds (Linear)', () => {
-  it('a converged spectrally normalised weight has operator norm <= 1 + 1e-4', () => {
-    fc.assert(
-      fc.property(arbMatrix, arbKey(), ({ rows, cols, w }, k) => {
-        const u0 = normal(k, [rows]);
-        const it = powerIterate(w, tensor([rows], u0.data.map((x) => x / (Math.hypot(...u0.data) || 1))), 400);
-        const wsn = spectralNormalize(w, it);
-        assert.ok(trueSigma(wsn.data, rows, cols) <= 1 + 1e-4, `‖W/σ‖ = ${trueSigma(wsn.data, rows, cols)}`);
-      }),
-      { numRuns: 40 },
-    );
-  });
+forEachBackend(() => {
+  describe('spectral norm bounds (Linear)', () => {
+    it('a converged spectrally normalised weight has operator norm <= 1 + 1e-4', () => {
+      fc.assert(
+        fc.property(arbMatrix, arbKey(), ({ rows, cols, w }, k) => {
+          const u0 = normal(k, [rows]);
+          const it = powerIterate(w, tensor([rows], u0.data.map((x) => x / (Math.hypot(...u0.data) || 1))), 400);
+          const wsn = spectralNormalize(w, it);
+          assert.ok(trueSigma(wsn.data, rows, cols) <= 1 + 1e-4, `‖W/σ‖ = ${trueSigma(wsn.data, rows, cols)}`);
+        }),
+        { numRuns: 40 },
+      );
+    });
 
-  it('the σ estimate is a lower bound on the true σ that never decreases and converges to it', () => {
-    fc.assert(
-      fc.property(arbMatrix, arbKey(), ({ rows, cols, w }, k) => {
-        const truth = trueSigma(w.data, rows, cols);
-        let u = normal(k, [rows]);
-        let prev = 0;
-        for (let step = 0; step < 300; step++) {
-          const r = powerIterate(w, u, 1);
-          assert.ok(r.sigma <= truth * (1 + 1e-5), `step ${step}: estimate ${r.sigma} above true σ ${truth}`);
-          assert.ok(r.sigma >= prev * (1 - 1e-5), `step ${step}: estimate fell from ${prev} to ${r.sigma}`);
-          prev = r.sigma;
-          u = r.u;
-        }
-        assert.ok(Math.abs(prev - truth) <= 2e-3 * truth, `after 300 steps ${prev} vs ${truth}`);
-      }),
-      { numRuns: 30 },
-    );
-  });
+    it('the σ estimate is a lower bound on the true σ that never decreases and converges to it', () => {
+      fc.assert(
+        fc.property(arbMatrix, arbKey(), ({ rows, cols, w }, k) => {
+          const truth = trueSigma(w.data, rows, cols);
+          let u = normal(k, [rows]);
+          let prev = 0;
+          for (let step = 0; step < 300; step++) {
+            const r = powerIterate(w, u, 1);
+            assert.ok(r.sigma <= truth * (1 + 1e-5), `step ${step}: estimate ${r.sigma} above true σ ${truth}`);
+            assert.ok(r.sigma >= prev * (1 - 1e-5), `step ${step}: estimate fell from ${prev} to ${r.sigma}`);
+            prev = r.sigma;
+            u = r.u;
+          }
+          assert.ok(Math.abs(prev - truth) <= 2e-3 * truth, `after 300 steps ${prev} vs ${truth}`);
+        }),
+        { numRuns: 30 },
+      );
+    });
 
-  it('a discriminator of SN layers and 1-Lipschitz activations satisfies the product bound Π‖Wᵢ/σᵢ‖', () => {
-    fc.assert(
-      fc.property(arbMlp({ inputSize: 5, spectral: true, maxDepth: 3, maxWidth: 8 }), arbKey(), fc.integer({ min: 1, max: 40 }), (net, k, refreshes) => {
-        const [ki, kx] = split(k);
-        const { params, state } = net.layer.init(ki!, net.inputShape);
-        let s = state;
-        for (let i = 0; i < refreshes; i++) s = refreshState(net.layer, params, s);
-        // Product of the true norms of the normalised weights: 1 at convergence, above 1 before.
-        let bound = 1;
-        (params as readonly unknown[]).forEach((p, i) => {
-          const st = (s as readonly unknown[])[i] as { u?: Tensor; v?: Tensor };
-          if (st.u === undefined) return;
-          const w = (p as { weight: Tensor }).weight;
-          const wsn = spectralNormalize(w, { u: st.u, v: st.v! });
-          bound *= trueSigma(wsn.data, w.shape[0]!, w.shape[1]!);
-        });
-        const f = (x: Tensor): Tensor => net.layer.apply(params, s, x, { train: false })[0];
-        checkLipschitzBound(f, bound, { inputs: arbTensorOfShape([1, 5], { min: -3, max: 3 }), numRuns: 4, rtol: 1e-3 });
-        // And at convergence the bound is 1 (up to float32 noise).
-        assert.ok(estimateLipschitz(f, normal(kx!, [1, 5])).sigma <= bound * 1.001);
-      }),
-      { numRuns: 25 },
-    );
+    it('a discriminator of SN layers and 1-Lipschitz activations satisfies the product bound Π‖Wᵢ/σᵢ‖', () => {
+      fc.assert(
+        fc.property(arbMlp({ inputSize: 5, spectral: true, maxDepth: 3, maxWidth: 8 }), arbKey(), fc.integer({ min: 1, max: 40 }), (net, k, refreshes) => {
+          const [ki, kx] = split(k);
+          const { params, state } = net.layer.init(ki!, net.inputShape);
+          let s = state;
+          for (let i = 0; i < refreshes; i++) s = refreshState(net.layer, params, s);
+          // Product of the true norms of the normalised weights: 1 at convergence, above 1 before.
+          let bound = 1;
+          (params as readonly unknown[]).forEach((p, i) => {
+            const st = (s as readonly unknown[])[i] as { u?: Tensor; v?: Tensor };
+            if (st.u === undefined) return;
+            const w = (p as { weight: Tensor }).weight;
+            const wsn = spectralNormalize(w, { u: st.u, v: st.v! });
+            bound *= trueSigma(wsn.data, w.shape[0]!, w.shape[1]!);
+          });
+          const f = (x: Tensor): Tensor => net.layer.apply(params, s, x, { train: false })[0];
+          checkLipschitzBound(f, bound, { inputs: arbTensorOfShape([1, 5], { min: -3, max: 3 }), numRuns: 4, rtol: 1e-3 });
+          // And at convergence the bound is 1 (up to float32 noise).
+          assert.ok(estimateLipschitz(f, normal(kx!, [1, 5])).sigma <= bound * 1.001);
+        }),
+        { numRuns: 25 },
+      );
+    });
   });
 });
 
@@ -109,44 +112,46 @@ function convOperatorNorm(w: Tensor, shape: [number, number, number, number], op
   return sigma;
 }
 
-describe('spectral norm bounds (Conv2d)', () => {
-  it('reshaped-weight SN bounds the conv operator norm by √(⌈k/s⌉²), not by 1', () => {
-    fc.assert(
-      fc.property(
-        fc.record({ k: arbKey(), kernel: fc.integer({ min: 1, max: 4 }), stride: fc.integer({ min: 1, max: 2 }), c: fc.integer({ min: 1, max: 3 }), o: fc.integer({ min: 1, max: 3 }) }),
-        ({ k, kernel, stride, c, o }) => {
-          const w = normal(k, [o, c, kernel, kernel]);
-          const sn = spectralNormalize(w, powerIterate(w, normal(key(3), [o]), 500));
-          const size = 8 * stride;
-          const padding = Math.floor((kernel - 1) / 2);
-          const norm = convOperatorNorm(sn, [1, c, size, size], { stride, padding });
-          assert.ok(norm <= convLipschitzBound({ kernel, stride }) * (1 + 1e-3), `conv norm ${norm} > bound ${convLipschitzBound({ kernel, stride })}`);
-        },
-      ),
-      { numRuns: 20 },
-    );
-  });
+forEachBackend(() => {
+  describe('spectral norm bounds (Conv2d)', () => {
+    it('reshaped-weight SN bounds the conv operator norm by √(⌈k/s⌉²), not by 1', () => {
+      fc.assert(
+        fc.property(
+          fc.record({ k: arbKey(), kernel: fc.integer({ min: 1, max: 4 }), stride: fc.integer({ min: 1, max: 2 }), c: fc.integer({ min: 1, max: 3 }), o: fc.integer({ min: 1, max: 3 }) }),
+          ({ k, kernel, stride, c, o }) => {
+            const w = normal(k, [o, c, kernel, kernel]);
+            const sn = spectralNormalize(w, powerIterate(w, normal(key(3), [o]), 500));
+            const size = 8 * stride;
+            const padding = Math.floor((kernel - 1) / 2);
+            const norm = convOperatorNorm(sn, [1, c, size, size], { stride, padding });
+            assert.ok(norm <= convLipschitzBound({ kernel, stride }) * (1 + 1e-3), `conv norm ${norm} > bound ${convLipschitzBound({ kernel, stride })}`);
+          },
+        ),
+        { numRuns: 20 },
+      );
+    });
 
-  it('the bound is nearly attained: a constant 3×3 kernel, stride 1, has conv norm close to 3 after SN', () => {
-    const w = tensor([1, 1, 3, 3], new Float32Array(9).fill(1));
-    const sn = spectralNormalize(w, powerIterate(w, tensor([1], [1]), 5));
-    const norm = convOperatorNorm(sn, [1, 1, 24, 24], { stride: 1, padding: 1 });
-    assert.ok(norm > 2.9 && norm <= 3 * (1 + 1e-4), `conv norm ${norm}`);
-    assert.equal(convLipschitzBound({ kernel: 3, stride: 1 }), 3);
-    assert.equal(convLipschitzBound({ kernel: 4, stride: 2 }), 2);
-  });
+    it('the bound is nearly attained: a constant 3×3 kernel, stride 1, has conv norm close to 3 after SN', () => {
+      const w = tensor([1, 1, 3, 3], new Float32Array(9).fill(1));
+      const sn = spectralNormalize(w, powerIterate(w, tensor([1], [1]), 5));
+      const norm = convOperatorNorm(sn, [1, 1, 24, 24], { stride: 1, padding: 1 });
+      assert.ok(norm > 2.9 && norm <= 3 * (1 + 1e-4), `conv norm ${norm}`);
+      assert.equal(convLipschitzBound({ kernel: 3, stride: 1 }), 3);
+      assert.equal(convLipschitzBound({ kernel: 4, stride: 2 }), 2);
+    });
 
-  it('an SN conv discriminator satisfies the product of its per-layer conv bounds', () => {
-    const D = sequential(
-      spectralNorm(Conv2d(3, { kernel: 4, stride: 2, padding: 1 }), { initIterations: 300 }), LeakyReLU(0.2),
-      spectralNorm(Conv2d(2, { kernel: 3, stride: 1, padding: 1 }), { initIterations: 300 }),
-    ) as AnyLayer;
-    const { params, state } = D.init(key(8), [2, 8, 8]);
-    const f = (x: Tensor): Tensor => D.apply(params, state, x, { train: false })[0];
-    checkLipschitzBound(f, convLipschitzBound({ kernel: 4, stride: 2 }) * convLipschitzBound({ kernel: 3, stride: 1 }), {
-      inputs: arbTensorOfShape([1, 2, 8, 8]),
-      numRuns: 5,
-      rtol: 1e-3,
+    it('an SN conv discriminator satisfies the product of its per-layer conv bounds', () => {
+      const D = sequential(
+        spectralNorm(Conv2d(3, { kernel: 4, stride: 2, padding: 1 }), { initIterations: 300 }), LeakyReLU(0.2),
+        spectralNorm(Conv2d(2, { kernel: 3, stride: 1, padding: 1 }), { initIterations: 300 }),
+      ) as AnyLayer;
+      const { params, state } = D.init(key(8), [2, 8, 8]);
+      const f = (x: Tensor): Tensor => D.apply(params, state, x, { train: false })[0];
+      checkLipschitzBound(f, convLipschitzBound({ kernel: 4, stride: 2 }) * convLipschitzBound({ kernel: 3, stride: 1 }), {
+        inputs: arbTensorOfShape([1, 2, 8, 8]),
+        numRuns: 5,
+        rtol: 1e-3,
+      });
     });
   });
 });

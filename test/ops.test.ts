@@ -6,6 +6,7 @@ import { tensor, toNested, type Tensor } from '../src/core/tensor.js';
 import { ShapeError, ValueError } from '../src/core/errors.js';
 import { key, normal } from '../src/core/random.js';
 import { arbTensor, arbTensorOfShape } from '../src/testing/index.js';
+import { forEachBackend } from './backends.js';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void => {
   assert.equal(a.length, b.length);
@@ -66,61 +67,63 @@ describe('structural ops', () => {
   });
 });
 
-describe('image ops', () => {
-  it('bilinear upsampling matches the per-pixel definition (align_corners = false)', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 3 }), (h, w, s) => {
-        const x = normal(key(h * 31 + w * 7 + s), [1, 2, h, w]);
-        const y = ops.upsampleBilinear(x, s);
-        const src = (i: number, n: number): [number, number, number] => {
-          const c = Math.max((i + 0.5) / s - 0.5, 0);
-          const i0 = Math.min(Math.floor(c), n - 1);
-          return [i0, Math.min(i0 + 1, n - 1), c - i0];
-        };
-        const at = (c: number, i: number, j: number): number => x.data[(c * h + i) * w + j]!;
-        const want: number[] = [];
-        for (let c = 0; c < 2; c++)
-          for (let i = 0; i < h * s; i++)
-            for (let j = 0; j < w * s; j++) {
-              const [i0, i1, ti] = src(i, h);
-              const [j0, j1, tj] = src(j, w);
-              want.push((1 - ti) * ((1 - tj) * at(c, i0, j0) + tj * at(c, i0, j1)) + ti * ((1 - tj) * at(c, i1, j0) + tj * at(c, i1, j1)));
-            }
-        close(y.data, want, 1e-5);
-      }),
-      { numRuns: 40 },
-    );
-  });
-  it('pixel shuffle moves channel blocks into space as PyTorch', () => {
-    const x = tensor([1, 4, 1, 1], [1, 2, 3, 4]);
-    assert.deepEqual(toNested(ops.pixelShuffle(x, 2)), [[[[1, 2], [3, 4]]]]);
-  });
-  it('avg pool averages k×k blocks and rejects indivisible sizes', () => {
-    const x = tensor([1, 1, 2, 2], [1, 2, 3, 6]);
-    assert.deepEqual([...ops.avgPool2d(x, 2).data], [3]);
-    assert.throws(() => ops.avgPool2d(normal(key(0), [1, 1, 3, 3]), 2), ShapeError);
-  });
-  it('cross-entropy from logits equals −log softmax at the label', () => {
-    fc.assert(
-      fc.property(arbTensorOfShape([3, 4], { min: -5, max: 5 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 3, maxLength: 3 }), (logits, labels) => {
-        const ce = ops.crossEntropy(logits, labels).data[0]!;
-        let want = 0;
-        for (let i = 0; i < 3; i++) {
-          const row = Array.from(logits.data.subarray(i * 4, i * 4 + 4));
-          const m = Math.max(...row);
-          want -= row[labels[i]!]! - m - Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
-        }
-        assert.ok(Math.abs(ce - want / 3) < 1e-5);
-      }),
-      { numRuns: 50 },
-    );
-    assert.throws(() => ops.crossEntropy(normal(key(0), [2, 3]), [0, 3]), /label 3 at index 1/);
-  });
-  it('NaN inputs propagate through ops without throwing', () => {
-    const x: Tensor = tensor([1, 1, 2, 2], [NaN, 1, 2, 3]);
-    const y = ops.conv2d(x, tensor([1, 1, 1, 1], [2]));
-    assert.ok(Number.isNaN(y.data[0]!) && y.data[1] === 2);
-    assert.ok(Number.isNaN(ops.max(x).data[0]!));
+forEachBackend(() => {
+  describe('image ops', () => {
+    it('bilinear upsampling matches the per-pixel definition (align_corners = false)', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 3 }), (h, w, s) => {
+          const x = normal(key(h * 31 + w * 7 + s), [1, 2, h, w]);
+          const y = ops.upsampleBilinear(x, s);
+          const src = (i: number, n: number): [number, number, number] => {
+            const c = Math.max((i + 0.5) / s - 0.5, 0);
+            const i0 = Math.min(Math.floor(c), n - 1);
+            return [i0, Math.min(i0 + 1, n - 1), c - i0];
+          };
+          const at = (c: number, i: number, j: number): number => x.data[(c * h + i) * w + j]!;
+          const want: number[] = [];
+          for (let c = 0; c < 2; c++)
+            for (let i = 0; i < h * s; i++)
+              for (let j = 0; j < w * s; j++) {
+                const [i0, i1, ti] = src(i, h);
+                const [j0, j1, tj] = src(j, w);
+                want.push((1 - ti) * ((1 - tj) * at(c, i0, j0) + tj * at(c, i0, j1)) + ti * ((1 - tj) * at(c, i1, j0) + tj * at(c, i1, j1)));
+              }
+          close(y.data, want, 1e-5);
+        }),
+        { numRuns: 40 },
+      );
+    });
+    it('pixel shuffle moves channel blocks into space as PyTorch', () => {
+      const x = tensor([1, 4, 1, 1], [1, 2, 3, 4]);
+      assert.deepEqual(toNested(ops.pixelShuffle(x, 2)), [[[[1, 2], [3, 4]]]]);
+    });
+    it('avg pool averages k×k blocks and rejects indivisible sizes', () => {
+      const x = tensor([1, 1, 2, 2], [1, 2, 3, 6]);
+      assert.deepEqual([...ops.avgPool2d(x, 2).data], [3]);
+      assert.throws(() => ops.avgPool2d(normal(key(0), [1, 1, 3, 3]), 2), ShapeError);
+    });
+    it('cross-entropy from logits equals −log softmax at the label', () => {
+      fc.assert(
+        fc.property(arbTensorOfShape([3, 4], { min: -5, max: 5 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 3, maxLength: 3 }), (logits, labels) => {
+          const ce = ops.crossEntropy(logits, labels).data[0]!;
+          let want = 0;
+          for (let i = 0; i < 3; i++) {
+            const row = Array.from(logits.data.subarray(i * 4, i * 4 + 4));
+            const m = Math.max(...row);
+            want -= row[labels[i]!]! - m - Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
+          }
+          assert.ok(Math.abs(ce - want / 3) < 1e-5);
+        }),
+        { numRuns: 50 },
+      );
+      assert.throws(() => ops.crossEntropy(normal(key(0), [2, 3]), [0, 3]), /label 3 at index 1/);
+    });
+    it('NaN inputs propagate through ops without throwing', () => {
+      const x: Tensor = tensor([1, 1, 2, 2], [NaN, 1, 2, 3]);
+      const y = ops.conv2d(x, tensor([1, 1, 1, 1], [2]));
+      assert.ok(Number.isNaN(y.data[0]!) && y.data[1] === 2);
+      assert.ok(Number.isNaN(ops.max(x).data[0]!));
+    });
   });
 });
 

@@ -1,0 +1,28 @@
+/**
+ * Test support (no tests of its own): run a group of tests once per backend, as jax-js runs
+ * its suite once per device. The reference backend is the oracle; the wasm backend (relaxed
+ * build, two threads where available) must pass the same assertions.
+ */
+import { after, before, describe } from 'node:test';
+import type { Backend } from '../src/backend/backend.js';
+import { useBackend } from '../src/backend/current.js';
+import { referenceBackend } from '../src/backend/reference.js';
+import { loadWasmBackend } from '../src/backend/wasm.js';
+
+const wasm = await loadWasmBackend({ threads: 2 });
+
+export const BACKENDS: readonly (readonly [string, Backend])[] = [
+  ['reference', referenceBackend],
+  ['wasm', wasm],
+];
+
+/** Declares `body`'s tests once per backend, with that backend current while they run. */
+export function forEachBackend(body: (name: string) => void): void {
+  for (const [name, backend] of BACKENDS) {
+    describe(`on the ${name} backend`, () => {
+      before(() => useBackend(backend));
+      after(() => useBackend(referenceBackend));
+      body(name);
+    });
+  }
+}
