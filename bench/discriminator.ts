@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       const ms = r.latency.p50;
       rows.push({ name: `discriminator fwd+bwd batch 64${sn ? ' (spectral norm)' : ''}`, backend: b.right.description, ms, gflops: flops / ms / 1e6, samples: r.latency.samplesCount });
     }
-    if ('close' in b.right) await (b.right as { close(): Promise<void> }).close();
+    await b.right.close?.();
   }
   if (values.json) {
     for (const r of rows) console.log(JSON.stringify(r));

@@ -74,4 +74,7 @@ export interface Backend {
    * normalise(z) = z / max(‖z‖₂, eps) (PyTorch's spectral_norm, eps = 1e-12).
    */
   powerIteration(w: Float32Array, rows: number, cols: number, u: Float32Array, eps?: number): PowerIterationResult;
+
+  /** Releases what the backend holds outside the JS heap (worker threads); absent if nothing. */
+  close?(): Promise<void>;
 }

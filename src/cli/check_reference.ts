@@ -42,6 +42,6 @@ export async function runCheckReference(args: readonly string[]): Promise<number
     for (const r of reports) console.log(formatReport(r));
     console.log(`${summary.passed} passed, ${summary.failed} failed, ${summary.unsupported} unsupported`);
   }
-  if ('close' in backend.right) await (backend.right as { close(): Promise<void> }).close();
+  await backend.right.close?.();
   return summary.failed > 0 ? 1 : 0;
 }

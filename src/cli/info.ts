@@ -64,13 +64,13 @@ export async function runInfo(args: readonly string[]): Promise<number> {
     node: process.versions.node,
     v8: process.versions.v8,
     cpu: cpus()[0]?.model ?? 'unknown',
-    cores: availableParallelism(),
+    cores,
     wasmBackend: E.isRight(wasm) ? wasm.right.description : `unavailable: ${wasm.left.message}`,
     bench: values.bench && E.isRight(wasm) ? quickBench(wasm.right) : undefined,
     threadedBackend: threaded && E.isRight(threaded) ? threaded.right.description : undefined,
     threadedBench: threaded && E.isRight(threaded) ? quickBench(threaded.right) : undefined,
   };
-  if (threaded && E.isRight(threaded) && 'close' in threaded.right) await (threaded.right as { close(): Promise<void> }).close();
+  if (threaded && E.isRight(threaded)) await threaded.right.close?.();
   if (values.json) {
     console.log(JSON.stringify(info));
   } else {
