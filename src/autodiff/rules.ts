@@ -124,13 +124,15 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
       : null,
   ],
   // The three convolution primitives are bilinear and closed under taking adjoints.
-  conv2d: (ct, [x, w], _y, { geometry }, needs) => [
+  conv2d: (ct, [x, w, bias], _y, { geometry }, needs) => [
     needs[0] ? bind('conv2dGradInput', [ct, w!], { geometry }) : null,
     needs[1] ? bind('conv2dGradWeight', [x!, ct], { geometry }) : null,
+    ...(bias === undefined ? [] : [needs[2] ? bind('sum', [ct], { axes: [0, 2, 3] }) : null]),
   ],
-  conv2dGradInput: (ct, [dy, w], _y, { geometry }, needs) => [
+  conv2dGradInput: (ct, [dy, w, bias], _y, { geometry }, needs) => [
     needs[0] ? bind('conv2d', [ct, w!], { geometry }) : null,
     needs[1] ? bind('conv2dGradWeight', [ct, dy!], { geometry }) : null,
+    ...(bias === undefined ? [] : [needs[2] ? bind('sum', [ct], { axes: [0, 2, 3] }) : null]),
   ],
   conv2dGradWeight: (ct, [x, dy], _y, { geometry }, needs) => [
     needs[0] ? bind('conv2dGradInput', [dy!, ct], { geometry }) : null,

@@ -2,18 +2,17 @@ import { convGeometry, convTransposeGeometry, type ConvOptions, type ConvTranspo
 import { ShapeError, ValueError } from '../core/errors.js';
 import { tensor, type Tensor } from '../core/tensor.js';
 import { bind } from './dispatch.js';
-import { add } from './elementwise.js';
 import { matmul } from './linalg.js';
 import { mean } from './reduce.js';
 import { broadcastTo, reshape, transpose } from './shape.js';
 
-function addChannelBias(y: Tensor, bias: Tensor | undefined, what: string): Tensor {
-  if (bias === undefined) return y;
-  const c = y.shape[1]!;
-  if (bias.shape.length !== 1 || bias.shape[0] !== c) {
-    throw new ShapeError(`${what} bias must be [${c}]`, { y: y.shape, bias: bias.shape });
+/** The inputs of a conv primitive: [x, w] or [x, w, bias] with bias checked to be `[channels]`. */
+function convInputs(x: Tensor, weight: Tensor, bias: Tensor | undefined, channels: number, what: string): Tensor[] {
+  if (bias === undefined) return [x, weight];
+  if (bias.shape.length !== 1 || bias.shape[0] !== channels) {
+    throw new ShapeError(`${what} bias must be [${channels}]`, { weight: weight.shape, bias: bias.shape });
   }
-  return add(y, reshape(bias, [1, c, 1, 1]));
+  return [x, weight, bias];
 }
 
 /**
@@ -22,7 +21,7 @@ function addChannelBias(y: Tensor, bias: Tensor | undefined, what: string): Tens
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, opts: ConvOptions = {}): Tensor {
   const g = convGeometry(x.shape, weight.shape, opts);
-  return addChannelBias(bind('conv2d', [x, weight], { geometry: g }), bias, 'conv2d');
+  return bind('conv2d', convInputs(x, weight, bias, g.o, 'conv2d'), { geometry: g });
 }
 
 /**
@@ -32,7 +31,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, opts: ConvOptio
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor, opts: ConvTransposeOptions = {}): Tensor {
   const g = convTransposeGeometry(x.shape, weight.shape, opts);
-  return addChannelBias(bind('conv2dGradInput', [x, weight], { geometry: g }), bias, 'conv_transpose2d');
+  return bind('conv2dGradInput', convInputs(x, weight, bias, g.c, 'conv_transpose2d'), { geometry: g });
 }
 
 function check4d(x: Tensor, what: string): [number, number, number, number] {

@@ -10,6 +10,23 @@ import type { CompareOp, Primitive, PrimitiveParams } from './primitives.js';
  * structural primitives are plain TypeScript loops; matmul and convolutions go to the current
  * backend. Inputs here are never tracers (the dispatcher strips transforms first).
  */
+/**
+ * y[n, c, :] += bias[c] on a kernel result `y` `[N, C, HW]` that nothing else references yet
+ * (backends return fresh arrays): the conv bias as an epilogue, without another tensor.
+ */
+function addChannelBiasInPlace(y: Float32Array, bias: Tensor | undefined, n: number, c: number, hw: number): Float32Array {
+  if (bias === undefined) return y;
+  const b = bias.data;
+  for (let i = 0; i < n; i++) {
+    for (let ch = 0; ch < c; ch++) {
+      const v = b[ch]!;
+      const base = (i * c + ch) * hw;
+      for (let j = base; j < base + hw; j++) y[j] = y[j]! + v;
+    }
+  }
+  return y;
+}
+
 type EvalRule<P extends Primitive> = (inputs: readonly Tensor[], params: PrimitiveParams[P]) => Tensor;
 
 export function stridesOf(shape: readonly number[]): number[] {
@@ -432,9 +449,10 @@ export const evalRules: { readonly [P in Primitive]: EvalRule<P> } = {
     const n = transB ? br : bc;
     return tensor([m, n], currentBackend().gemm(a!.data, b!.data, { m, n, k, transA, transB }));
   },
-  conv2d: ([x, w], { geometry: g }) => tensor(convOutputShape(g), currentBackend().conv2d(x!.data, w!.data, g)),
-  conv2dGradInput: ([dy, w], { geometry: g }) =>
-    tensor([g.n, g.c, g.h, g.w], currentBackend().conv2dGradInput(dy!.data, w!.data, g)),
+  conv2d: ([x, w, bias], { geometry: g }) =>
+    tensor(convOutputShape(g), addChannelBiasInPlace(currentBackend().conv2d(x!.data, w!.data, g), bias, g.n, g.o, g.oh * g.ow)),
+  conv2dGradInput: ([dy, w, bias], { geometry: g }) =>
+    tensor([g.n, g.c, g.h, g.w], addChannelBiasInPlace(currentBackend().conv2dGradInput(dy!.data, w!.data, g), bias, g.n, g.c, g.h * g.w)),
   conv2dGradWeight: ([x, dy], { geometry: g }) =>
     tensor([g.o, g.c, g.kh, g.kw], currentBackend().conv2dGradWeight(x!.data, dy!.data, g)),
 };

@@ -59,8 +59,9 @@ export interface PrimitiveParams {
   // linear algebra and convolution (backend kernels)
   /** C = op(A)·op(B) for 2-D A, B. */
   matmul: { readonly transA: boolean; readonly transB: boolean };
+  /** (x, w[, bias `[O]`]) → y; the bias is added in the kernel's epilogue (no extra tensor). */
   conv2d: { readonly geometry: ConvGeometry };
-  /** The input gradient of conv2d (also conv_transpose2d): (dy, w) → dx. */
+  /** The input gradient of conv2d (also conv_transpose2d): (dy, w[, bias `[C]`]) → dx. */
   conv2dGradInput: { readonly geometry: ConvGeometry };
   /** The weight gradient of conv2d: (x, dy) → dw. */
   conv2dGradWeight: { readonly geometry: ConvGeometry };
