@@ -2,6 +2,7 @@ import { instantiate } from '@assemblyscript/loader';
 import { ArenaError, BackendError, ShapeError } from '../core/errors.js';
 import type { Backend, ConvGeometry, GemmSpec, PowerIterationResult } from './backend.js';
 import { checkConvBuffers, checkGemm, checkPowerIteration } from './geometry.js';
+import { CTL_ARGC, CTL_DONE, CTL_ERROR, CTL_KIND, CTL_SEQ, CTL_SLOTS, JOB_COL2IM, JOB_GEMM, JOB_IM2COL, MAX_ARGS } from './wasm_protocol.js';
 
 /**
  * The wasm backend: the AssemblyScript kernels of `assembly/index.ts`, built as `simd`
@@ -177,31 +178,24 @@ export async function loadWasmBackend(opts: WasmBackendOptions = {}): Promise<Wa
   return backend;
 }
 
-/** A worker thread running GEMM jobs posted through a shared control block. */
-type GemmWorker = {
-  /** Posts a job (kind 0 gemm: 20 arguments, 1 im2col / 2 col2im: 18); returns its sequence number. */
+/** A worker thread running kernel jobs posted through a shared control block (wasm_protocol.ts). */
+type KernelWorker = {
+  /** Posts a job (JOB_GEMM: 20 arguments, JOB_IM2COL / JOB_COL2IM: 18); returns its sequence number. */
   post(kind: number, args: readonly number[]): number;
   /** Blocks until job `seq` is done; throws if it failed. */
   wait(seq: number): void;
   close(): Promise<void>;
 };
 
-const CTL_SEQ = 0;
-const CTL_DONE = 1;
-const CTL_ERROR = 2;
-const CTL_KIND = 3;
-export const JOB_GEMM = 0;
-export const JOB_IM2COL = 1;
-export const JOB_COL2IM = 2;
 /** How long the calling thread waits for a worker before declaring it lost. */
 const WORKER_TIMEOUT_MS = 120_000;
 
-async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number): Promise<GemmWorker[]> {
+async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number): Promise<KernelWorker[]> {
   const { Worker } = await import('node:worker_threads');
   const url = new URL('./wasm_worker.js', import.meta.url);
-  const start = async (index: number): Promise<GemmWorker> => {
-    const control = new SharedArrayBuffer(32);
-    const args = new SharedArrayBuffer(8 * 24);
+  const start = async (index: number): Promise<KernelWorker> => {
+    const control = new SharedArrayBuffer(4 * CTL_SLOTS);
+    const args = new SharedArrayBuffer(8 * MAX_ARGS);
     const ctl = new Int32Array(control);
     const argv = new Float64Array(args);
     const worker = new Worker(url, { workerData: { module, memory, control, args, index } });
@@ -214,6 +208,7 @@ async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memo
     return {
       post(kind, a) {
         argv.set(a);
+        Atomics.store(ctl, CTL_ARGC, a.length);
         Atomics.store(ctl, CTL_KIND, kind);
         seq++;
         Atomics.store(ctl, CTL_SEQ, seq);
@@ -225,10 +220,10 @@ async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memo
         for (;;) {
           const done = Atomics.load(ctl, CTL_DONE);
           if (done === want) break;
-          if (Date.now() > deadline) throw new BackendError(`wasm worker ${index} did not finish a GEMM within ${WORKER_TIMEOUT_MS} ms`);
+          if (Date.now() > deadline) throw new BackendError(`wasm worker ${index} did not finish a kernel job within ${WORKER_TIMEOUT_MS} ms`);
           Atomics.wait(ctl, CTL_DONE, done, 1000);
         }
-        if (Atomics.load(ctl, CTL_ERROR) !== 0) throw new BackendError(`wasm worker ${index} failed in a GEMM (see its stderr)`);
+        if (Atomics.load(ctl, CTL_ERROR) !== 0) throw new BackendError(`wasm worker ${index} failed in a kernel job (see its stderr)`);
       },
       async close() {
         Atomics.store(ctl, CTL_SEQ, -1);
@@ -256,7 +251,7 @@ function warmUp(b: WasmBackend): void {
 }
 
 function makeBackend(
-  k: Kernels, memory: WebAssembly.Memory, variant: WasmVariant, maxBytes: number, colBudget: number, workers: readonly GemmWorker[],
+  k: Kernels, memory: WebAssembly.Memory, variant: WasmVariant, maxBytes: number, colBudget: number, workers: readonly KernelWorker[],
 ): WasmBackend {
   const align = (v: number): number => Math.ceil(v / 64) * 64;
   const threads = workers.length + 1;
@@ -266,7 +261,26 @@ function makeBackend(
   const scratch = scratches[0]!;
   const base = align(scratch + threads * scratchSize);
   let top = base;
-  if (base > memory.buffer.byteLength) memory.grow(Math.ceil((base - memory.buffer.byteLength) / PAGE));
+  const ensure = (end: number): void => {
+    const have = memory.buffer.byteLength;
+    if (end <= have) return;
+    try {
+      memory.grow(Math.ceil((end - have) / PAGE));
+    } catch (e) {
+      throw new ArenaError(`wasm memory could not grow to ${end} bytes: ${(e as Error).message}`, end, maxBytes);
+    }
+  };
+  ensure(base);
+
+  /** Posts `jobs` to the workers (one each), runs `own` on this thread, then waits for them. */
+  const runSplit = (kind: number, jobs: readonly number[][], own: () => void): void => {
+    const posted = jobs.map((args, t) => [workers[t]!, workers[t]!.post(kind, args)] as const);
+    try {
+      own();
+    } finally {
+      for (const [w, seq] of posted) w.wait(seq);
+    }
+  };
 
   /**
    * k.gemm (without the scratch and jBase arguments), split across the threads: by blocks of
@@ -290,7 +304,7 @@ function makeBackend(
     }
     const total = splitN ? n : m;
     const per = Math.ceil(total / threads / (splitN ? 8 : 4)) * (splitN ? 8 : 4);
-    const posted: [GemmWorker, number][] = [];
+    const jobs: number[][] = [];
     for (let t = 1; t < threads; t++) {
       const s0 = t * per;
       const cnt = Math.min(per, total - s0);
@@ -305,15 +319,11 @@ function makeBackend(
         args[13] = c + s0 * ldc * 4;
         args.push(scratches[t]!, 0);
       }
-      posted.push([workers[t - 1]!, workers[t - 1]!.post(JOB_GEMM, args)]);
+      jobs.push(args);
     }
     const own = [...g] as GemmArgs;
     own[splitN ? 1 : 0] = Math.min(per, total);
-    try {
-      k.gemm(...own, scratch, 0);
-    } finally {
-      for (const [w, seq] of posted) w.wait(seq);
-    }
+    runSplit(JOB_GEMM, jobs, () => k.gemm(...own, scratch, 0));
   };
   /**
    * im2col (from x at `xPtr` to col) or col2im (from col back into x) for `nb` images of
@@ -330,28 +340,11 @@ function makeBackend(
       return;
     }
     const per = Math.ceil(c / threads);
-    const posted: [GemmWorker, number][] = [];
-    for (let t = 1; t < threads; t++) {
-      const c0 = t * per;
-      if (c0 >= c) break;
-      posted.push([workers[t - 1]!, workers[t - 1]!.post(kind, [...args, c0, Math.min(c, c0 + per)])]);
-    }
-    try {
-      fn(...args, 0, Math.min(per, c));
-    } finally {
-      for (const [w, seq] of posted) w.wait(seq);
-    }
+    const jobs: number[][] = [];
+    for (let c0 = per; c0 < c && jobs.length < threads - 1; c0 += per) jobs.push([...args, c0, Math.min(c, c0 + per)]);
+    runSplit(kind, jobs, () => fn(...args, 0, Math.min(per, c)));
   };
 
-  const ensure = (end: number): void => {
-    const have = memory.buffer.byteLength;
-    if (end <= have) return;
-    try {
-      memory.grow(Math.ceil((end - have) / PAGE));
-    } catch (e) {
-      throw new ArenaError(`wasm memory could not grow to ${end} bytes: ${(e as Error).message}`, end, maxBytes);
-    }
-  };
   let closed = false;
   const reset = (): void => {
     if (closed) throw new BackendError('this wasm backend was closed; load a new one');

@@ -1,0 +1,22 @@
+/**
+ * The control block shared by the threaded wasm backend (wasm.ts) and its workers
+ * (wasm_worker.ts): an Int32Array over a SharedArrayBuffer of CTL_SLOTS slots, and the job's
+ * arguments in a Float64Array of MAX_ARGS.
+ */
+/** Job sequence number, written last by the caller; −1 tells the worker to exit. */
+export const CTL_SEQ = 0;
+/** Sequence number of the last job the worker finished. */
+export const CTL_DONE = 1;
+/** 1 if that job threw. */
+export const CTL_ERROR = 2;
+/** The job's kind: one of the JOB_* values. */
+export const CTL_KIND = 3;
+/** How many arguments the job has. */
+export const CTL_ARGC = 4;
+export const CTL_SLOTS = 8;
+export const MAX_ARGS = 24;
+
+/** Job kinds, indexing the kernels a worker can run. */
+export const JOB_GEMM = 0;
+export const JOB_IM2COL = 1;
+export const JOB_COL2IM = 2;
