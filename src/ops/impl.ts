@@ -10,23 +10,6 @@ import type { CompareOp, Primitive, PrimitiveParams } from './primitives.js';
  * structural primitives are plain TypeScript loops; matmul and convolutions go to the current
  * backend. Inputs here are never tracers (the dispatcher strips transforms first).
  */
-/**
- * y[n, c, :] += bias[c] on a kernel result `y` `[N, C, HW]` that nothing else references yet
- * (backends return fresh arrays): the conv bias as an epilogue, without another tensor.
- */
-function addChannelBiasInPlace(y: Float32Array, bias: Tensor | undefined, n: number, c: number, hw: number): Float32Array {
-  if (bias === undefined) return y;
-  const b = bias.data;
-  for (let i = 0; i < n; i++) {
-    for (let ch = 0; ch < c; ch++) {
-      const v = b[ch]!;
-      const base = (i * c + ch) * hw;
-      for (let j = base; j < base + hw; j++) y[j] = y[j]! + v;
-    }
-  }
-  return y;
-}
-
 type EvalRule<P extends Primitive> = (inputs: readonly Tensor[], params: PrimitiveParams[P]) => Tensor;
 
 export function stridesOf(shape: readonly number[]): number[] {
@@ -44,6 +27,20 @@ export function stridesOf(shape: readonly number[]): number[] {
  * branch: the sign bit, or'ed with "all bits zero" (+0), which is (b | −b) having a clear sign.
  */
 const notPositive = (b: number): number => (b >>> 31) | (((b | -b) >>> 31) ^ 1);
+
+/**
+ * out[i] = v[i] where x[i] > 0, slope·v[i] where x[i] ≤ 0 (PyTorch's choice at the kink):
+ * leakyRelu is v = x, its VJP v = the cotangent. Branch-free, the factor coming from x's bits:
+ * on random signs `x > 0 ? v : v * slope` mispredicts half the time and ran 6× slower (5.6 vs
+ * 0.9 ms per million elements). NaN in v propagates; a NaN x with a clear sign bit passes v.
+ */
+function leakyMask(x: Float32Array, v: Float32Array, slope: number): Float32Array {
+  const bits = new Int32Array(x.buffer, x.byteOffset, x.length);
+  const out = new Float32Array(x.length);
+  const d = slope - 1;
+  for (let i = 0; i < x.length; i++) out[i] = v[i]! * (1 + d * notPositive(bits[i]!));
+  return out;
+}
 
 /**
  * Elementwise kernels are written out per op (not as one loop calling a closure) so that V8
@@ -324,6 +321,23 @@ function gather(x: Tensor, outShape: readonly number[], strides: readonly number
   return tensor(outShape, out);
 }
 
+/**
+ * y[n, c, :] += bias[c] on a kernel result `y` `[N, C, HW]` that nothing else references yet
+ * (backends return fresh arrays): the conv bias as an epilogue, without another tensor.
+ */
+function addChannelBiasInPlace(y: Float32Array, bias: Tensor | undefined, n: number, c: number, hw: number): Float32Array {
+  if (bias === undefined) return y;
+  const b = bias.data;
+  for (let i = 0; i < n; i++) {
+    for (let ch = 0; ch < c; ch++) {
+      const v = b[ch]!;
+      const base = (i * c + ch) * hw;
+      for (let j = base; j < base + hw; j++) y[j] = y[j]! + v;
+    }
+  }
+  return y;
+}
+
 export const evalRules: { readonly [P in Primitive]: EvalRule<P> } = {
   neg: unary(unaryKernels.neg),
   exp: unary(unaryKernels.exp),
@@ -335,28 +349,10 @@ export const evalRules: { readonly [P in Primitive]: EvalRule<P> } = {
   tanh: unary(unaryKernels.tanh),
   sigmoid: unary(unaryKernels.sigmoid),
   softplus: unary(unaryKernels.softplus),
-  // Branch-free: the factor (1 or slope) comes from the float's bits (see notPositive). On
-  // random signs the obvious `v > 0 ? v : v * slope` mispredicts half the time and ran 6×
-  // slower (5.6 vs 0.9 ms per million elements). NaN propagates.
-  leakyRelu: ([x], { slope }) => {
-    const a = x!.data;
-    const bits = new Int32Array(a.buffer, a.byteOffset, a.length);
-    const out = new Float32Array(a.length);
-    const d = slope - 1;
-    for (let i = 0; i < a.length; i++) out[i] = a[i]! * (1 + d * notPositive(bits[i]!));
-    return tensor(x!.shape, out);
-  },
+  leakyRelu: ([x], { slope }) => tensor(x!.shape, leakyMask(x!.data, x!.data, slope)),
   leakyReluGrad: ([x, g], { slope }) => {
-    const a = x!.data;
-    const gd = g!.data;
-    if (gd.length !== a.length) throw new ShapeError('leakyReluGrad: x and g must have the same shape', { x: x!.shape, g: g!.shape });
-    // Branch-free as leakyRelu: g where x > 0, slope·g where x ≤ 0 (PyTorch's choice at the
-    // kink). A NaN x with a clear sign bit passes g through; its forward value is NaN anyway.
-    const bits = new Int32Array(a.buffer, a.byteOffset, a.length);
-    const out = new Float32Array(a.length);
-    const d = slope - 1;
-    for (let i = 0; i < a.length; i++) out[i] = gd[i]! * (1 + d * notPositive(bits[i]!));
-    return tensor(x!.shape, out);
+    if (g!.data.length !== x!.data.length) throw new ShapeError('leakyReluGrad: x and g must have the same shape', { x: x!.shape, g: g!.shape });
+    return tensor(x!.shape, leakyMask(x!.data, g!.data, slope));
   },
   add: binary(binaryKernels.add),
   sub: binary(binaryKernels.sub),
