@@ -19,12 +19,20 @@ export type GradCheckOptions = Readonly<{
    * with large third derivatives (e.g. x⁴-like compositions near 0 in second-order checks).
    */
   richardson?: boolean;
+  /**
+   * Rounding noise of one float32 evaluation of f, in units of float32 rounding (2⁻²⁴) times
+   * max |f| (default 4). Finite differences of float32 values carry an error of about
+   * δ/h (central) or 3δ/h (Richardson) with δ = noiseUlps·2⁻²⁴·max|f|, however correct the
+   * gradient; that much is added to the tolerance, so a check of a function with large values
+   * is not failed by rounding alone. Set 0 to compare with atol/rtol only.
+   */
+  noiseUlps?: number;
 }>;
 
 export type GradCheckResult = Readonly<{
   ok: boolean;
   maxAbsErr: number;
-  /** max |ad − fd| / (atol + rtol·|fd|): ≤ 1 passes. */
+  /** max |ad − fd| / (atol + rtol·|fd| + rounding noise of the difference quotient): ≤ 1 passes. */
   worstRatio: number;
   worst?: Readonly<{ leaf: number; index: number; autodiff: number; finiteDifference: number }>;
   checked: number;
@@ -57,10 +65,15 @@ export function checkGradients<T>(f: (inputs: T) => Tensor, inputs: T, opts: Gra
     if (y.data.length !== 1) throw new ValueError('checkGradients needs a scalar function');
     return [y.data[0]!, moved];
   };
-  const central = (li: number, i: number, h: number): number => {
+  const noiseUlps = opts.noiseUlps ?? 4;
+  if (!(noiseUlps >= 0)) throw new ValueError(`checkGradients: noiseUlps must be >= 0, got ${noiseUlps}`);
+  /** Largest |f| seen while differencing the current element (scales the rounding noise). */
+  let fScale = 0;
+  const central = (li: number, i: number, h: number): [number, number] => {
     const [yp, xp] = evalAt(li, i, h);
     const [ym, xm] = evalAt(li, i, -h);
-    return (yp - ym) / (xp - xm);
+    fScale = Math.max(fScale, Math.abs(yp), Math.abs(ym));
+    return [(yp - ym) / (xp - xm), xp - xm];
   };
   const richardson = opts.richardson ?? true;
   let maxAbsErr = 0;
@@ -75,10 +88,23 @@ export function checkGradients<T>(f: (inputs: T) => Tensor, inputs: T, opts: Gra
     const gd = (gl[li] as Tensor).data;
     for (const i of indices) {
       const h = eps * Math.max(1, Math.abs(leaf.data[i]!));
-      const fd = richardson ? (4 * central(li, i, h / 2) - central(li, i, h)) / 3 : central(li, i, h);
+      fScale = 0;
+      let fd: number;
+      let noiseFactor: number; // rounding error of fd per unit of δ
+      if (richardson) {
+        const [dHalf, wHalf] = central(li, i, h / 2);
+        const [dFull, wFull] = central(li, i, h);
+        fd = (4 * dHalf - dFull) / 3;
+        noiseFactor = (4 * (2 / wHalf) + 2 / wFull) / 3;
+      } else {
+        const [d, w] = central(li, i, h);
+        fd = d;
+        noiseFactor = 2 / w;
+      }
+      const noise = noiseFactor * noiseUlps * 2 ** -24 * fScale;
       const ad = gd[i]!;
       const err = Math.abs(ad - fd);
-      const ratio = err / (atol + rtol * Math.abs(fd));
+      const ratio = err / (atol + rtol * Math.abs(fd) + noise);
       checked++;
       maxAbsErr = Math.max(maxAbsErr, err);
       if (!(ratio <= worstRatio)) {
