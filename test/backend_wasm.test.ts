@@ -94,13 +94,16 @@ for (const variant of ['simd', 'relaxed'] as WasmVariant[]) {
       fc.assert(fc.property(arbConvGeometry({ maxBatch: 3, maxChannels: 5 }), fc.integer(), (g, seed) => convCheck(g, seed)), { numRuns: 60 });
     });
 
-    it('conv on 65×65 inputs, batch 1, and across im2col chunks', () => {
+    it('conv on 65×65 inputs, batch 1, across im2col chunks, and with unread or 9-times-read input pixels', () => {
       fc.assert(
         fc.property(arbConvGeometry({ sizes: [65], maxSize: 65, maxBatch: 1, maxChannels: 2 }), fc.integer(), (g, seed) => convCheck(g, seed)),
         { numRuns: 8 },
       );
       convCheck(convGeometry([1, 3, 65, 17], [2, 3, 3, 3], { stride: 3, padding: 2 }), 7);
       convCheck(convGeometry([1, 1, 1, 1], [1, 1, 1, 1]), 8);
+      // col2im's inverse table: pixels no tap reads (k1 s3) and pixels read by all 9 taps (k3 d2).
+      convCheck(convGeometry([2, 2, 9, 10], [3, 2, 1, 1], { stride: 3 }), 9);
+      convCheck(convGeometry([2, 2, 9, 9], [2, 2, 3, 3], { padding: 2, dilation: 2 }), 10);
     });
 
     it('im2col and col2im are adjoint: <im2col(x), c> = <x, col2im(c)>', () => {

@@ -80,16 +80,16 @@ export type Kernels = {
     c: number, ldc: number, cSegLen: number, cSegStride: number,
     accumulate: number, scratch: number, jBase: number,
   ): void;
-  im2col(
-    x: number, nb: number, c: number, h: number, w: number,
-    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
-    oh: number, ow: number, col: number, c0: number, c1: number,
+  im2colTable(
+    h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
+    oh: number, ow: number, tab: number,
   ): void;
-  col2im(
-    col: number, nb: number, c: number, h: number, w: number,
-    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
-    oh: number, ow: number, x: number, c0: number, c1: number,
-  ): void;
+  im2col(x: number, nb: number, c: number, hw: number, taps: number, ohw: number, tab: number, col: number, c0: number, c1: number): void;
+  col2imTable(
+    h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
+    oh: number, ow: number, ldcol: number, m: number, rt: number,
+  ): number;
+  col2im(col: number, nb: number, c: number, hw: number, taps: number, ohw: number, m: number, rt: number, x: number, c0: number, c1: number): void;
   powerIteration(w: number, rows: number, cols: number, u: number, eps: number, vOut: number, uOut: number): number;
   peakMulAdd(iters: number): number;
   peakFma(iters: number): number;
@@ -250,6 +250,25 @@ function warmUp(b: WasmBackend): void {
   b.powerIteration(ones(16 * 32), 16, 32, ones(16));
 }
 
+/**
+ * Along one axis of a conv (input size `size`, kernel, stride, padding, dilation, output size
+ * `out`): the largest number of kernel taps that read one input position. A pixel's readers
+ * are the product of its two axes' readers, so the maximum over pixels is the product of the
+ * two maxima; it sizes col2im's inverse table.
+ */
+function mostReaders(size: number, kernel: number, stride: number, pad: number, dilation: number, out: number): number {
+  let most = 0;
+  for (let i = 0; i < size; i++) {
+    let n = 0;
+    for (let kk = 0; kk < kernel; kk++) {
+      const t = i + pad - kk * dilation;
+      if (t >= 0 && t % stride === 0 && t / stride < out) n++;
+    }
+    most = Math.max(most, n);
+  }
+  return most;
+}
+
 function makeBackend(
   k: Kernels, memory: WebAssembly.Memory, variant: WasmVariant, maxBytes: number, colBudget: number, workers: readonly KernelWorker[],
 ): WasmBackend {
@@ -326,13 +345,35 @@ function makeBackend(
     runSplit(JOB_GEMM, jobs, () => k.gemm(...own, scratch, 0));
   };
   /**
-   * im2col (from x at `xPtr` to col) or col2im (from col back into x) for `nb` images of
-   * geometry g, split by channel ranges across the threads.
+   * The gather table of im2col for geometry g (offset in an input plane per tap and output
+   * pixel, −1 in the padding), in the arena; built once per call, shared by all threads.
    */
-  const byChannels = (kind: typeof JOB_IM2COL | typeof JOB_COL2IM, g: ConvGeometry, nb: number, xPtr: number, colPtr: number): void => {
-    const fn = (kind === JOB_IM2COL ? k.im2col : k.col2im) as (...a: number[]) => void;
-    const geometry = [g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.oh, g.ow];
-    const args = kind === JOB_IM2COL ? [xPtr, nb, ...geometry, colPtr] : [colPtr, nb, ...geometry, xPtr];
+  const im2colTable = (g: ConvGeometry): number => {
+    const tab = alloc(g.kh * g.kw * g.oh * g.ow, 'im2col index table');
+    k.im2colTable(g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.oh, g.ow, tab);
+    return tab;
+  };
+  /** The inverse table of col2im (readers of every input pixel); fill it with `fill` for each column row stride. */
+  const col2imTable = (g: ConvGeometry): { m: number; rt: number; fill(ldcol: number): void } => {
+    const m = mostReaders(g.h, g.kh, g.strideH, g.padH, g.dilationH, g.oh) * mostReaders(g.w, g.kw, g.strideW, g.padW, g.dilationW, g.ow);
+    const rt = alloc(Math.ceil((g.h * g.w) / 4) * 4 * m, 'col2im index table');
+    return {
+      m,
+      rt,
+      fill(ldcol) {
+        const got = k.col2imTable(g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.oh, g.ow, ldcol, m, rt);
+        if (got < 0) throw new BackendError(`internal error: a col2im pixel has more than ${m} readers`);
+      },
+    };
+  };
+  /** im2col of `nb` images at `xPtr` into col at `colPtr`, split by channel ranges across the threads. */
+  const im2colRun = (g: ConvGeometry, nb: number, xPtr: number, colPtr: number, tab: number): void =>
+    byChannels(JOB_IM2COL, k.im2col, g, nb, [xPtr, nb, g.c, g.h * g.w, g.kh * g.kw, g.oh * g.ow, tab, colPtr]);
+  /** col2im of `nb` images from col at `colPtr`, overwriting x at `xPtr` (rt filled for ldcol = nb·oh·ow). */
+  const col2imRun = (g: ConvGeometry, nb: number, colPtr: number, xPtr: number, t: { m: number; rt: number }): void =>
+    byChannels(JOB_COL2IM, k.col2im, g, nb, [colPtr, nb, g.c, g.h * g.w, g.kh * g.kw, g.oh * g.ow, t.m, t.rt, xPtr]);
+  /** Runs an im2col/col2im kernel (channel range appended to `args`) split by channels across the threads. */
+  const byChannels = (kind: number, fn: (...a: number[]) => void, g: ConvGeometry, nb: number, args: readonly number[]): void => {
     const c = g.c;
     const work = c * g.kh * g.kw * nb * g.oh * g.ow;
     if (threads === 1 || work < 1 << 16 || c < 2) {
@@ -371,9 +412,6 @@ function makeBackend(
     const off = alloc(data.length, what);
     new Float32Array(memory.buffer, off, data.length).set(data);
     return off;
-  };
-  const zero = (off: number, floats: number): void => {
-    new Float32Array(memory.buffer, off, floats).fill(0);
   };
   /** Copies a result out: into `out` when given (checked), else into a fresh array. */
   const take = (off: number, floats: number, out?: Float32Array): Float32Array => {
@@ -414,9 +452,10 @@ function makeBackend(
     }
     const nb = chunk(g);
     const pcol = alloc(ckk * nb * ohw, 'im2col buffer');
+    const tab = im2colTable(g);
     for (let i0 = 0; i0 < g.n; i0 += nb) {
       const cnt = Math.min(nb, g.n - i0);
-      byChannels(JOB_IM2COL, g, cnt, px + i0 * chw * 4, pcol);
+      im2colRun(g, cnt, px + i0 * chw * 4, pcol, tab);
       gemmRun(g.o, cnt * ohw, ckk, pw, ckk, 0, ckk, 0, pcol, cnt * ohw, 0, cnt * ohw, 0, py + i0 * g.o * ohw * 4, ohw, ohw, g.o * ohw, 0);
     }
     return take(py, g.n * g.o * ohw, out);
@@ -434,13 +473,15 @@ function makeBackend(
       gemmRun(ckk, g.n * ohw, g.o, pw, ckk, 1, g.o, 0, pdy, ohw, 0, ohw, g.o * ohw, pdx, hw, hw, chw, 0);
       return take(pdx, g.n * chw, out);
     }
-    zero(pdx, g.n * chw);
     const nb = chunk(g);
     const pcol = alloc(ckk * nb * ohw, 'col2im buffer');
+    const t = col2imTable(g);
+    let filledFor = 0;
     for (let i0 = 0; i0 < g.n; i0 += nb) {
       const cnt = Math.min(nb, g.n - i0);
+      if (cnt !== filledFor) t.fill((filledFor = cnt) * ohw);
       gemmRun(ckk, cnt * ohw, g.o, pw, ckk, 1, g.o, 0, pdy + i0 * g.o * ohw * 4, ohw, 0, ohw, g.o * ohw, pcol, cnt * ohw, cnt * ohw, 0, 0);
-      byChannels(JOB_COL2IM, g, cnt, pdx + i0 * chw * 4, pcol);
+      col2imRun(g, cnt, pcol, pdx + i0 * chw * 4, t);
     }
     return take(pdx, g.n * chw, out);
   }
@@ -454,10 +495,11 @@ function makeBackend(
     const pdw = alloc(g.o * ckk, 'conv weight gradient');
     const nb = chunk(g);
     const pcol = alloc(ckk * nb * ohw, 'im2col buffer');
+    const tab = im2colTable(g);
     // dW[o, ckk] = Σ_chunks dy[o, (image, pixel)] · col[ckk, (image, pixel)]ᵀ
     for (let i0 = 0; i0 < g.n; i0 += nb) {
       const cnt = Math.min(nb, g.n - i0);
-      byChannels(JOB_IM2COL, g, cnt, px + i0 * chw * 4, pcol);
+      im2colRun(g, cnt, px + i0 * chw * 4, pcol, tab);
       gemmRun(g.o, ckk, cnt * ohw, pdy + i0 * g.o * ohw * 4, ohw, 0, ohw, g.o * ohw, pcol, cnt * ohw, 1, ckk, 0, pdw, ckk, ckk, 0, i0 > 0 ? 1 : 0);
     }
     return take(pdw, g.o * ckk, out);
@@ -480,7 +522,7 @@ function makeBackend(
     reset();
     const px = stage(x, 'im2col input');
     const pcol = alloc(rows * cols, 'im2col output');
-    byChannels(JOB_IM2COL, g, g.n, px, pcol);
+    im2colRun(g, g.n, px, pcol, im2colTable(g));
     return take(pcol, rows * cols, out);
   }
 
@@ -492,8 +534,9 @@ function makeBackend(
     reset();
     const pcol = stage(col, 'col2im input');
     const px = alloc(g.n * g.c * g.h * g.w, 'col2im output');
-    zero(px, g.n * g.c * g.h * g.w);
-    byChannels(JOB_COL2IM, g, g.n, px, pcol);
+    const t = col2imTable(g);
+    t.fill(g.n * g.oh * g.ow);
+    col2imRun(g, g.n, pcol, px, t);
     return take(px, g.n * g.c * g.h * g.w, out);
   }
 
