@@ -195,16 +195,20 @@ describe('wasm backend memory', () => {
     assert.deepEqual(Array.from(c), [19, 22, 43, 50]);
   });
 
-  it('conv chunks over images when the im2col buffer would exceed its budget', async () => {
-    const W = await loadWasmBackend({ variant: 'simd', colBudgetFloats: 300 });
-    const g = convGeometry([5, 3, 9, 9], [4, 3, 3, 3], { stride: 2, padding: 1 }); // one image's col = 27·25 = 675 > 300
+  it('conv chunks over images when the im2col buffer would exceed its budget (whole and partial last chunks)', async () => {
+    const g = convGeometry([5, 3, 9, 9], [4, 3, 3, 3], { stride: 2, padding: 1 }); // one image's col = 27·25 = 675 floats
     const rnd = mulberry(9);
     const x = Float32Array.from({ length: 5 * 3 * 81 }, () => rnd() - 0.5);
     const w = Float32Array.from({ length: 4 * 27 }, () => rnd() - 0.5);
     const dy = Float32Array.from({ length: 5 * 4 * 25 }, () => rnd() - 0.5);
-    assertWithinDotBound(W.conv2d(x, w, g), R.conv2d(x, w, g), R.conv2d(abs(x), abs(w), g), 27, 'chunked conv2d');
-    assertWithinDotBound(W.conv2dGradInput(dy, w, g), R.conv2dGradInput(dy, w, g), R.conv2dGradInput(abs(dy), abs(w), g), 36, 'chunked grad-input');
-    assertWithinDotBound(W.conv2dGradWeight(x, dy, g), R.conv2dGradWeight(x, dy, g), R.conv2dGradWeight(abs(x), abs(dy), g), 125, 'chunked grad-weight');
+    // 300 floats: chunks of 1 image; 1400: chunks of 2, 2, 1 (col2im's table is refilled for the last).
+    for (const colBudgetFloats of [300, 1400]) {
+      const W = await loadWasmBackend({ variant: 'simd', colBudgetFloats });
+      const tag = `budget ${colBudgetFloats}`;
+      assertWithinDotBound(W.conv2d(x, w, g), R.conv2d(x, w, g), R.conv2d(abs(x), abs(w), g), 27, `chunked conv2d, ${tag}`);
+      assertWithinDotBound(W.conv2dGradInput(dy, w, g), R.conv2dGradInput(dy, w, g), R.conv2dGradInput(abs(dy), abs(w), g), 36, `chunked grad-input, ${tag}`);
+      assertWithinDotBound(W.conv2dGradWeight(x, dy, g), R.conv2dGradWeight(x, dy, g), R.conv2dGradWeight(abs(x), abs(dy), g), 125, `chunked grad-weight, ${tag}`);
+    }
   });
 
   it('rejects bad options with a BackendError', async () => {
