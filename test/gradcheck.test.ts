@@ -43,11 +43,26 @@ describe('checkGradients (puregan/testing)', () => {
     // errors of ~0.1 while the true gradient is 1 − tanh²(x).
     const f = (t: Tensor): Tensor => ops.add(4096, ops.sum(ops.tanh(t)));
     assert.equal(checkGradients(f, x).ok, true);
-    const strict = checkGradients(f, x, { noiseUlps: 0 });
+    const strict = checkGradients(f, x, { noiseUlps: 0, richardson: false });
     assert.equal(strict.ok, false, 'without the rounding term the same check fails on noise alone');
     // The rounding allowance is not a blanket pass: a wrong gradient of the same size still fails.
     const wrong = (t: Tensor): Tensor => ops.add(4096, ops.sum(ops.mul(t, stopGradient(ops.mul(t, 3)))));
     assert.equal(checkGradients(wrong, x).ok, false);
+  });
+
+  it('allows for the truncation error of steep functions (exp(60x)) and still rejects a wrong gradient of one', () => {
+    // At h = 1e-2 one Richardson level is off by ~60·0.6⁴/480 ≈ 0.016 here, over atol = 2e-3;
+    // the second level is 16× closer and their difference bounds what is left.
+    const t0 = tensor([1], [0]);
+    const steep = (t: Tensor): Tensor => ops.sum(ops.exp(ops.mul(t, 60)));
+    const r = checkGradients(steep, t0, { rtol: 0 });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    assert.ok(Math.abs(r.worst!.finiteDifference - 60) < 2e-3, JSON.stringify(r.worst));
+    // Without extrapolation the plain central difference is off by ~60·0.6²/6 ≈ 3.6.
+    assert.equal(checkGradients(steep, t0, { rtol: 0, richardson: false }).ok, false);
+    // The same function whose gradient is off by 2% (the value is unchanged: t − stopGradient(t) = 0).
+    const wrong = (t: Tensor): Tensor => ops.add(steep(t), ops.sum(ops.mul(ops.sub(t, stopGradient(t)), 1.2)));
+    assert.equal(checkGradients(wrong, t0, { rtol: 0 }).ok, false);
   });
 
   it('rejects bad options and non-scalar functions with clear errors', () => {
