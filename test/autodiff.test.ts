@@ -61,11 +61,18 @@ function runProgram(program: readonly number[], x: Tensor, y: Tensor): Tensor {
   return ops.sum(ops.mul(h, w));
 }
 
+/**
+ * Random programs can overflow float32 (e.g. xᵀx twice, then exp(x/4) three times): there is
+ * nothing to check against then, so such inputs are discarded (fc.pre), not failed.
+ */
+const representable = (v: Tensor): boolean => Number.isFinite(v.data[0]) && Math.abs(v.data[0]!) < 1e20;
+
 forEachBackend(() => {
   describe('reverse-mode gradients', () => {
     it('match central finite differences on random compositions of ops and shapes', () => {
       fc.assert(
         fc.property(arbProgram, ({ p, x, y }) => {
+          fc.pre(representable(runProgram(p.program, x, y)));
           assertGradients((inp: { x: Tensor; y: Tensor }) => runProgram(p.program, inp.x, inp.y), { x, y }, { eps: 1e-2, rtol: 2e-2, atol: 2e-3 });
         }),
         { numRuns: 120 },
@@ -77,6 +84,7 @@ forEachBackend(() => {
         fc.property(arbProgram, ({ p, x, y }) => {
           const first = (xi: Tensor): Tensor => grad((z: Tensor) => runProgram(p.program, z, y))(xi);
           const w = tensor(x.shape, Array.from({ length: x.data.length }, (_, i) => Math.sin(i + 2)));
+          fc.pre(representable(runProgram(p.program, x, y)) && representable(ops.sum(ops.mul(first(x), w))));
           assertGradients((xi: Tensor) => ops.sum(ops.mul(first(xi), w)), x, { eps: 1e-2, rtol: 4e-2, atol: 4e-3 });
         }),
         { numRuns: 60 },

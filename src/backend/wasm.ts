@@ -180,7 +180,7 @@ export async function loadWasmBackend(opts: WasmBackendOptions = {}): Promise<Wa
 
 /** A worker thread running kernel jobs posted through a shared control block (wasm_protocol.ts). */
 type KernelWorker = {
-  /** Posts a job (JOB_GEMM: 20 arguments, JOB_IM2COL / JOB_COL2IM: 18); returns its sequence number. */
+  /** Posts a job (JOB_GEMM: 20 arguments, JOB_IM2COL: 10, JOB_COL2IM: 11); returns its sequence number. */
   post(kind: number, args: readonly number[]): number;
   /** Blocks until job `seq` is done; throws if it failed. */
   wait(seq: number): void;
