@@ -60,7 +60,7 @@ export interface WasmBackend extends Backend {
   close(): Promise<void>;
   /** Current size of linear memory in bytes. */
   memoryBytes(): number;
-  /** The register-only peak loops: returns flops performed (12 accumulators × 4 lanes × 2 × iters). */
+  /** The register-only peak loops: returns flops performed (accumulators × 4 lanes × 2 × iters). */
   peak(iters: number, fma: boolean): number;
   /** im2col of x `[n, c, h, w]` → col `[c·kh·kw, n·oh·ow]`. */
   im2col(x: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
@@ -73,6 +73,7 @@ export type Kernels = {
   heapBase(): number;
   scratchBytes(): number;
   microRows(): number;
+  peakAccumulators(): number;
   gemm(
     m: number, n: number, k: number,
     a: number, lda: number, aTrans: number, aSegLen: number, aSegStride: number,
@@ -541,6 +542,7 @@ function makeBackend(
   }
 
   const microRows = k.microRows();
+  const peakAccumulators = k.peakAccumulators();
   return {
     name: 'wasm',
     variant,
@@ -566,7 +568,7 @@ function makeBackend(
     peak(iters: number, fma: boolean): number {
       if (fma) k.peakFma(iters);
       else k.peakMulAdd(iters);
-      return 12 * 4 * 2 * iters;
+      return peakAccumulators * 4 * 2 * iters;
     },
   };
 }
