@@ -120,32 +120,47 @@ export function microRows(): i32 {
  * the SIMD build 5–8% on every packed GEMM (measured).
  */
 // @ts-ignore: decorator
-@inline function microRowsA(kc: i32, pa: usize, ldaB: usize, pb: usize, pbStride: usize, c: usize, ldcB: usize, add: bool): void {
-  let pa1 = pa + ldaB, pa2 = pa + 2 * ldaB, pa3 = pa + 3 * ldaB;
+@inline function microRowsA(
+  kc: i32, aRow: usize, ldaB: usize, p0: i32, segLen: i32, segStride: i32,
+  pb: usize, pbStride: usize, c: usize, ldcB: usize, add: bool,
+): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
-    c00 = madd(a, b0, c00);
-    c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa1);
-    c10 = madd(a, b0, c10);
-    c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa2);
-    c20 = madd(a, b0, c20);
-    c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa3);
-    c30 = madd(a, b0, c30);
-    c31 = madd(a, b1, c31);
-    pa += 4;
-    pa1 += 4;
-    pa2 += 4;
-    pa3 += 4;
-    pb += pbStride;
+  // K runs through segments of A: walk them run by run, keeping the accumulators, so the sums
+  // come out in the same order as from a packed panel (threads split C by columns, and a
+  // thread's slice may take this path where the whole product did not: results must match).
+  let s = (p0 / segLen) * segStride;
+  let w = p0 % segLen;
+  for (let p = 0; p < kc; ) {
+    const run = min(kc - p, segLen - w);
+    let pa = aRow + <usize>(s + w) * 4;
+    let pa1 = pa + ldaB, pa2 = pa + 2 * ldaB, pa3 = pa + 3 * ldaB;
+    for (let q = 0; q < run; q++) {
+      const b0 = v128.load(pb);
+      const b1 = v128.load(pb, 16);
+      let a = v128.load32_splat(pa);
+      c00 = madd(a, b0, c00);
+      c01 = madd(a, b1, c01);
+      a = v128.load32_splat(pa1);
+      c10 = madd(a, b0, c10);
+      c11 = madd(a, b1, c11);
+      a = v128.load32_splat(pa2);
+      c20 = madd(a, b0, c20);
+      c21 = madd(a, b1, c21);
+      a = v128.load32_splat(pa3);
+      c30 = madd(a, b0, c30);
+      c31 = madd(a, b1, c31);
+      pa += 4;
+      pa1 += 4;
+      pa2 += 4;
+      pa3 += 4;
+      pb += pbStride;
+    }
+    p += run;
+    w = 0;
+    s += segStride;
   }
   if (add) {
     c00 = f32x4.add(c00, v128.load(c));
@@ -381,8 +396,7 @@ export function gemm(
   // row per k (short panels only: long ones stride across too many pages).
   const direct = bTrans == 0 && m <= DIRECT_MAX_M && k <= DIRECT_MAX_K;
   // Likewise with few columns of C (a conv's grad-weight: N = C·kh·kw = 16 for the 1→64 layer):
-  // each packed A panel would serve one or two B panels, so read A in place, in K blocks that
-  // stay within one segment of K.
+  // each packed A panel would serve one or two B panels, so read A in place.
   const directA = !direct && aTrans == 0 && n <= DIRECT_MAX_N;
   if (k <= 0) {
     if (accumulate == 0) {
@@ -394,8 +408,8 @@ export function gemm(
   }
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; ) {
-      const kc = directA ? min(min(KC, k - pc), aSegLen - pc % aSegLen) : min(KC, k - pc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
       const add = accumulate != 0 || pc > 0;
       if (!direct) packB(b, ldb, bTrans != 0, bSegLen, bSegStride, n, jBase + jc, nc, pc, kc, pB, offs);
       for (let ic = 0; ic < m; ic += MC) {
@@ -424,12 +438,12 @@ export function gemm(
             const paPanel = pA + <usize>(ir * kc) * 4;
             const i = ic + ir;
             if (directA && rows == MR) {
-              // Four rows of A read in place (kc stays within one segment of K).
-              const a0 = a + <usize>(i * lda + segOffset(pc, aSegLen, aSegStride)) * 4;
+              // Four rows of A read in place.
+              const aRow = a + <usize>(i * lda) * 4;
               if (contiguous) {
-                microRowsA(kc, a0, <usize>lda * 4, pbPanel, pbStride, cj + <usize>i * ldcB, ldcB, add);
+                microRowsA(kc, aRow, <usize>lda * 4, pc, aSegLen, aSegStride, pbPanel, pbStride, cj + <usize>i * ldcB, ldcB, add);
               } else {
-                microRowsA(kc, a0, <usize>lda * 4, pbPanel, pbStride, tile, NR * 4, false);
+                microRowsA(kc, aRow, <usize>lda * 4, pc, aSegLen, aSegStride, pbPanel, pbStride, tile, NR * 4, false);
                 storeTile(tile, rows, cols, c, cj, contiguous, within, j, i, ldcB, cSegLen, cSegStride, add);
               }
               continue;
@@ -445,7 +459,6 @@ export function gemm(
           }
         }
       }
-      pc += kc;
     }
   }
 }

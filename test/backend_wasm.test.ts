@@ -265,6 +265,15 @@ describe('wasm backend with threads', () => {
       }),
       { numRuns: 25 },
     );
+    // A grad-weight whose GEMM (N = c·kh·kw = 32) is split into 16-column slices, which read A in
+    // place where the whole product packs it: the sums must still come out in the same order.
+    {
+      const g2 = convGeometry([6, 8, 28, 23], [9, 8, 2, 2]);
+      const rnd2 = mulberry(0);
+      const x2 = Float32Array.from({ length: 6 * 8 * 28 * 23 }, () => rnd2() - 0.5);
+      const dy2 = Float32Array.from({ length: 6 * 9 * 27 * 22 }, () => rnd2() - 0.5);
+      same(two.conv2dGradWeight(x2, dy2, g2), one.conv2dGradWeight(x2, dy2, g2), 'grad-weight split into in-place-A slices');
+    }
     // The benchmark GAN's largest layer, large enough to be split every way.
     const g = convGeometry([16, 64, 14, 14], [128, 64, 4, 4], { stride: 2, padding: 1 });
     const rnd = mulberry(5);
