@@ -64,6 +64,32 @@ export function microRows(): i32 {
   }
 }
 
+/** Writes (or with `add` adds) a 4×8 tile held in eight f32x4 to C at c, rows ldcB bytes apart. */
+// @ts-ignore: decorator
+@inline function storeTile4x8(
+  c: usize, ldcB: usize, add: bool,
+  c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+): void {
+  if (add) {
+    c00 = f32x4.add(c00, v128.load(c));
+    c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldcB));
+    c11 = f32x4.add(c11, v128.load(c + ldcB, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldcB));
+    c21 = f32x4.add(c21, v128.load(c + 2 * ldcB, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldcB));
+    c31 = f32x4.add(c31, v128.load(c + 3 * ldcB, 16));
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + ldcB, c10);
+  v128.store(c + ldcB, c11, 16);
+  v128.store(c + 2 * ldcB, c20);
+  v128.store(c + 2 * ldcB, c21, 16);
+  v128.store(c + 3 * ldcB, c30);
+  v128.store(c + 3 * ldcB, c31, 16);
+}
+
 /**
  * C[4×8] (+)= Apanel[kc×4]ᵀ · Bpanel[kc×8]. pa/pb are packed panels, c a pointer into C with
  * row stride ldcB bytes. When `add` the tile is added to C, otherwise it overwrites it.
@@ -94,24 +120,7 @@ export function microRows(): i32 {
     pa += 16;
     pb += pbStride;
   }
-  if (add) {
-    c00 = f32x4.add(c00, v128.load(c));
-    c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c + ldcB));
-    c11 = f32x4.add(c11, v128.load(c + ldcB, 16));
-    c20 = f32x4.add(c20, v128.load(c + 2 * ldcB));
-    c21 = f32x4.add(c21, v128.load(c + 2 * ldcB, 16));
-    c30 = f32x4.add(c30, v128.load(c + 3 * ldcB));
-    c31 = f32x4.add(c31, v128.load(c + 3 * ldcB, 16));
-  }
-  v128.store(c, c00);
-  v128.store(c, c01, 16);
-  v128.store(c + ldcB, c10);
-  v128.store(c + ldcB, c11, 16);
-  v128.store(c + 2 * ldcB, c20);
-  v128.store(c + 2 * ldcB, c21, 16);
-  v128.store(c + 3 * ldcB, c30);
-  v128.store(c + 3 * ldcB, c31, 16);
+  storeTile4x8(c, ldcB, add, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /**
@@ -162,24 +171,7 @@ export function microRows(): i32 {
     w = 0;
     s += segStride;
   }
-  if (add) {
-    c00 = f32x4.add(c00, v128.load(c));
-    c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c + ldcB));
-    c11 = f32x4.add(c11, v128.load(c + ldcB, 16));
-    c20 = f32x4.add(c20, v128.load(c + 2 * ldcB));
-    c21 = f32x4.add(c21, v128.load(c + 2 * ldcB, 16));
-    c30 = f32x4.add(c30, v128.load(c + 3 * ldcB));
-    c31 = f32x4.add(c31, v128.load(c + 3 * ldcB, 16));
-  }
-  v128.store(c, c00);
-  v128.store(c, c01, 16);
-  v128.store(c + ldcB, c10);
-  v128.store(c + ldcB, c11, 16);
-  v128.store(c + 2 * ldcB, c20);
-  v128.store(c + 2 * ldcB, c21, 16);
-  v128.store(c + 3 * ldcB, c30);
-  v128.store(c + 3 * ldcB, c31, 16);
+  storeTile4x8(c, ldcB, add, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 // @ts-ignore: decorator
