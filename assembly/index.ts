@@ -427,27 +427,22 @@ export function gemm(
           }
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = min(MR, mc - ir);
-            const paPanel = pA + <usize>(ir * kc) * 4;
             const i = ic + ir;
+            // Full tiles go straight into C; edge and straddling tiles via the scratch tile.
+            const toC = contiguous && rows == MR;
+            const dst = toC ? cj + <usize>i * ldcB : tile;
+            const lddB: usize = toC ? ldcB : NR * 4;
             if (directA && rows == MR) {
               // Four rows of A read in place.
-              const aRow = a + <usize>(i * lda) * 4;
-              if (contiguous) {
-                microRowsA(kc, aRow, <usize>lda * 4, pc, aSegLen, aSegStride, pbPanel, pbStride, cj + <usize>i * ldcB, ldcB, add);
-              } else {
-                microRowsA(kc, aRow, <usize>lda * 4, pc, aSegLen, aSegStride, pbPanel, pbStride, tile, NR * 4, false);
-                storeTile(tile, rows, cols, c, cj, contiguous, within, j, i, ldcB, cSegLen, cSegStride, add);
-              }
-              continue;
-            }
-            // A partial row panel (m not a multiple of 4) is packed (zero-padded) on its own.
-            if (directA) packA(a, lda, false, aSegLen, aSegStride, m, i, rows, pc, kc, pA);
-            if (contiguous && rows == MR) {
-              micro(kc, directA ? pA : paPanel, pbPanel, pbStride, cj + <usize>i * ldcB, ldcB, add);
+              microRowsA(kc, a + <usize>(i * lda) * 4, <usize>lda * 4, pc, aSegLen, aSegStride, pbPanel, pbStride, dst, lddB, toC && add);
             } else {
-              micro(kc, directA ? pA : paPanel, pbPanel, pbStride, tile, NR * 4, false);
-              storeTile(tile, rows, cols, c, cj, contiguous, within, j, i, ldcB, cSegLen, cSegStride, add);
+              // With A read in place, a partial row panel (m not a multiple of 4) is packed
+              // (zero-padded) on its own.
+              if (directA) packA(a, lda, false, aSegLen, aSegStride, m, i, rows, pc, kc, pA);
+              const paPanel = directA ? pA : pA + <usize>(ir * kc) * 4;
+              micro(kc, paPanel, pbPanel, pbStride, dst, lddB, toC && add);
             }
+            if (!toC) storeTile(tile, rows, cols, c, cj, contiguous, within, j, i, ldcB, cSegLen, cSegStride, add);
           }
         }
       }
@@ -541,7 +536,7 @@ export function im2col(
  * pixel p, `m` slots holding tap·ldcol + oy·ow + ox for every (tap, output) that reads p, in
  * tap order, then −1. Laid out as groups of 4 pixels: slot s of pixel p is at
  * rt[(p >> 2)·4m + 4s + (p & 3)]. Returns −1 if some pixel has more than m readers (the caller
- * sized rt wrongly), else the largest count.
+ * sized rt wrongly), else 0.
  */
 export function col2imTable(
   h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
@@ -549,7 +544,6 @@ export function col2imTable(
 ): i32 {
   const entries = ((h * w + 3) >> 2) * 4 * m;
   for (let i = 0; i < entries; i++) store<i32>(rt + <usize>i * 4, -1);
-  let most = 0;
   for (let ky = 0; ky < kh; ky++) {
     for (let kx = 0; kx < kw; kx++) {
       const tap = ky * kw + kx;
@@ -565,12 +559,11 @@ export function col2imTable(
           while (s < m && load<i32>(slots + <usize>s * 16) >= 0) s++;
           if (s == m) return -1;
           store<i32>(slots + <usize>s * 16, tap * ldcol + oy * ow + ox);
-          if (s >= most) most = s + 1;
         }
       }
     }
   }
-  return most;
+  return 0;
 }
 
 /**
