@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { stopGradient } from '../src/autodiff/index.js';
-import * as ops from '../src/ops/index.js';
-import { tensor, type Tensor } from '../src/core/tensor.js';
-import { ValueError } from '../src/core/errors.js';
-import { assertGradients, checkGradients } from '../src/testing/index.js';
+import { stopGradient } from '../../src/autodiff/index.js';
+import * as ops from '../../src/ops/index.js';
+import { tensor, type Tensor } from '../../src/core/tensor.js';
+import { ValueError } from '../../src/core/errors.js';
+import { assertGradients, checkGradients } from '../../src/testing/index.js';
 
 const x = tensor([2, 3], [0.3, -1.2, 0.7, 1.9, -0.4, 0.05]);
 

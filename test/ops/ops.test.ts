@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import * as ops from '../src/ops/index.js';
-import { tensor, toNested, type Tensor } from '../src/core/tensor.js';
-import { ShapeError, ValueError } from '../src/core/errors.js';
-import { key, normal } from '../src/core/random.js';
-import { arbTensor, arbTensorOfShape } from '../src/testing/index.js';
-import { forEachBackend } from './backends.js';
+import * as ops from '../../src/ops/index.js';
+import { tensor, toNested, type Tensor } from '../../src/core/tensor.js';
+import { ShapeError, ValueError } from '../../src/core/errors.js';
+import { key, normal } from '../../src/core/random.js';
+import { arbTensor, arbTensorOfShape } from '../../src/testing/index.js';
+import { forEachBackend } from '../helpers/backends.js';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void => {
   assert.equal(a.length, b.length);

@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { key, split, normal } from '../src/core/random.js';
-import { tensor, type Tensor } from '../src/core/tensor.js';
-import { ShapeError, ValueError } from '../src/core/errors.js';
-import { grad } from '../src/autodiff/index.js';
-import * as ops from '../src/ops/index.js';
+import { key, split, normal } from '../../src/core/random.js';
+import { tensor, type Tensor } from '../../src/core/tensor.js';
+import { ShapeError, ValueError } from '../../src/core/errors.js';
+import { grad } from '../../src/autodiff/index.js';
+import * as ops from '../../src/ops/index.js';
 import {
   BatchNorm,
   Conv2d,
@@ -28,11 +28,11 @@ import {
   spectralNorm,
   powerIterate,
   type AnyLayer,
-} from '../src/nn/index.js';
-import { withBackend } from '../src/backend/current.js';
-import { referenceBackend } from '../src/backend/reference.js';
-import type { Backend } from '../src/backend/backend.js';
-import { forEachBackend } from './backends.js';
+} from '../../src/nn/index.js';
+import { withBackend } from '../../src/backend/current.js';
+import { referenceBackend } from '../../src/backend/reference.js';
+import type { Backend } from '../../src/backend/backend.js';
+import { forEachBackend } from '../helpers/backends.js';
 
 const mean = (xs: ArrayLike<number>): number => Array.from(xs).reduce((a, v) => a + v, 0) / xs.length;
 const std = (xs: ArrayLike<number>): number => {

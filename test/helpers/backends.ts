@@ -4,10 +4,10 @@
  * build, two threads where available) must pass the same assertions.
  */
 import { after, before, describe } from 'node:test';
-import type { Backend } from '../src/backend/backend.js';
-import { useBackend } from '../src/backend/current.js';
-import { referenceBackend } from '../src/backend/reference.js';
-import { loadWasmBackend } from '../src/backend/wasm.js';
+import type { Backend } from '../../src/backend/backend.js';
+import { useBackend } from '../../src/backend/current.js';
+import { referenceBackend } from '../../src/backend/reference.js';
+import { loadWasmBackend } from '../../src/backend/wasm.js';
 
 const wasm = await loadWasmBackend({ threads: 2 });
 

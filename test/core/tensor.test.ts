@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, zeros, scalar, item, toNested, assertFinite, sizeOf } from '../src/core/tensor.js';
-import { ShapeError, ValueError } from '../src/core/errors.js';
+import { tensor, zeros, scalar, item, toNested, assertFinite, sizeOf } from '../../src/core/tensor.js';
+import { ShapeError, ValueError } from '../../src/core/errors.js';
 
 describe('Tensor', () => {
   it('is frozen: its shape cannot be changed', () => {

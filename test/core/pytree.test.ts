@@ -8,9 +8,9 @@ import {
   treeZipWith,
   treePaths,
   treeLeaves,
-} from '../src/core/pytree.js';
-import { tensor, type Tensor } from '../src/core/tensor.js';
-import { ShapeError } from '../src/core/errors.js';
+} from '../../src/core/pytree.js';
+import { tensor, type Tensor } from '../../src/core/tensor.js';
+import { ShapeError } from '../../src/core/errors.js';
 
 const t = (...xs: number[]): Tensor => tensor([xs.length], xs);
 

@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { grad, valueAndGrad, vjp, stopGradient } from '../src/autodiff/index.js';
-import * as ops from '../src/ops/index.js';
-import { tensor, scalar, type Tensor } from '../src/core/tensor.js';
-import { ShapeError, ValueError } from '../src/core/errors.js';
-import { assertGradients, arbTensorOfShape } from '../src/testing/index.js';
-import { forEachBackend } from './backends.js';
+import { grad, valueAndGrad, vjp, stopGradient } from '../../src/autodiff/index.js';
+import * as ops from '../../src/ops/index.js';
+import { tensor, scalar, type Tensor } from '../../src/core/tensor.js';
+import { ShapeError, ValueError } from '../../src/core/errors.js';
+import { assertGradients, arbTensorOfShape } from '../../src/testing/index.js';
+import { forEachBackend } from '../helpers/backends.js';
 
 type Unary = [string, (x: Tensor, y: Tensor) => Tensor];
 

@@ -8,15 +8,15 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { loadWasmBackend, type WasmBackend, type WasmVariant } from '../src/backend/wasm.js';
-import { referenceBackend as R } from '../src/backend/reference.js';
-import { convGeometry } from '../src/backend/geometry.js';
-import type { ConvGeometry } from '../src/backend/backend.js';
-import { ArenaError, BackendError, ShapeError } from '../src/core/errors.js';
-import { arbConvGeometry } from '../src/testing/index.js';
-import { loadBackend } from '../src/backend/load.js';
-import { init } from '../src/index.js';
-import { useBackend } from '../src/backend/current.js';
+import { loadWasmBackend, type WasmBackend, type WasmVariant } from '../../src/backend/wasm.js';
+import { referenceBackend as R } from '../../src/backend/reference.js';
+import { convGeometry } from '../../src/backend/geometry.js';
+import type { ConvGeometry } from '../../src/backend/backend.js';
+import { ArenaError, BackendError, ShapeError } from '../../src/core/errors.js';
+import { arbConvGeometry } from '../../src/testing/index.js';
+import { loadBackend } from '../../src/backend/load.js';
+import { init } from '../../src/index.js';
+import { useBackend } from '../../src/backend/current.js';
 
 const U = 2 ** -24; // unit roundoff of float32
 

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
-import { checkReferenceDir } from '../src/conformance/run.js';
-import { parseCase } from '../src/conformance/cases.js';
-import { referenceBackend } from '../src/backend/reference.js';
-import { loadWasmBackend } from '../src/backend/wasm.js';
+import { checkReferenceDir } from '../../src/conformance/run.js';
+import { parseCase } from '../../src/conformance/cases.js';
+import { referenceBackend } from '../../src/backend/reference.js';
+import { loadWasmBackend } from '../../src/backend/wasm.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 const referenceDir = join(root, '..', 'shared', 'reference');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 

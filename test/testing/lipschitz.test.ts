@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { key, normal, split } from '../src/core/random.js';
-import { tensor, type Tensor } from '../src/core/tensor.js';
-import * as ops from '../src/ops/index.js';
+import { key, normal, split } from '../../src/core/random.js';
+import { tensor, type Tensor } from '../../src/core/tensor.js';
+import * as ops from '../../src/ops/index.js';
 import {
   Conv2d,
   LeakyReLU,
@@ -14,9 +14,9 @@ import {
   spectralNorm,
   spectralNormalize,
   type AnyLayer,
-} from '../src/nn/index.js';
-import { arbMlp, arbTensorOfShape, checkLipschitzBound, estimateLipschitz, arbKey } from '../src/testing/index.js';
-import { forEachBackend } from './backends.js';
+} from '../../src/nn/index.js';
+import { arbMlp, arbTensorOfShape, checkLipschitzBound, estimateLipschitz, arbKey } from '../../src/testing/index.js';
+import { forEachBackend } from '../helpers/backends.js';
 
 /**
  * Singular values of W `[rows, cols]`, largest first, in float64 and independent of the

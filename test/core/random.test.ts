@@ -12,7 +12,7 @@ import {
   split,
   threefry2x32,
   uniform,
-} from '../src/core/random.js';
+} from '../../src/core/random.js';
 
 const block = (k0: number, k1: number, c0: number, c1: number): number[] => {
   const out = [0, 0];
