@@ -125,7 +125,7 @@ const runners: Readonly<Record<string, Runner>> = {
     };
   },
   gradient_penalty: (c) => {
-    const common = { real: input(c, 'x_real'), fake: input(c, 'x_fake'), eps: input(c, 'eps'), target: num(c, 'target_norm', 1) };
+    const common = { real: input(c, 'x_real'), fake: input(c, 'x_fake'), alpha: input(c, 'eps'), target: num(c, 'target_norm', 1) };
     const run = (p: Record<string, Tensor>): Tensor => gradientPenalty({ critic: referenceCritic(c, p), ...common }).penalty;
     const params = criticParams(c);
     const { penalty, gradX } = gradientPenalty({ critic: referenceCritic(c, params), ...common });

@@ -134,21 +134,28 @@ export function treeMap<T>(f: (leaf: Leaf, index: number) => Leaf, tree: T): T {
 }
 
 /**
- * Maps `f` over corresponding leaves of several trees of the same structure (JAX's
- * `tree_map(f, *trees)`). Throws ShapeError naming both structures when they differ.
+ * Maps `f` over corresponding leaves of trees of the same structure, JAX's
+ * `tree_map(f, tree, *rest)`: `treeZipWith((g, t) => add(g, mul(t, decay)), grads, trace)`.
+ * `f` takes one leaf per tree, in the order the trees are given; the result has the structure
+ * of `first`. Throws a ShapeError naming both structures when a tree's structure (nesting, keys,
+ * static values) differs from the first's.
  */
-export function treeZipWith<T>(f: (leaves: Leaf[], index: number) => Leaf, first: T, ...rest: unknown[]): T {
-  const trees: unknown[] = [first, ...rest];
-  const flats = trees.map((t) => treeFlatten(t));
-  const head = flats[0]!;
-  flats.forEach((fl, i) => {
+export function treeZipWith<T, R extends readonly unknown[]>(
+  f: (first: Leaf, ...rest: { [K in keyof R]: Leaf }) => Leaf,
+  first: T,
+  ...rest: R
+): T {
+  const head = treeFlatten(first);
+  const others = rest.map((tree, i) => {
+    const fl = treeFlatten(tree);
     if (!treeDefEqual(head.treedef, fl.treedef)) {
       throw new ShapeError(
-        `pytree structures differ: tree 0 is ${describeTreeDef(head.treedef)} but tree ${i} is ${describeTreeDef(fl.treedef)}`,
+        `pytree structures differ: tree 0 is ${describeTreeDef(head.treedef)} but tree ${i + 1} is ${describeTreeDef(fl.treedef)}`,
       );
     }
+    return fl.leaves;
   });
-  const out = head.leaves.map((_, j) => f(flats.map((fl) => fl.leaves[j]!), j));
+  const out = head.leaves.map((leaf, j) => f(leaf, ...(others.map((ls) => ls[j]!) as { [K in keyof R]: Leaf })));
   return treeUnflatten<T>(head.treedef, out);
 }
 

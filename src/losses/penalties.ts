@@ -22,16 +22,16 @@ export type GradientPenaltyOptions = Readonly<{
   critic: Critic;
   real: Tensor;
   fake: Tensor;
-  /** Interpolation weights `[N, 1, ...]` (one per sample); drawn U(0, 1) from `key` if omitted. */
-  eps?: Tensor;
+  /** Interpolation weights α `[N, 1, ...]` (one per sample); drawn U(0, 1) from `key` if omitted. */
+  alpha?: Tensor;
   key?: Key;
   /** The target gradient norm (1 in WGAN-GP). */
   target?: number;
 }>;
 
 /**
- * WGAN-GP's gradient penalty (Gulrajani et al. 2017): x̂ = ε·x_real + (1 − ε)·x_fake with one
- * ε ~ U(0, 1) per sample, gp = mean_i (‖∇ₓD(x̂ᵢ)‖₂ − target)². Differentiating gp w.r.t. the
+ * WGAN-GP's gradient penalty (Gulrajani et al. 2017): x̂ = α·x_real + (1 − α)·x_fake with one
+ * α ~ U(0, 1) per sample, gp = mean_i (‖∇ₓD(x̂ᵢ)‖₂ − target)². Differentiating gp w.r.t. the
  * critic's parameters takes a second-order gradient, which `grad` provides. Returns the penalty
  * (scalar), the per-sample gradient norms `[N]` and ∇ₓD(x̂).
  */
@@ -40,14 +40,16 @@ export function gradientPenalty(o: GradientPenaltyOptions): { penalty: Tensor; g
     throw new ShapeError('gradient penalty needs real and fake batches of the same shape', { real: o.real.shape, fake: o.fake.shape });
   }
   const n = o.real.shape[0] ?? 0;
-  const epsShape = [n, ...o.real.shape.slice(1).map(() => 1)];
-  let eps = o.eps;
-  if (eps === undefined) {
-    if (o.key === undefined) throw new ValueError('gradient penalty needs either eps or a key to draw it');
-    eps = uniform(o.key, epsShape);
+  const alphaShape = [n, ...o.real.shape.slice(1).map(() => 1)];
+  let alpha = o.alpha;
+  if (alpha === undefined) {
+    if (o.key === undefined) throw new ValueError('gradient penalty needs either alpha or a key to draw it');
+    alpha = uniform(o.key, alphaShape);
   }
-  if (!shapesEqual(eps.shape, epsShape)) throw new ShapeError(`gradient penalty eps must be [${epsShape.join(', ')}]`, { eps: eps.shape, real: o.real.shape });
-  const xHat = add(mul(eps, o.real), mul(sub(1, eps), o.fake));
+  if (!shapesEqual(alpha.shape, alphaShape)) {
+    throw new ShapeError(`gradient penalty alpha must be [${alphaShape.join(', ')}]`, { alpha: alpha.shape, real: o.real.shape });
+  }
+  const xHat = add(mul(alpha, o.real), mul(sub(1, alpha), o.fake));
   const gradX = inputGradient(o.critic, xHat);
   const gradNorms = sqrt(sqNorms(gradX));
   const penalty = mean(square(sub(gradNorms, o.target ?? 1)));

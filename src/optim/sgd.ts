@@ -1,46 +1,55 @@
 import { ValueError } from '../core/errors.js';
-import type { Tensor } from '../core/tensor.js';
-import { chain, mapTrees, scaleByLearningRate, zerosLike, zipData, type GradientTransformation, type LearningRate } from './transform.js';
+import { add, mul } from '../ops/elementwise.js';
+import {
+  chain,
+  identity,
+  leafwise,
+  scaleByLearningRate,
+  zerosLike,
+  type EmptyState,
+  type GradientTransformation,
+  type LearningRate,
+} from './transform.js';
+
+/** The momentum buffer, shaped like the params. */
+export type TraceState<P = unknown> = Readonly<{ trace: P }>;
+
+export type TraceOptions = Readonly<{
+  /** The momentum μ, in [0, 1). */
+  decay: number;
+  /** Nesterov momentum (default false). */
+  nesterov?: boolean;
+}>;
 
 /**
- * Momentum trace: t ← μ·t + g (with t₀ = 0, so t₁ = g as PyTorch's first step); the update is t,
- * or g + μ·t with Nesterov.
+ * Momentum trace, PyTorch's SGD buffer without dampening:
+ *
+ *   t ← μ·t + g   (t₀ = 0, so t₁ = g as in PyTorch's first step)
+ *   u = t,  or with Nesterov  u = g + μ·t
  */
-export function trace(opts: Readonly<{ decay: number; nesterov?: boolean }>): GradientTransformation<unknown> {
+export function trace<P = unknown>(opts: TraceOptions): GradientTransformation<TraceState<P>, P> {
   const mu = opts.decay;
   if (!(mu >= 0 && mu < 1)) throw new ValueError(`momentum must be in [0, 1), got ${mu}`);
   return {
-    init: (params) => zerosLike(params),
+    init: (params) => ({ trace: zerosLike(params) }),
     update(grads, state) {
-      const next = mapTrees(grads, [state], ([g, t]) => zipData(t!, [g!], (tv, [gv]) => mu * tv + gv!));
-      const updates = opts.nesterov ? mapTrees(grads, [next], ([g, t]) => zipData(g!, [t as Tensor], (gv, [tv]) => gv + mu * tv!)) : next;
-      return [updates, next];
+      const next = leafwise((g, t) => add(g, mul(t, mu)), grads, state.trace);
+      const updates = opts.nesterov === true ? leafwise((g, t) => add(g, mul(t, mu)), grads, next) : next;
+      return [updates, { trace: next }];
     },
   };
 }
 
-/** SGD with optional (Nesterov) momentum, PyTorch's update: p ← p − lr·(μ·buf + g). */
-export function sgd(lr: LearningRate, opts: Readonly<{ momentum?: number; nesterov?: boolean }> = {}) {
-  return opts.momentum ? chain(trace({ decay: opts.momentum, nesterov: opts.nesterov ?? false }), scaleByLearningRate(lr)) : scaleByLearningRate(lr);
-}
+export type SgdOptions = Readonly<{ momentum?: number; nesterov?: boolean }>;
 
 /**
- * RMSProp scaling, PyTorch's form (eps outside the root): v ← αv + (1 − α)g², u = g/(√v + eps).
+ * SGD with optional (Nesterov) momentum, PyTorch's rule: buf ← μ·buf + g, then
+ * p ← p − lr·buf, or p ← p − lr·(g + μ·buf) with Nesterov. Without momentum p ← p − lr·g.
  */
-export function scaleByRms(opts: Readonly<{ decay?: number; eps?: number }> = {}): GradientTransformation<unknown> {
-  const a = opts.decay ?? 0.99;
-  const eps = opts.eps ?? 1e-8;
-  return {
-    init: (params) => zerosLike(params),
-    update(grads, state) {
-      const nu = mapTrees(grads, [state], ([g, v]) => zipData(v!, [g!], (vv, [gv]) => a * vv + (1 - a) * gv! * gv!));
-      const updates = mapTrees(grads, [nu], ([g, v]) => zipData(g!, [v as Tensor], (gv, [vv]) => gv / (Math.sqrt(vv!) + eps)));
-      return [updates, nu];
-    },
-  };
-}
-
-/** RMSProp (WGAN with clipping uses lr 5e-5): `chain(scaleByRms(opts), scaleByLearningRate(lr))`. */
-export function rmsprop(lr: LearningRate, opts: Readonly<{ decay?: number; eps?: number }> = {}) {
-  return chain(scaleByRms(opts), scaleByLearningRate(lr));
+export function sgd<P = unknown>(lr: LearningRate, opts: SgdOptions = {}) {
+  if (opts.nesterov === true && !opts.momentum) throw new ValueError('Nesterov momentum needs a momentum > 0');
+  const momentum: GradientTransformation<TraceState<P> | EmptyState, P> = opts.momentum
+    ? trace<P>({ decay: opts.momentum, nesterov: opts.nesterov ?? false })
+    : identity<P>();
+  return chain(momentum, scaleByLearningRate<P>(lr));
 }

@@ -46,14 +46,32 @@ describe('pytree', () => {
     const doubled = treeMap((l) => (typeof l === 'number' ? 2 * l : tensor(l.shape, l.data.map((x) => 2 * x))), tree);
     assert.deepEqual(doubled, { w: t(2, 4), b: 6, act: 'relu', layers: [t(8)] });
   });
-  it('treeZipWith combines trees leafwise and rejects different structures', () => {
+  it('treeZipWith passes one leaf per tree, in the order the trees are given', () => {
     const a = { x: 1, y: [2, 3] };
     const b = { x: 10, y: [20, 30] };
+    const c = { x: 100, y: [200, 300] };
     assert.deepEqual(
-      treeZipWith((ls) => (ls[0] as number) + (ls[1] as number), a, b),
-      { x: 11, y: [22, 33] },
+      treeZipWith((p, q, r) => (p as number) - 2 * (q as number) + 3 * (r as number), a, b, c),
+      { x: 281, y: [562, 843] },
     );
-    assert.throws(() => treeZipWith((ls) => ls[0]!, a, { x: 1, y: [2] }), ShapeError);
+  });
+  it('treeZipWith keeps the static values and nesting of the first tree', () => {
+    const a = { act: 'relu', w: [t(1, 2)], n: null };
+    const b = { act: 'relu', w: [t(3, 4)], n: null };
+    const out = treeZipWith((p, q) => tensor((p as Tensor).shape, [(p as Tensor).data[0]! + (q as Tensor).data[0]!, 0]), a, b);
+    assert.deepEqual(out, { act: 'relu', w: [t(4, 0)], n: null });
+  });
+  it('treeZipWith rejects trees with the same leaf count but different structures, naming both', () => {
+    assert.throws(
+      () => treeZipWith((p) => p, { a: 1, b: [2, 3] }, { a: [1, 2], b: 3 }),
+      (e: unknown) =>
+        e instanceof ShapeError && e.message.includes('tree 0 is {a: *, b: [*, *]}') && e.message.includes('tree 1 is {a: [*, *], b: *}'),
+    );
+  });
+  it('treeZipWith rejects trees whose keys or static values differ', () => {
+    assert.throws(() => treeZipWith((p) => p, { w: 1 }, { v: 1 }), ShapeError);
+    assert.throws(() => treeZipWith((p) => p, { act: 'relu', w: 1 }, { act: 'tanh', w: 1 }), ShapeError);
+    assert.throws(() => treeZipWith((p) => p, { x: 1, y: [2, 3] }, { x: 1, y: [2] }), ShapeError);
   });
   it('rejects non-pytree values with the path of the offending node', () => {
     assert.throws(() => treeFlatten({ a: [1, new Map()] }), /\.a\[1\]/);
