@@ -70,9 +70,22 @@ export function identity<P = unknown>(): GradientTransformation<EmptyState, P> {
 /** Zeros shaped like each tensor leaf (number leaves become 0). */
 export const zerosLike = <T>(tree: T): T => treeMap((l) => (typeof l === 'number' ? 0 : zeros(l.shape)), tree);
 
-/** p ← p + u, leafwise; number leaves of the params (constants) are kept as they are. */
+/**
+ * p ← p + u, leafwise; number leaves of the params (constants) are kept as they are. Throws a
+ * ShapeError when the structures differ or an update is not a tensor of its param's shape.
+ */
 export function applyUpdates<P>(params: P, updates: unknown): P {
-  return treeZipWith((p, u) => (typeof p === 'number' ? p : add(p, u)), params, updates);
+  return treeZipWith(
+    (p, u) => {
+      if (typeof p === 'number') return p;
+      if (typeof u === 'number' || !shapesEqual(p.shape, u.shape)) {
+        throw new ShapeError(`applyUpdates: a param ${formatShape(p.shape)} got an update ${typeof u === 'number' ? 'that is a number' : formatShape(u.shape)}`);
+      }
+      return add(p, u);
+    },
+    params,
+    updates,
+  );
 }
 
 type StatesOf<T extends readonly unknown[]> = { [K in keyof T]: T[K] extends GradientTransformation<infer S, infer _P> ? S : never };

@@ -38,6 +38,9 @@ describe('leafwise, zerosLike and applyUpdates', () => {
   it('applyUpdates adds leafwise and keeps number leaves', () => {
     assert.deepEqual(applyUpdates({ w: t(1, 2), c: 3 }, { w: t(0.5, -1), c: 0 }), { w: t(1.5, 1), c: 3 });
   });
+  it('applyUpdates rejects an update whose shape differs from its param (no silent broadcast)', () => {
+    assert.throws(() => applyUpdates({ w: t(1, 2) }, { w: t(1) }), (e: unknown) => e instanceof ShapeError && /\[2\]/.test(e.message) && /\[1\]/.test(e.message));
+  });
   it('applyUpdates rejects updates of another structure, naming both', () => {
     assert.throws(() => applyUpdates({ w: t(1), b: t(2) }, [t(1), t(2)]), /tree 0 is \{b: \*, w: \*\} but tree 1 is \[\*, \*\]/);
   });
