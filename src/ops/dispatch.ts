@@ -16,7 +16,9 @@ import type { Inputs, Params, Primitive } from './primitives.js';
 
 /**
  * A value seen by user code while a transform is running. Structurally it is a Tensor (shape
- * and data of its primal), so ops and user code need not tell the difference.
+ * and data of its primal), so ops and user code need not tell the difference; it carries the
+ * `TRACED` mark so `isTensor` recognises it without reading data (a tracing transform's
+ * tracers may have none, and library code inside a step must not read it).
  */
 export abstract class Tracer {
   readonly [TRACED] = true;
