@@ -1,10 +1,10 @@
 import { ShapeError, ValueError } from '../core/errors.js';
 import { treeFlatten, treeUnflatten, type Leaf } from '../core/pytree.js';
 import { shapesEqual, sizeOf, tensor, zeros, type Tensor } from '../core/tensor.js';
-import { bind, concrete, popInterpreter, pushInterpreter, Tracer, type Interpreter } from '../ops/dispatch.js';
+import { bind, mapInputs, popInterpreter, pushInterpreter, Tracer, type Interpreter } from '../ops/dispatch.js';
 import { add } from '../ops/elementwise.js';
-import type { Primitive, PrimitiveParams } from '../ops/primitives.js';
-import { vjpRules } from './rules.js';
+import type { Inputs, Params, Primitive } from '../ops/primitives.js';
+import { vjpRules, zeroCotangents } from './rules.js';
 
 /**
  * Reverse-mode autodiff over pytrees, JAX style. `vjp` runs the function once with its inputs
@@ -33,7 +33,17 @@ type TapeEntry = {
   readonly id: number;
 };
 
-const NON_DIFFERENTIABLE: ReadonlySet<Primitive> = new Set<Primitive>(['compare', 'sign']);
+/** A tape entry's rule, its primitive's types erased (the entry was recorded with matching inputs and params). */
+type ErasedVjpRule = (
+  ct: Tensor,
+  inputs: readonly Tensor[],
+  output: Tensor,
+  params: unknown,
+  needs: readonly boolean[],
+) => ReadonlyArray<Tensor | null>;
+
+/** Primitives with the zero-cotangent rule are not recorded: their outputs are constants. */
+const isConstant = (prim: Primitive): boolean => (vjpRules[prim] as unknown) === zeroCotangents;
 
 class ReverseInterpreter implements Interpreter {
   readonly tape: TapeEntry[] = [];
@@ -48,12 +58,13 @@ class ReverseInterpreter implements Interpreter {
     return new ReverseTracer(this.level, x, this.nextId++);
   }
 
-  process<P extends Primitive>(prim: P, inputs: readonly Tensor[], params: PrimitiveParams[P]): Tensor {
-    const primals = inputs.map((x) => (this.mine(x) ? x.primal : x));
+  process<P extends Primitive>(prim: P, inputs: Inputs<P>, params: Params<P>): Tensor {
+    const primals = mapInputs(inputs, (x) => (this.mine(x) ? x.primal : x));
     const out = bind(prim, primals, params);
-    if (NON_DIFFERENTIABLE.has(prim)) return out;
+    if (isConstant(prim)) return out;
     const id = this.nextId++;
-    this.tape.push({ prim, params, inputs: primals, inputIds: inputs.map((x) => (this.mine(x) ? x.id : -1)), output: out, id });
+    const inputIds = (inputs as readonly Tensor[]).map((x) => (this.mine(x) ? x.id : -1));
+    this.tape.push({ prim, params, inputs: primals, inputIds, output: out, id });
     return new ReverseTracer(this.level, out, id);
   }
 }
@@ -120,13 +131,7 @@ export function vjpWithAux<In, Out, Aux>(f: (x: In) => readonly [Out, Aux], prim
       if (ct === undefined) continue;
       cts.delete(entry.id);
       const needs = entry.inputIds.map((id) => id >= 0);
-      const rule = vjpRules[entry.prim] as (
-        ct: Tensor,
-        inputs: readonly Tensor[],
-        output: Tensor,
-        params: unknown,
-        needs: readonly boolean[],
-      ) => ReadonlyArray<Tensor | null>;
+      const rule = vjpRules[entry.prim] as ErasedVjpRule;
       const grads = rule(ct, entry.inputs, entry.output, entry.params, needs);
       entry.inputIds.forEach((id, i) => {
         const g = grads[i];
@@ -241,5 +246,4 @@ export function grad(f: (...args: never[]) => unknown, opts: GradOptions = {}) {
   };
 }
 
-/** Blocks gradient flow: the value of x, a constant to every transform. */
-export const stopGradient = (x: Tensor): Tensor => concrete(x);
+export { stopGradient } from '../ops/stop_gradient.js';

@@ -1,17 +1,14 @@
 import { ShapeError, ValueError } from '../core/errors.js';
+import { pair, type Pair } from '../core/pair.js';
 import type { ConvGeometry, GemmSpec } from './backend.js';
 
 export type ConvOptions = Readonly<{
-  stride?: number | readonly [number, number];
-  padding?: number | readonly [number, number];
-  dilation?: number | readonly [number, number];
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
 }>;
 
-export type ConvTransposeOptions = ConvOptions &
-  Readonly<{ outputPadding?: number | readonly [number, number] }>;
-
-const pair = (v: number | readonly [number, number] | undefined, dflt: number): [number, number] =>
-  v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
+export type ConvTransposeOptions = ConvOptions & Readonly<{ outputPadding?: Pair }>;
 
 function checkInt(v: number, what: string, min: number): void {
   if (!Number.isSafeInteger(v) || v < min) {

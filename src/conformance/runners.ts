@@ -1,8 +1,9 @@
-import { vjp, grad } from '../autodiff/reverse.js';
+import { vjp, vjpWithAux, grad } from '../autodiff/reverse.js';
 import { UnsupportedError, ValueError } from '../core/errors.js';
-import { tensor, type Tensor } from '../core/tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { gradientPenalty, r1Penalty, type Critic } from '../losses/penalties.js';
-import { batchNormEval, batchNormTrain, instanceNorm } from '../nn/functional.js';
+import { instanceNorm } from '../nn/functional.js';
+import { BatchNorm, type BatchNormState } from '../nn/norm.js';
 import { powerIterate, spectralNormalize } from '../nn/spectral.js';
 import { leakyRelu, relu } from '../ops/activations.js';
 import { conv2d, convTranspose2d, avgPool2d, pixelShuffle, upsampleNearest } from '../ops/conv.js';
@@ -86,41 +87,15 @@ const runners: Readonly<Record<string, Runner>> = {
   pixel_shuffle: elementwise((x, c) => pixelShuffle(concat([x, mul(x, 0.5), mul(x, -1), mul(x, 2)], 1), num(c, 'upscale'))),
   instance_norm: (c) =>
     withUpstream(c, ['x', 'gamma', 'beta'], ({ x, gamma, beta }) => instanceNorm(x!, gamma, beta, num(c, 'eps', 1e-5))),
-  batch_norm: (c) => {
-    const eps = num(c, 'eps', 1e-5);
-    if (c.attrs.training !== true) {
-      const rm = input(c, 'running_mean');
-      const rv = input(c, 'running_var');
-      return withUpstream(c, ['x', 'gamma', 'beta'], ({ x, gamma, beta }) => batchNormEval(x!, gamma, beta, rm, rv, eps));
-    }
-    const momentum = num(c, 'momentum', 0.1);
-    const r = withUpstream(c, ['x', 'gamma', 'beta'], ({ x, gamma, beta }) => batchNormTrain(x!, gamma, beta, eps).y);
-    const stats = batchNormTrain(input(c, 'x'), undefined, undefined, eps);
-    const blend = (running: Tensor, batch: Tensor): Tensor =>
-      tensor(running.shape, running.data.map((v, i) => (1 - momentum) * v + momentum * batch.data[i]!));
-    return {
-      outputs: {
-        ...r.outputs,
-        running_mean: blend(input(c, 'running_mean'), stats.mean),
-        running_var: blend(input(c, 'running_var'), stats.unbiasedVariance),
-      },
-      grads: r.grads,
-    };
-  },
+  batch_norm: batchNormCase,
   spectral_norm: (c) => {
     const w = input(c, 'weight');
     const eps = num(c, 'eps', 1e-12);
-    const it = powerIterate(w, input(c, 'u0'), num(c, 'power_iterations', 1), eps);
-    const converged = powerIterate(w, input(c, 'u0'), 500, eps);
+    const it = powerIterate(w, input(c, 'u0'), { steps: num(c, 'power_iterations', 1), eps });
+    const converged = powerIterate(w, input(c, 'u0'), { steps: 500, eps });
     const r = withUpstream(c, ['weight'], ({ weight }) => spectralNormalize(weight!, it));
     return {
-      outputs: {
-        sigma: tensor([], [it.sigma]),
-        u: it.u,
-        v: it.v,
-        weight_sn: r.outputs.y!,
-        true_sigma: tensor([], [converged.sigma]),
-      },
+      outputs: { sigma: it.sigma, u: it.u, v: it.v, weight_sn: r.outputs.y!, true_sigma: converged.sigma },
       grads: r.grads,
     };
   },
@@ -141,6 +116,24 @@ const runners: Readonly<Record<string, Runner>> = {
     return { outputs: { r1: run(params) }, grads: grad(run)(params) };
   },
 };
+
+/**
+ * Batch norm through the BatchNorm *layer*: y and the gradients from `apply`, and in training
+ * the running statistics of the state it returns (started from the case's running_mean/var).
+ */
+function batchNormCase(c: ReferenceCase): CaseResult {
+  const train = c.attrs.training === true;
+  const layer = BatchNorm({ eps: num(c, 'eps', 1e-5), momentum: num(c, 'momentum', 0.1) });
+  const state: BatchNormState = { runningMean: input(c, 'running_mean'), runningVar: input(c, 'running_var') };
+  const primals = { x: input(c, 'x'), gamma: input(c, 'gamma'), beta: input(c, 'beta') };
+  const [y, pullback, next] = vjpWithAux(
+    ({ x, gamma, beta }: typeof primals) => layer.apply({ weight: gamma, bias: beta }, state, x, { train }),
+    primals,
+  );
+  const stats: Record<string, Tensor> = train ? { running_mean: next.runningMean, running_var: next.runningVar } : {};
+  const upstream = c.inputs.upstream;
+  return { outputs: { y, ...stats }, grads: upstream === undefined ? {} : pullback(upstream) };
+}
 
 /** `hinge_d`, `minimax_d_smooth09`, ... → the loss, which player, and label smoothing. */
 function lossCase(c: ReferenceCase): CaseResult {

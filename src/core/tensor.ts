@@ -54,13 +54,15 @@ export function full(shape: Shape, value: number): Tensor {
   return tensor(shape, new Float32Array(sizeOf(shape)).fill(value));
 }
 
+/**
+ * Marks a tensor whose `data` is computed when read (a transform's `Tracer`): `isTensor`
+ * accepts it from the mark and its shape, without reading data a tracer may not have.
+ */
+export const TRACED: unique symbol = Symbol('puregan.traced');
+
 export function isTensor(x: unknown): x is Tensor {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    (x as { data?: unknown }).data instanceof Float32Array &&
-    Array.isArray((x as { shape?: unknown }).shape)
-  );
+  if (typeof x !== 'object' || x === null || !Array.isArray((x as { shape?: unknown }).shape)) return false;
+  return (x as { [TRACED]?: unknown })[TRACED] === true || (x as { data?: unknown }).data instanceof Float32Array;
 }
 
 export function shapesEqual(a: Shape, b: Shape): boolean {

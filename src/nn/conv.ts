@@ -1,4 +1,5 @@
 import { convGeometry, convTransposeGeometry } from '../backend/geometry.js';
+import { pair, type Pair } from '../core/pair.js';
 import { split } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { conv2d, convTranspose2d } from '../ops/conv.js';
@@ -8,7 +9,7 @@ import { expectInput, NO_STATE, type Layer, type NoState } from './layer.js';
 export type ConvParams = Readonly<{ weight: Tensor; bias?: Tensor }>;
 
 export type ConvLayerOptions = Readonly<{
-  kernel: number | readonly [number, number];
+  kernel: Pair;
   stride?: number;
   padding?: number;
   dilation?: number;
@@ -17,14 +18,12 @@ export type ConvLayerOptions = Readonly<{
   biasInit?: Initializer;
 }>;
 
-const kernelPair = (k: number | readonly [number, number]): [number, number] => (typeof k === 'number' ? [k, k] : [k[0], k[1]]);
-
 /**
  * 2-D convolution layer, `[N, C, H, W] → [N, out, H', W']`, weight `[out, C, kh, kw]`,
  * H' = ⌊(H + 2p − d(kh − 1) − 1)/s⌋ + 1. DCGAN's discriminator uses kernel 4, stride 2, padding 1.
  */
 export function Conv2d(out: number, opts: ConvLayerOptions): Layer<ConvParams, NoState> {
-  const [kh, kw] = kernelPair(opts.kernel);
+  const [kh, kw] = pair(opts.kernel);
   const conv = { stride: opts.stride ?? 1, padding: opts.padding ?? 0, dilation: opts.dilation ?? 1 };
   const name = `Conv2d(${out}, k${kh}x${kw}, s${conv.stride}, p${conv.padding})`;
   return {
@@ -53,7 +52,7 @@ export function Conv2d(out: number, opts: ConvLayerOptions): Layer<ConvParams, N
  * stride 2, padding 1 (doubling H and W).
  */
 export function ConvTranspose2d(out: number, opts: ConvLayerOptions & Readonly<{ outputPadding?: number }>): Layer<ConvParams, NoState> {
-  const [kh, kw] = kernelPair(opts.kernel);
+  const [kh, kw] = pair(opts.kernel);
   const conv = { stride: opts.stride ?? 1, padding: opts.padding ?? 0, dilation: opts.dilation ?? 1, outputPadding: opts.outputPadding ?? 0 };
   const name = `ConvTranspose2d(${out}, k${kh}x${kw}, s${conv.stride}, p${conv.padding})`;
   return {

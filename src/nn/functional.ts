@@ -1,9 +1,10 @@
 import { ShapeError } from '../core/errors.js';
-import type { Tensor } from '../core/tensor.js';
+import { shapesEqual, sizeOf, type Tensor } from '../core/tensor.js';
 import { add, div, mul, sqrt, sub } from '../ops/elementwise.js';
 import { batchStats } from '../ops/activations.js';
 import { mean, variance } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
+import { stopGradient } from '../ops/stop_gradient.js';
 
 /** Shapes a per-channel vector `[C]` to broadcast against `[N, C, ...]`. */
 export function channelView(v: Tensor, x: Tensor, what: string): Tensor {
@@ -34,7 +35,7 @@ export function batchNormTrain(x: Tensor, gamma: Tensor | undefined, beta: Tenso
   const { mean: mu, variance: v } = batchStats(x);
   const xhat = div(sub(x, mu), sqrt(add(v, eps)));
   const c = x.shape[1]!;
-  const n = x.data.length / c;
+  const n = sizeOf(x.shape) / c;
   const flatVar = reshape(v, [c]);
   return {
     y: affine(xhat, x, gamma, beta),
@@ -42,6 +43,17 @@ export function batchNormTrain(x: Tensor, gamma: Tensor | undefined, beta: Tenso
     variance: flatVar,
     unbiasedVariance: n > 1 ? mul(flatVar, n / (n - 1)) : flatVar,
   };
+}
+
+/**
+ * PyTorch's running-statistic update r ← (1 − momentum)·r + momentum·s, `[C]` → `[C]`, with the
+ * batch statistic s held constant (stopGradient): running statistics never carry a gradient.
+ */
+export function blendRunningStat(running: Tensor, batch: Tensor, opts: Readonly<{ momentum: number }>): Tensor {
+  if (!shapesEqual(running.shape, batch.shape)) {
+    throw new ShapeError('a running statistic and its batch statistic must have the same shape', { running: running.shape, batch: batch.shape });
+  }
+  return add(mul(running, 1 - opts.momentum), mul(stopGradient(batch), opts.momentum));
 }
 
 /** Batch norm in evaluation mode: normalises with the given running statistics `[C]`. */

@@ -1,7 +1,6 @@
 import { ShapeError } from '../core/errors.js';
-import { ones, tensor, zeros, type Tensor } from '../core/tensor.js';
-import { concrete } from '../ops/dispatch.js';
-import { batchNormEval, batchNormTrain, instanceNorm, layerNorm } from './functional.js';
+import { ones, zeros, type Tensor } from '../core/tensor.js';
+import { batchNormEval, batchNormTrain, blendRunningStat, instanceNorm, layerNorm } from './functional.js';
 import { NO_STATE, type Layer, type NoState } from './layer.js';
 
 export type AffineParams = Readonly<{ weight?: Tensor; bias?: Tensor }>;
@@ -18,7 +17,8 @@ function channels(name: string, inputShape: readonly number[]): number {
 /**
  * Batch norm over `[N, C, ...]` (PyTorch's BatchNorm1d/2d): in training, normalises with the
  * batch mean and biased variance and returns running statistics updated as PyTorch does,
- * r ← (1 − momentum)·r + momentum·stat with the *unbiased* batch variance (momentum 0.1);
+ * r ← (1 − momentum)·r + momentum·stat with the *unbiased* batch variance (momentum 0.1;
+ * `blendRunningStat`);
  * in evaluation, normalises with the running statistics. Params γ (`weight`) = 1, β (`bias`) = 0
  * at init; running mean 0, running variance 1.
  */
@@ -40,11 +40,9 @@ export function BatchNorm(opts: BatchNormOptions = {}): Layer<AffineParams, Batc
       }
       if (!ctx.train) return [batchNormEval(x, params.weight, params.bias, state.runningMean, state.runningVar, eps), state];
       const r = batchNormTrain(x, params.weight, params.bias, eps);
-      const blend = (old: Tensor, batch: Tensor): Tensor => {
-        const b = concrete(batch).data;
-        return tensor(old.shape, old.data.map((v, i) => (1 - momentum) * v + momentum * b[i]!));
-      };
-      return [r.y, { runningMean: blend(state.runningMean, r.mean), runningVar: blend(state.runningVar, r.unbiasedVariance) }];
+      const runningMean = blendRunningStat(state.runningMean, r.mean, { momentum });
+      const runningVar = blendRunningStat(state.runningVar, r.unbiasedVariance, { momentum });
+      return [r.y, { runningMean, runningVar }];
     },
   };
 }

@@ -1,10 +1,18 @@
 import { ShapeError } from '../core/errors.js';
+import { pair, type Pair } from '../core/pair.js';
 import { normal, split } from '../core/random.js';
-import { tensor, type Tensor } from '../core/tensor.js';
+import type { Tensor } from '../core/tensor.js';
+import { div, maximum, sqrt, square } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
 import { powerIterate, spectralNormalize, weightMatrixShape } from './spectral.js';
 import type { Layer } from './layer.js';
 
-export type SpectralNormState<S> = Readonly<{ inner: S; u: Tensor; v: Tensor }>;
+/**
+ * A spectrally normalised layer's state: the wrapped layer's state, the power-iteration
+ * vectors u `[rows]`, v `[cols]`, and σ (0-d), the estimate uᵀWv of the largest singular value
+ * of the weight the last `refresh` (or `init`) saw: read `state.sigma` for metrics.
+ */
+export type SpectralNormState<S> = Readonly<{ inner: S; u: Tensor; v: Tensor; sigma: Tensor }>;
 
 export type SpectralNormOptions = Readonly<{
   /** Power iterations per `refresh` (one optimisation step). Default 1, as SN-GAN. */
@@ -20,8 +28,9 @@ export type SpectralNormOptions = Readonly<{
  * σ = uᵀWv and (u, v) from state, held constant for the gradient (as PyTorch).
  *
  * `refresh(params, state)` runs `powerIterations` steps on stopGradient(W) and is the only
- * thing that changes u and v; `apply` never does. A D step refreshes once, then applies D to
+ * thing that changes u, v and σ; `apply` never does. A D step refreshes once, then applies D to
  * real, fake and interpolated batches with the same state: exactly one power iteration per step.
+ * Both are built from ops only, so a step that uses them can be traced.
  *
  * For a Linear layer this bounds the layer's Lipschitz constant by 1 once σ has converged. For
  * a conv layer it does not: see `convLipschitzBound`.
@@ -40,10 +49,11 @@ export function spectralNorm<P extends Readonly<{ weight: Tensor }>, S>(
       const r = layer.init(k1!, inputShape);
       if (r.params.weight === undefined) throw new ShapeError(`${name}: the wrapped layer has no weight`);
       const [rows] = weightMatrixShape(r.params.weight);
+      // u₀ ~ N(0, I) normalised as PyTorch's F.normalize: u₀ / max(‖u₀‖, eps).
       const u0 = normal(k2!, [rows]);
-      const norm = Math.hypot(...u0.data) || 1;
-      const it = powerIterate(r.params.weight, tensor([rows], u0.data.map((x) => x / norm)), Math.max(opts.initIterations ?? 15, 1), eps);
-      return { params: r.params, state: { inner: r.state, u: it.u, v: it.v }, outputShape: r.outputShape };
+      const unit = div(u0, maximum(sqrt(sum(square(u0))), eps));
+      const { u, v, sigma } = powerIterate(r.params.weight, unit, { steps: Math.max(opts.initIterations ?? 15, 1), eps });
+      return { params: r.params, state: { inner: r.state, u, v, sigma }, outputShape: r.outputShape };
     },
     apply(params, state, x, ctx) {
       const weight = spectralNormalize(params.weight, state);
@@ -51,15 +61,12 @@ export function spectralNorm<P extends Readonly<{ weight: Tensor }>, S>(
       return [y, { ...state, inner }];
     },
     refresh(params, state) {
-      const it = powerIterate(params.weight, state.u, steps, eps);
+      const { u, v, sigma } = powerIterate(params.weight, state.u, { steps, eps });
       const inner = layer.refresh ? layer.refresh(params, state.inner) : state.inner;
-      return { inner, u: it.u, v: it.v };
+      return { inner, u, v, sigma };
     },
   };
 }
-
-/** The current σ estimate uᵀWv of a spectrally normalised layer's weight (for metrics). */
-export { spectralSigma } from './spectral.js';
 
 /**
  * Upper bound on the L2 operator norm (Lipschitz constant) of a conv2d whose reshaped weight
@@ -74,14 +81,12 @@ export { spectralSigma } from './spectral.js';
  * a conv layer 1-Lipschitz.
  */
 export function convLipschitzBound(
-  opts: Readonly<{ kernel: number | readonly [number, number]; stride?: number | readonly [number, number]; dilation?: number | readonly [number, number]; sigma?: number }>,
+  opts: Readonly<{ kernel: Pair; stride?: Pair; dilation?: Pair; sigma?: number }>,
 ): number {
-  const pair = (v: number | readonly [number, number] | undefined): [number, number] =>
-    v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
   const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
   const [kh, kw] = pair(opts.kernel);
-  const [sh, sw] = pair(opts.stride);
-  const [dh, dw] = pair(opts.dilation);
+  const [sh, sw] = pair(opts.stride, 1);
+  const [dh, dw] = pair(opts.dilation, 1);
   const mh = Math.ceil((kh * gcd(sh, dh)) / sh);
   const mw = Math.ceil((kw * gcd(sw, dw)) / sw);
   return (opts.sigma ?? 1) * Math.sqrt(mh * mw);

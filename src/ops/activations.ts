@@ -1,9 +1,9 @@
 import { ShapeError, ValueError } from '../core/errors.js';
-import { tensor, type Tensor } from '../core/tensor.js';
+import { isTensor, tensor, type Tensor } from '../core/tensor.js';
 import { bind } from './dispatch.js';
-import { exp, greater, minimum, mul, neg, softplus, sub, where } from './elementwise.js';
+import { compare, exp, greater, minimum, mul, neg, softplus, sub, where } from './elementwise.js';
 import { logSumExp, mean, sum, variance } from './reduce.js';
-import { normAxis } from './shape.js';
+import { normAxis, reshape } from './shape.js';
 
 /** max(x, 0); gradient 0 at x = 0 (as PyTorch). */
 export const relu = (x: Tensor): Tensor => bind('leakyRelu', [x], { slope: 0 });
@@ -30,17 +30,29 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 /** softmax along `axis` (default last). */
 export const softmax = (x: Tensor, axis = -1): Tensor => exp(logSoftmax(x, axis));
 
-/** One-hot rows `[N, classes]` for integer labels. */
-export function oneHot(labels: ArrayLike<number>, classes: number): Tensor {
-  const out = new Float32Array(labels.length * classes);
+/**
+ * One-hot rows `[N, classes]` of class ids: out[n, c] = (labels[n] == c), built as
+ * compare(labels `[N, 1]`, iota `[1, classes]`, 'eq') so it traces without reading data.
+ * Labels as a Tensor `[N]` (float class ids) are not checked: an id outside 0..classes − 1 or
+ * not an integer gives a zero row. Labels as host numbers are checked (a ValueError names the
+ * first bad one).
+ */
+export function oneHot(labels: Tensor | ArrayLike<number>, classes: number): Tensor {
+  if (!Number.isInteger(classes) || classes < 1) throw new ValueError(`oneHot needs a positive integer number of classes, got ${classes}`);
+  const ids = isTensor(labels) ? labels : hostLabels(labels, classes);
+  if (ids.shape.length !== 1) throw new ShapeError('oneHot labels must be a vector [N]', { labels: ids.shape });
+  const iota = tensor([1, classes], Float32Array.from({ length: classes }, (_, c) => c));
+  return compare(reshape(ids, [ids.shape[0]!, 1]), iota, 'eq');
+}
+
+function hostLabels(labels: ArrayLike<number>, classes: number): Tensor {
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i]!;
     if (!Number.isInteger(l) || l < 0 || l >= classes) {
       throw new ValueError(`label ${l} at index ${i} is not an integer in [0, ${classes})`);
     }
-    out[i * classes + l] = 1;
   }
-  return tensor([labels.length, classes], out);
+  return tensor([labels.length], Float32Array.from(labels));
 }
 
 /**
@@ -50,7 +62,7 @@ export function oneHot(labels: ArrayLike<number>, classes: number): Tensor {
 export function crossEntropy(logits: Tensor, target: ArrayLike<number> | Tensor): Tensor {
   if (logits.shape.length !== 2) throw new ShapeError('crossEntropy logits must be [N, classes]', { logits: logits.shape });
   const [n, classes] = logits.shape as [number, number];
-  const t = 'shape' in target && 'data' in target ? (target as Tensor) : oneHot(target as ArrayLike<number>, classes);
+  const t = isTensor(target) ? target : oneHot(target, classes);
   if (t.shape[0] !== n || t.shape[1] !== classes) {
     throw new ShapeError('crossEntropy target must match the logits', { logits: logits.shape, target: t.shape });
   }

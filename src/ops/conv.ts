@@ -7,7 +7,13 @@ import { mean } from './reduce.js';
 import { broadcastTo, reshape, transpose } from './shape.js';
 
 /** The inputs of a conv primitive: [x, w] or [x, w, bias] with bias checked to be `[channels]`. */
-function convInputs(x: Tensor, weight: Tensor, bias: Tensor | undefined, channels: number, what: string): Tensor[] {
+function convInputs(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | undefined,
+  channels: number,
+  what: string,
+): readonly [Tensor, Tensor] | readonly [Tensor, Tensor, Tensor] {
   if (bias === undefined) return [x, weight];
   if (bias.shape.length !== 1 || bias.shape[0] !== channels) {
     throw new ShapeError(`${what} bias must be [${channels}]`, { weight: weight.shape, bias: bias.shape });

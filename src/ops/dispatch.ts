@@ -1,7 +1,7 @@
 import { ValueError } from '../core/errors.js';
-import type { Tensor } from '../core/tensor.js';
+import { TRACED, type Tensor } from '../core/tensor.js';
 import { evalRules } from './impl.js';
-import type { Primitive, PrimitiveParams } from './primitives.js';
+import type { Inputs, Params, Primitive } from './primitives.js';
 
 /**
  * The dispatcher (JAX's `bind` with a stack of interpreters). Every op ends in
@@ -16,9 +16,12 @@ import type { Primitive, PrimitiveParams } from './primitives.js';
 
 /**
  * A value seen by user code while a transform is running. Structurally it is a Tensor (shape
- * and data of its primal), so ops and user code need not tell the difference.
+ * and data of its primal), so ops and user code need not tell the difference; it carries the
+ * `TRACED` mark so `isTensor` recognises it without reading data (a tracing transform's
+ * tracers may have none, and library code inside a step must not read it).
  */
 export abstract class Tracer {
+  readonly [TRACED] = true;
   readonly shape: readonly number[];
   constructor(
     readonly level: number,
@@ -34,7 +37,12 @@ export abstract class Tracer {
 
 export interface Interpreter {
   readonly level: number;
-  process<P extends Primitive>(prim: P, inputs: readonly Tensor[], params: PrimitiveParams[P]): Tensor;
+  process<P extends Primitive>(prim: P, inputs: Inputs<P>, params: Params<P>): Tensor;
+}
+
+/** `inputs` with each tensor replaced by `f(tensor)`: the same arity, so still `Inputs<P>`. */
+export function mapInputs<P extends Primitive>(inputs: Inputs<P>, f: (x: Tensor) => Tensor): Inputs<P> {
+  return (inputs as readonly Tensor[]).map(f) as Inputs<P>;
 }
 
 const stack: Interpreter[] = [];
@@ -64,7 +72,7 @@ export function concrete(x: Tensor): Tensor {
 }
 
 /** Applies a primitive to inputs, dispatching to the highest active transform level. */
-export function bind<P extends Primitive>(prim: P, inputs: readonly Tensor[], params: PrimitiveParams[P]): Tensor {
+export function bind<P extends Primitive>(prim: P, inputs: Inputs<P>, params: Params<P>): Tensor {
   let top = 0;
   for (const x of inputs) if (x instanceof Tracer && x.level > top) top = x.level;
   if (top === 0) return evalRules[prim](inputs, params);

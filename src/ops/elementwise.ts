@@ -79,7 +79,7 @@ export const equal = (a: TensorLike, b: TensorLike): Tensor => compare(a, b, 'eq
 
 /** Picks a where cond ≠ 0, else b (broadcasting all three). Gradient flows to the picked side only. */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
-  const ts = [asTensor(cond), asTensor(a), asTensor(b)];
+  const ts = [asTensor(cond), asTensor(a), asTensor(b)] as const;
   ts.reduce<readonly number[]>((s, t) => broadcastShapes(s, t.shape), []);
   return bind('where', ts, null);
 }

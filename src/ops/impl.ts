@@ -3,14 +3,14 @@ import { convOutputShape } from '../backend/geometry.js';
 import { shapesEqual, sizeOf, tensor, type Tensor } from '../core/tensor.js';
 import { ShapeError } from '../core/errors.js';
 import { broadcastShapes } from './broadcast.js';
-import type { CompareOp, Primitive, PrimitiveParams } from './primitives.js';
+import type { CompareOp, Inputs, Params, Primitive } from './primitives.js';
 
 /**
  * Evaluation rules: what each primitive computes on concrete tensors. Elementwise and
  * structural primitives are plain TypeScript loops; matmul and convolutions go to the current
  * backend. Inputs here are never tracers (the dispatcher strips transforms first).
  */
-type EvalRule<P extends Primitive> = (inputs: readonly Tensor[], params: PrimitiveParams[P]) => Tensor;
+type EvalRule<P extends Primitive> = (inputs: Inputs<P>, params: Params<P>) => Tensor;
 
 export function stridesOf(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
@@ -50,11 +50,11 @@ function leakyMask(x: Float32Array, v: Float32Array, slope: number): Float32Arra
 type UnaryKernel = (x: Float32Array, out: Float32Array) => void;
 
 const unary =
-  (k: UnaryKernel): EvalRule<Primitive> =>
-  ([x]) => {
-    const out = new Float32Array(x!.data.length);
-    k(x!.data, out);
-    return tensor(x!.shape, out);
+  (k: UnaryKernel) =>
+  ([x]: readonly [Tensor]): Tensor => {
+    const out = new Float32Array(x.data.length);
+    k(x.data, out);
+    return tensor(x.shape, out);
   };
 
 const unaryKernels = {
@@ -172,17 +172,17 @@ function materialise(x: Tensor, shape: readonly number[]): Float32Array {
 }
 
 const binary =
-  (k: BinaryKernel): EvalRule<Primitive> =>
-  ([x, y]) => {
-    const shape = broadcastShapes(x!.shape, y!.shape);
+  (k: BinaryKernel) =>
+  ([x, y]: readonly [Tensor, Tensor]): Tensor => {
+    const shape = broadcastShapes(x.shape, y.shape);
     const n = sizeOf(shape);
     const out = new Float32Array(n);
-    const a = x!.data;
-    const b = y!.data;
+    const a = x.data;
+    const b = y.data;
     if (a.length === n && b.length === n) k(a, b, out, 0);
     else if (a.length === n && b.length === 1) k(a, b, out, 1);
     else if (b.length === n && a.length === 1) k(a, b, out, 2);
-    else if (!blockedBroadcast(k, x!, y!, shape, out)) k(materialise(x!, shape), materialise(y!, shape), out, 0);
+    else if (!blockedBroadcast(k, x, y, shape, out)) k(materialise(x, shape), materialise(y, shape), out, 0);
     return tensor(shape, out);
   };
 
@@ -242,6 +242,25 @@ const compareFns: Record<CompareOp, (x: number, y: number) => number> = {
   ne: (x, y) => (x !== y ? 1 : 0),
 };
 
+/**
+ * The index carry shared by every strided walk (reduce, gather, pad): moves the multi-index
+ * `idx` over `shape` one position on (last axis fastest, updated in place) and returns how far
+ * a linear offset with per-axis `strides` moves (an axis that wraps steps back stride·(size − 1)).
+ */
+function advance(idx: number[], shape: readonly number[], strides: readonly number[]): number {
+  let delta = 0;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const i = idx[d]! + 1;
+    if (i < shape[d]!) {
+      idx[d] = i;
+      return delta + strides[d]!;
+    }
+    idx[d] = 0;
+    delta -= strides[d]! * (shape[d]! - 1);
+  }
+  return delta;
+}
+
 /** Reduces over `axes` (sum or max); the reduced axes are dropped. */
 function reduce(x: Tensor, axes: readonly number[], kind: 'sum' | 'max'): Tensor {
   const shape = x.shape;
@@ -260,13 +279,14 @@ function reduce(x: Tensor, axes: readonly number[], kind: 'sum' | 'max'): Tensor
   const data = x.data;
   const inner = groups.pop() ?? { size: 1, reduced: false };
   // Output stride of each outer group (0 for reduced groups).
+  const sizes = groups.map((g) => g.size);
   const outStride: number[] = [];
   let acc = inner.reduced ? 1 : inner.size;
   for (let g = groups.length - 1; g >= 0; g--) {
     outStride[g] = groups[g]!.reduced ? 0 : acc;
     if (!groups[g]!.reduced) acc *= groups[g]!.size;
   }
-  const outer = groups.reduce((p, g) => p * g.size, 1);
+  const outer = sizeOf(sizes);
   const idx = new Array<number>(groups.length).fill(0);
   let o = 0;
   const len = inner.size;
@@ -289,35 +309,44 @@ function reduce(x: Tensor, axes: readonly number[], kind: 'sum' | 'max'): Tensor
         if (d > cur || d !== d) out[o + j] = d;
       }
     }
-    for (let g = groups.length - 1; g >= 0; g--) {
-      idx[g]!++;
-      o += outStride[g]!;
-      if (idx[g]! < groups[g]!.size) break;
-      o -= outStride[g]! * groups[g]!.size;
-      idx[g] = 0;
-    }
+    o += advance(idx, sizes, outStride);
   }
   return tensor(outShape, Float32Array.from(out));
 }
 
-/** Gathers out[i] = x[offset + Σ idx_d · strides_d] over an output shape (used by transpose, broadcast, slice). */
-function gather(x: Tensor, outShape: readonly number[], strides: readonly number[], offset: number): Tensor {
-  const n = sizeOf(outShape);
-  const out = new Float32Array(n);
-  const rank = outShape.length;
-  const idx = new Array<number>(rank).fill(0);
-  const data = x.data;
-  let src = offset;
-  for (let i = 0; i < n; i++) {
-    out[i] = data[src]!;
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]!++;
-      src += strides[d]!;
-      if (idx[d]! < outShape[d]!) break;
-      src -= strides[d]! * outShape[d]!;
-      idx[d] = 0;
-    }
+/**
+ * Copies between a contiguous array and a strided view of another, over `shape`: `'gather'`
+ * reads contiguous[i] = strided[offset + Σ i_d·strides_d] (transpose, broadcast, slice),
+ * `'scatter'` writes strided[offset + Σ i_d·strides_d] = contiguous[i] (pad). The last axis is
+ * a tight loop; `advance` carries the others.
+ */
+function stridedCopy(
+  contiguous: Float32Array,
+  strided: Float32Array,
+  view: Readonly<{ shape: readonly number[]; strides: readonly number[]; offset: number }>,
+  direction: 'gather' | 'scatter',
+): void {
+  const { shape, strides } = view;
+  const n = sizeOf(shape);
+  if (n === 0) return;
+  const rank = shape.length;
+  const inner = rank === 0 ? 1 : shape[rank - 1]!;
+  const step = rank === 0 ? 0 : strides[rank - 1]!;
+  const outerShape = shape.slice(0, -1);
+  const outerStrides = strides.slice(0, -1);
+  const idx = new Array<number>(outerShape.length).fill(0);
+  const gather = direction === 'gather';
+  for (let lin = 0, off = view.offset; lin < n; lin += inner) {
+    if (gather) for (let j = 0, k = off; j < inner; j++, k += step) contiguous[lin + j] = strided[k]!;
+    else for (let j = 0, k = off; j < inner; j++, k += step) strided[k] = contiguous[lin + j]!;
+    off += advance(idx, outerShape, outerStrides);
   }
+}
+
+/** out[i] = x[offset + Σ i_d · strides_d] over an output shape (transpose, broadcast, slice). */
+function gather(x: Tensor, outShape: readonly number[], strides: readonly number[], offset: number): Tensor {
+  const out = new Float32Array(sizeOf(outShape));
+  stridedCopy(out, x.data, { shape: outShape, strides, offset }, 'gather');
   return tensor(outShape, out);
 }
 
@@ -349,11 +378,13 @@ export const evalRules: { readonly [P in Primitive]: EvalRule<P> } = {
   tanh: unary(unaryKernels.tanh),
   sigmoid: unary(unaryKernels.sigmoid),
   softplus: unary(unaryKernels.softplus),
-  leakyRelu: ([x], { slope }) => tensor(x!.shape, leakyMask(x!.data, x!.data, slope)),
+  leakyRelu: ([x], { slope }) => tensor(x.shape, leakyMask(x.data, x.data, slope)),
   leakyReluGrad: ([x, g], { slope }) => {
-    if (g!.data.length !== x!.data.length) throw new ShapeError('leakyReluGrad: x and g must have the same shape', { x: x!.shape, g: g!.shape });
-    return tensor(x!.shape, leakyMask(x!.data, g!.data, slope));
+    if (g.data.length !== x.data.length) throw new ShapeError('leakyReluGrad: x and g must have the same shape', { x: x.shape, g: g.shape });
+    return tensor(x.shape, leakyMask(x.data, g.data, slope));
   },
+  // Tensors are immutable, so the identity returns its input.
+  stopGradient: ([x]) => x,
   add: binary(binaryKernels.add),
   sub: binary(binaryKernels.sub),
   mul: binary(binaryKernels.mul),
@@ -362,63 +393,49 @@ export const evalRules: { readonly [P in Primitive]: EvalRule<P> } = {
   maximum: binary(binaryKernels.maximum),
   minimum: binary(binaryKernels.minimum),
   compare: ([x, y], { op }) => {
-    const shape = broadcastShapes(x!.shape, y!.shape);
-    const a = materialise(x!, shape);
-    const b = materialise(y!, shape);
+    const shape = broadcastShapes(x.shape, y.shape);
+    const a = materialise(x, shape);
+    const b = materialise(y, shape);
     const f = compareFns[op];
     const out = new Float32Array(a.length);
     for (let i = 0; i < out.length; i++) out[i] = f(a[i]!, b[i]!);
     return tensor(shape, out);
   },
   where: ([c, a, b]) => {
-    const shape = broadcastShapes(broadcastShapes(c!.shape, a!.shape), b!.shape);
-    const cd = materialise(c!, shape);
-    const ad = materialise(a!, shape);
-    const bd = materialise(b!, shape);
+    const shape = broadcastShapes(broadcastShapes(c.shape, a.shape), b.shape);
+    const cd = materialise(c, shape);
+    const ad = materialise(a, shape);
+    const bd = materialise(b, shape);
     const out = new Float32Array(ad.length);
     for (let i = 0; i < out.length; i++) out[i] = cd[i] !== 0 ? ad[i]! : bd[i]!;
     return tensor(shape, out);
   },
-  sum: ([x], { axes }) => reduce(x!, axes, 'sum'),
-  max: ([x], { axes }) => reduce(x!, axes, 'max'),
-  reshape: ([x], { shape }) => tensor(shape, x!.data),
+  sum: ([x], { axes }) => reduce(x, axes, 'sum'),
+  max: ([x], { axes }) => reduce(x, axes, 'max'),
+  reshape: ([x], { shape }) => tensor(shape, x.data),
   transpose: ([x], { perm }) => {
-    const s = stridesOf(x!.shape);
-    return gather(x!, perm.map((p) => x!.shape[p]!), perm.map((p) => s[p]!), 0);
+    const s = stridesOf(x.shape);
+    return gather(x, perm.map((p) => x.shape[p]!), perm.map((p) => s[p]!), 0);
   },
   broadcastTo: ([x], { shape }) => {
-    const xs = x!.shape;
+    const xs = x.shape;
     const s = stridesOf(xs);
     const lead = shape.length - xs.length;
     const strides = shape.map((_, i) => (i < lead || xs[i - lead] === 1 ? 0 : s[i - lead]!));
-    return gather(x!, shape, strides, 0);
+    return gather(x, shape, strides, 0);
   },
   slice: ([x], { starts, sizes, steps }) => {
-    const s = stridesOf(x!.shape);
+    const s = stridesOf(x.shape);
     const offset = starts.reduce((acc, st, i) => acc + st * s[i]!, 0);
-    return gather(x!, sizes, s.map((v, i) => v * steps[i]!), offset);
+    return gather(x, sizes, s.map((v, i) => v * steps[i]!), offset);
   },
+  // A scatter: x is written at the shifted, interior-spaced positions of a zero output.
   pad: ([x], { lo, hi, interior }) => {
-    const xs = x!.shape;
-    const outShape = xs.map((d, i) => (d === 0 ? 0 : d + (d - 1) * interior[i]!) + lo[i]! + hi[i]!);
+    const outShape = x.shape.map((d, i) => (d === 0 ? 0 : d + (d - 1) * interior[i]!) + lo[i]! + hi[i]!);
     const out = new Float32Array(sizeOf(outShape));
-    const os = stridesOf(outShape).map((s, i) => s * (interior[i]! + 1));
-    const offset = lo.reduce((acc, l, i) => acc + l * stridesOf(outShape)[i]!, 0);
-    // Scatter: walk x and write at the shifted position.
-    const rank = xs.length;
-    const idx = new Array<number>(rank).fill(0);
-    let dst = offset;
-    const data = x!.data;
-    for (let i = 0; i < data.length; i++) {
-      out[dst] = data[i]!;
-      for (let d = rank - 1; d >= 0; d--) {
-        idx[d]!++;
-        dst += os[d]!;
-        if (idx[d]! < xs[d]!) break;
-        dst -= os[d]! * xs[d]!;
-        idx[d] = 0;
-      }
-    }
+    const os = stridesOf(outShape);
+    const offset = lo.reduce((acc, l, i) => acc + l * os[i]!, 0);
+    stridedCopy(x.data, out, { shape: x.shape, strides: os.map((s, i) => s * (interior[i]! + 1)), offset }, 'scatter');
     return tensor(outShape, out);
   },
   concat: (inputs, { axis }) => {
@@ -438,17 +455,25 @@ export const evalRules: { readonly [P in Primitive]: EvalRule<P> } = {
     return tensor(outShape, out);
   },
   matmul: ([a, b], { transA, transB }) => {
-    const [ar, ac] = a!.shape as [number, number];
-    const [br, bc] = b!.shape as [number, number];
+    const [ar, ac] = a.shape as [number, number];
+    const [br, bc] = b.shape as [number, number];
     const m = transA ? ac : ar;
     const k = transA ? ar : ac;
     const n = transB ? br : bc;
-    return tensor([m, n], currentBackend().gemm(a!.data, b!.data, { m, n, k, transA, transB }));
+    return tensor([m, n], currentBackend().gemm(a.data, b.data, { m, n, k, transA, transB }));
   },
   conv2d: ([x, w, bias], { geometry: g }) =>
-    tensor(convOutputShape(g), addChannelBiasInPlace(currentBackend().conv2d(x!.data, w!.data, g), bias, g.n, g.o, g.oh * g.ow)),
+    tensor(convOutputShape(g), addChannelBiasInPlace(currentBackend().conv2d(x.data, w.data, g), bias, g.n, g.o, g.oh * g.ow)),
   conv2dGradInput: ([dy, w, bias], { geometry: g }) =>
-    tensor([g.n, g.c, g.h, g.w], addChannelBiasInPlace(currentBackend().conv2dGradInput(dy!.data, w!.data, g), bias, g.n, g.c, g.h * g.w)),
-  conv2dGradWeight: ([x, dy], { geometry: g }) =>
-    tensor([g.o, g.c, g.kh, g.kw], currentBackend().conv2dGradWeight(x!.data, dy!.data, g)),
+    tensor([g.n, g.c, g.h, g.w], addChannelBiasInPlace(currentBackend().conv2dGradInput(dy.data, w.data, g), bias, g.n, g.c, g.h * g.w)),
+  conv2dGradWeight: ([x, dy], { geometry: g }) => tensor([g.o, g.c, g.kh, g.kw], currentBackend().conv2dGradWeight(x.data, dy.data, g)),
+  powerIteration: ([w, u], { eps }) => {
+    const [rows, cols] = w.shape as [number, number];
+    const r = currentBackend().powerIteration(w.data, rows, cols, u.data, eps);
+    const packed = new Float32Array(rows + cols + 1);
+    packed.set(r.u, 0);
+    packed.set(r.v, rows);
+    packed[rows + cols] = r.sigma;
+    return tensor([rows + cols + 1], packed);
+  },
 };

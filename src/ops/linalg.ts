@@ -1,7 +1,8 @@
-import { ShapeError } from '../core/errors.js';
+import { ShapeError, ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { bind } from './dispatch.js';
 import { add } from './elementwise.js';
+import { reshape, slice } from './shape.js';
 
 export type MatmulOptions = Readonly<{ transA?: boolean; transB?: boolean }>;
 
@@ -40,4 +41,25 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
     throw new ShapeError(`linear bias must be [${weight.shape[0]}]`, { weight: weight.shape, bias: bias.shape });
   }
   return add(y, bias);
+}
+
+export type PowerIterationStep = Readonly<{ u: Tensor; v: Tensor; sigma: Tensor }>;
+
+/**
+ * One spectral-norm power-iteration step on W `[rows, cols]` from u `[rows]` (PyTorch's
+ * spectral_norm): v = normalise(Wᵀu) `[cols]`, u' = normalise(W v) `[rows]`, σ = u'ᵀ W v (0-d),
+ * with normalise(z) = z / max(‖z‖₂, eps). One backend kernel call; no gradient flows to W or u.
+ */
+export function powerIterationStep(w: Tensor, u: Tensor, opts: Readonly<{ eps?: number }> = {}): PowerIterationStep {
+  if (w.shape.length !== 2) throw new ShapeError('power iteration needs a matrix W [rows, cols]', { w: w.shape });
+  const [rows, cols] = w.shape as [number, number];
+  if (u.shape.length !== 1 || u.shape[0] !== rows) throw new ShapeError(`power iteration u must be [${rows}]`, { w: w.shape, u: u.shape });
+  const eps = opts.eps ?? 1e-12;
+  if (!(eps > 0)) throw new ValueError(`power iteration eps must be > 0, got ${eps}`);
+  const packed = bind('powerIteration', [w, u], { eps });
+  return {
+    u: slice(packed, [0], [rows]),
+    v: slice(packed, [rows], [rows + cols]),
+    sigma: reshape(slice(packed, [rows + cols]), []),
+  };
 }

@@ -1,6 +1,7 @@
-import { sizeOf, tensor, type Tensor } from '../core/tensor.js';
-import { bind, concrete } from './dispatch.js';
-import { add, div, exp, log, sub, square } from './elementwise.js';
+import { sizeOf, type Tensor } from '../core/tensor.js';
+import { bind } from './dispatch.js';
+import { abs, add, compare, div, exp, log, sub, square, where } from './elementwise.js';
+import { stopGradient } from './stop_gradient.js';
 import { normAxis, reshape } from './shape.js';
 
 export type ReduceOptions = Readonly<{ axis?: number | readonly number[]; keepDims?: boolean }>;
@@ -49,8 +50,9 @@ export function variance(x: Tensor, opts: ReduceOptions & Readonly<{ correction?
 /** log Σ exp(x) over `axis`, stabilised by subtracting the max (a constant for the gradient). */
 export function logSumExp(x: Tensor, opts: ReduceOptions = {}): Tensor {
   const axes = axesOf(x, opts.axis);
-  const mx = max(concrete(x), { axis: axes, keepDims: true });
-  const m = tensor(mx.shape, mx.data.map((v) => (Number.isFinite(v) ? v : 0)));
+  const mx = max(stopGradient(x), { axis: axes, keepDims: true });
+  // An all-(−∞) (or NaN) slice has no finite max to subtract: shift it by 0 instead.
+  const m = where(compare(abs(mx), Infinity, 'lt'), mx, 0);
   const y = add(log(sum(exp(sub(x, m)), { axis: axes, keepDims: true })), m);
   return opts.keepDims ? y : reshape(y, x.shape.filter((_, i) => !axes.includes(i)));
 }

@@ -15,21 +15,21 @@ export function normAxis(axis: number, rank: number, what = 'axis'): number {
 
 /** x `[...]` → `shape` (size must match; one entry may be −1 to infer it). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const size = sizeOf(x.shape);
   const infer = shape.indexOf(-1);
-  let s = [...shape];
+  const s = [...shape];
   if (infer >= 0) {
     const known = sizeOf(shape.filter((_, i) => i !== infer));
-    if (known === 0 || x.data.length % known !== 0) {
-      throw new ShapeError(`cannot infer -1 in reshape of ${x.data.length} elements to ${formatShape(shape)}`, { x: x.shape });
+    if (known === 0 || size % known !== 0) {
+      throw new ShapeError(`cannot infer -1 in reshape of ${size} elements to ${formatShape(shape)}`, { x: x.shape });
     }
-    s[infer] = x.data.length / known;
+    s[infer] = size / known;
   }
   checkShape(s, 'reshape target');
-  if (sizeOf(s) !== x.data.length) {
-    throw new ShapeError(`reshape cannot change the number of elements (${x.data.length} → ${sizeOf(s)})`, { x: x.shape, target: shape });
+  if (sizeOf(s) !== size) {
+    throw new ShapeError(`reshape cannot change the number of elements (${size} → ${sizeOf(s)})`, { x: x.shape, target: shape });
   }
   if (shapesEqual(s, x.shape)) return x;
-  s = s.map((d) => d);
   return bind('reshape', [x], { shape: s });
 }
 

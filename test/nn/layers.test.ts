@@ -203,7 +203,7 @@ forEachBackend(() => {
       const s1 = refreshState(D, params, state) as readonly unknown[];
       const sn0 = (state as readonly { u: Tensor }[])[0]!;
       const sn1 = s1[0] as { u: Tensor };
-      const expected = powerIterate((params as readonly { weight: Tensor }[])[0]!.weight, sn0.u, 1);
+      const expected = powerIterate((params as readonly { weight: Tensor }[])[0]!.weight, sn0.u);
       assert.deepEqual([...sn1.u.data], [...expected.u.data]);
       const [, s2] = D.apply(params, s1, normal(key(4), [3, 1, 8, 8]), { train: true });
       assert.deepEqual([...((s2 as readonly unknown[])[0] as { u: Tensor }).u.data], [...sn1.u.data]);
