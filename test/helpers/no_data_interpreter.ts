@@ -60,3 +60,8 @@ export function withoutData<In, Out>(inputs: In, f: (x: In) => Out): Out {
     popInterpreter(it);
   }
 }
+
+/** `f(...args)` run under `withoutData`: the variadic form, for functions of several pytrees. */
+export function callWithoutData<A extends unknown[], R>(f: (...args: A) => R, ...args: A): R {
+  return withoutData(args, (xs) => f(...xs));
+}

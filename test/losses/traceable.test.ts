@@ -28,10 +28,10 @@ describe('penalties trace without reading tensor data', () => {
   const critic = (p: P): Critic => (x) => linear(leakyRelu(linear(x, p.w1, p.b1), 0.2), p.w2, p.b2);
   const xr = normal(key(7), [3, 4]);
   const xf = normal(key(8), [3, 4]);
-  const eps = uniform(key(9), [3, 1]);
+  const alpha = uniform(key(9), [3, 1]);
 
   it('the gradient penalty (a gradient inside the traced function) gives the eager result', () => {
-    const gp = ({ p, r, f }: { p: P; r: Tensor; f: Tensor }): Tensor => gradientPenalty({ critic: critic(p), real: r, fake: f, eps }).penalty;
+    const gp = ({ p, r, f }: { p: P; r: Tensor; f: Tensor }): Tensor => gradientPenalty({ critic: critic(p), real: r, fake: f, alpha }).penalty;
     assert.deepEqual([...withoutData({ p: params, r: xr, f: xf }, gp).data], [...gp({ p: params, r: xr, f: xf }).data]);
   });
 

@@ -6,7 +6,7 @@ import { tensor, type Tensor } from '../../src/core/tensor.js';
 import { adam, adamw, applyUpdates, scaleByAdam } from '../../src/optim/index.js';
 import { assertClose } from '../helpers/assert_close.js';
 import { forEachBackend } from '../helpers/backends.js';
-import { runOpaque } from '../helpers/opaque_tracer.js';
+import { callWithoutData } from '../helpers/no_data_interpreter.js';
 import { runSteps } from '../helpers/optimizer_run.js';
 
 const t = (...xs: number[]): Tensor => tensor([xs.length], xs);
@@ -91,9 +91,9 @@ describe('adam', () => {
     const state = tx.init(p0);
     const [u1, s1] = tx.update(grads[0]!, state, p0);
     const eager = tx.update(grads[1]!, s1, applyUpdates(p0, u1));
-    const { out } = runOpaque((p, s, g) => tx.update(g, s, p), applyUpdates(p0, u1), s1, grads[1]!);
+    const out = callWithoutData((p, s, g) => tx.update(g, s, p), applyUpdates(p0, u1), s1, grads[1]!);
     assert.deepEqual(out, eager);
-    const init = runOpaque((p) => tx.init(p), p0).out;
+    const init = callWithoutData((p) => tx.init(p), p0);
     assert.deepEqual(init, state);
   });
   it('rejects betas outside [0, 1) and a negative eps', () => {

@@ -14,7 +14,7 @@ import {
   type Schedule,
 } from '../../src/optim/index.js';
 import { assertClose } from '../helpers/assert_close.js';
-import { runOpaque } from '../helpers/opaque_tracer.js';
+import { callWithoutData } from '../helpers/no_data_interpreter.js';
 
 /** The schedule's values at the given steps, as numbers. */
 const at = (s: Schedule, steps: readonly number[]): number[] =>
@@ -77,7 +77,7 @@ describe('schedules', () => {
       warmupCosineDecaySchedule({ init: 0, peak: 1, warmupSteps: 2, decaySteps: 6 }),
       piecewiseConstantSchedule({ init: 1, boundaries: [2], scales: [0.1] }),
     ];
-    for (const s of schedules) assert.deepEqual(runOpaque((c) => s(c), scalar(3)).out, s(scalar(3)));
+    for (const s of schedules) assert.deepEqual(callWithoutData((c) => s(c), scalar(3)), s(scalar(3)));
   });
   it('rejects non-positive step counts, bad boundaries and mismatched lists', () => {
     assert.throws(() => linearSchedule({ init: 1, end: 0, transitionSteps: 0 }), ValueError);
