@@ -4,6 +4,9 @@
  *
  *     import { init, nn, ops, grad, random } from 'puregan';
  *     await init();                      // loads the wasm backend (reference until then)
+ *
+ * This entry uses no Node built-ins (it loads in a browser; test/index.test.ts bundles it);
+ * what needs them (the conformance runner) is `puregan/node`.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { useBackend } from './backend/current.js';
@@ -18,6 +21,8 @@ export * as random from './core/random.js';
 export type { Key } from './core/random.js';
 export * as ops from './ops/index.js';
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as losses from './losses/index.js';
 export { grad, valueAndGrad, vjp, vjpWithAux, stopGradient, type GradOptions, type Pullback } from './autodiff/index.js';
 export { gradientPenalty, r1Penalty, inputGradient, type Critic } from './losses/penalties.js';
 export type { Backend, ConvGeometry, GemmSpec, PowerIterationResult } from './backend/backend.js';
@@ -26,7 +31,6 @@ export { referenceBackend } from './backend/reference.js';
 export { currentBackend, useBackend, withBackend } from './backend/current.js';
 export { loadBackend, BACKEND_NAMES, type BackendName } from './backend/load.js';
 export { loadWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmVariant } from './backend/wasm.js';
-export { checkReferenceDir, checkCase, type CaseReport } from './conformance/run.js';
 
 /**
  * Loads a backend (default `wasm`: the relaxed-SIMD build where the engine supports it, else
