@@ -1,54 +1,75 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { runCheckReference } from './check_reference.js';
-import { runInfo } from './info.js';
+import { PureganError, UsageError } from '../core/errors.js';
+import { BACKEND_NAMES } from '../backend/load.js';
+import { checkReferenceCommand } from './check_reference.js';
+import { commandHelp, defineCommand, runCommand, synopsis, type Command } from './command.js';
+import { infoCommand } from './info.js';
 
-const USAGE = `puregan — a functional GAN framework on WebAssembly
+/** `puregan help [command]`: the command list, or one command's help. */
+const helpCommand = defineCommand({
+  name: 'help',
+  summary: "this text, or a command's options and exit codes",
+  args: ['[command]'],
+  flags: {},
+  check: ({ positionals }) => (positionals[0] === undefined || findCommand(positionals[0]) ? [] : [unknownCommand(positionals[0])]),
+  async run({ positionals }) {
+    const c = positionals[0] === undefined ? undefined : findCommand(positionals[0]);
+    console.log(c === undefined ? usage() : commandHelp(c));
+    return 0;
+  },
+});
 
-Usage:
-  puregan info [--bench] [--json]            environment, backends and (with --bench) a short kernel benchmark
-  puregan check-reference <dir> [--backend NAME] [--threads N] [--json]
-                                             check this build against PyTorch reference cases
-  puregan help                               this text
+/**
+ * Every subcommand, in the order `puregan help` lists them. A new command is a file exporting
+ * a `Command` (see command.ts) and one entry here.
+ */
+export const COMMANDS: readonly Command[] = [infoCommand, checkReferenceCommand, helpCommand];
 
-Backends: wasm (default), wasm-simd, wasm-relaxed, reference.`;
+function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
 
-/** Runs the CLI with argv (without node and script); returns the exit code. */
+const unknownCommand = (name: string): string => `unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})`;
+
+/** The text of `puregan help`, built from COMMANDS. */
+export function usage(): string {
+  return [
+    'puregan — a functional GAN framework on WebAssembly',
+    '',
+    'Usage:',
+    ...COMMANDS.flatMap((c) => [`  ${synopsis(c)}`, `      ${c.summary}`]),
+    '',
+    `Backends: ${BACKEND_NAMES.join(', ')} (wasm is the default). \`puregan <command> --help\` for a command's options.`,
+  ].join('\n');
+}
+
+/**
+ * Runs the CLI with argv (without node and script); resolves to the exit code. Usage errors
+ * print one line naming every problem and give 2; other puregan errors print one line and
+ * give 1; anything else is a bug and propagates.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'info':
-      return runInfo(rest);
-    case 'check-reference':
-      return runCheckReference(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      console.error(`puregan: unknown command "${command}"\n\n${USAGE}`);
-      return 2;
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    console.error(usage());
+    return 2;
   }
-}
-
-/** Parses flags with node:util, turning its errors into a usage message and exit code 2. */
-export function parseFlags<T extends ParseArgsConfig>(config: T, args: readonly string[], command: string): ReturnType<typeof parseArgs<T>> {
+  const name = first === '--help' || first === '-h' ? 'help' : first;
+  const command = findCommand(name);
+  if (command === undefined) {
+    console.error(`puregan: ${unknownCommand(name)}; \`puregan help\` lists them`);
+    return 2;
+  }
   try {
-    return parseArgs<T>({ ...config, args: [...args], strict: true });
+    return await runCommand(command, rest);
   } catch (e) {
-    throw new UsageError(`puregan ${command}: ${(e as Error).message}\n\n${USAGE}`);
+    if (e instanceof UsageError) {
+      console.error(`puregan ${command.name}: ${e.message} (\`puregan ${command.name} --help\` for usage)`);
+      return 2;
+    }
+    if (e instanceof PureganError) {
+      console.error(`puregan ${command.name}: ${e.tag}: ${e.message}`);
+      return 1;
+    }
+    throw e;
   }
-}
-
-export class UsageError extends Error {}
-
-/** Parses a --threads value: an integer from 1 to 64. */
-export function parseThreads(v: string | undefined, command: string): number {
-  if (v === undefined) return 1;
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1 || n > 64) {
-    throw new UsageError(`puregan ${command}: --threads must be an integer from 1 to 64, got "${v}"`);
-  }
-  return n;
 }

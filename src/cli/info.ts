@@ -6,7 +6,7 @@ import type { Backend } from '../backend/backend.js';
 import type { WasmBackend } from '../backend/wasm.js';
 import { convGeometry } from '../backend/geometry.js';
 import { normal, key } from '../core/random.js';
-import { parseFlags } from './app.js';
+import { defineCommand } from './command.js';
 
 type Timing = { name: string; ms: number; gflops: number };
 
@@ -48,37 +48,44 @@ export function quickBench(backend: Backend, budgetMs = 400): Timing[] {
   return out;
 }
 
-/** `puregan info [--bench] [--json]`: versions, machine, backends; `--bench` adds a short kernel benchmark. */
-export async function runInfo(args: readonly string[]): Promise<number> {
-  const { values } = parseFlags(
-    { options: { bench: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } },
-    args,
-    'info',
-  );
-  const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
-  const wasm = await loadBackend('wasm');
-  const cores = availableParallelism();
-  const threaded = values.bench && cores > 1 ? await loadBackend('wasm', { threads: Math.min(cores, 4) }) : undefined;
-  const info = {
-    puregan: pkg.version,
-    node: process.versions.node,
-    v8: process.versions.v8,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores,
-    wasmBackend: E.isRight(wasm) ? wasm.right.description : `unavailable: ${wasm.left.message}`,
-    bench: values.bench && E.isRight(wasm) ? quickBench(wasm.right) : undefined,
-    threadedBackend: threaded && E.isRight(threaded) ? threaded.right.description : undefined,
-    threadedBench: threaded && E.isRight(threaded) ? quickBench(threaded.right) : undefined,
-  };
-  if (threaded && E.isRight(threaded)) await threaded.right.close?.();
-  if (values.json) {
-    console.log(JSON.stringify(info));
-  } else {
-    console.log(`puregan ${info.puregan} — Node ${info.node} (V8 ${info.v8}), ${info.cores} cores, ${info.cpu}`);
-    console.log(`wasm backend: ${info.wasmBackend}`);
-    for (const t of info.bench ?? []) console.log(`  ${t.name.padEnd(36)} ${t.ms.toFixed(2).padStart(8)} ms  ${t.gflops.toFixed(1).padStart(6)} GFLOP/s`);
-    if (info.threadedBackend !== undefined) console.log(`threaded: ${info.threadedBackend}`);
-    for (const t of info.threadedBench ?? []) console.log(`  ${t.name.padEnd(36)} ${t.ms.toFixed(2).padStart(8)} ms  ${t.gflops.toFixed(1).padStart(6)} GFLOP/s`);
-  }
-  return E.isRight(wasm) ? 0 : 1;
-}
+const formatTiming = (t: Timing): string => `  ${t.name.padEnd(36)} ${t.ms.toFixed(2).padStart(8)} ms  ${t.gflops.toFixed(1).padStart(6)} GFLOP/s`;
+
+/** `puregan info`: versions, machine, backends; `--bench` adds a short kernel benchmark. */
+export const infoCommand = defineCommand({
+  name: 'info',
+  summary: 'environment, backends and (with --bench) a short kernel benchmark',
+  args: [],
+  flags: {
+    bench: { type: 'boolean', help: 'time GEMM 256³ and a conv layer (one thread, and up to 4 threads)' },
+    json: { type: 'boolean', help: 'one JSON object instead of text' },
+  },
+  details: 'Exit code 1 when the wasm backend cannot load.',
+  async run({ flags }) {
+    const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
+    const wasm = await loadBackend('wasm');
+    const cores = availableParallelism();
+    const threaded = flags.bench && cores > 1 ? await loadBackend('wasm', { threads: Math.min(cores, 4) }) : undefined;
+    const info = {
+      puregan: pkg.version,
+      node: process.versions.node,
+      v8: process.versions.v8,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores,
+      wasmBackend: E.isRight(wasm) ? wasm.right.description : `unavailable: ${wasm.left.message}`,
+      bench: flags.bench && E.isRight(wasm) ? quickBench(wasm.right) : undefined,
+      threadedBackend: threaded && E.isRight(threaded) ? threaded.right.description : undefined,
+      threadedBench: threaded && E.isRight(threaded) ? quickBench(threaded.right) : undefined,
+    };
+    if (threaded && E.isRight(threaded)) await threaded.right.close?.();
+    if (flags.json) {
+      console.log(JSON.stringify(info));
+    } else {
+      console.log(`puregan ${info.puregan} — Node ${info.node} (V8 ${info.v8}), ${info.cores} cores, ${info.cpu}`);
+      console.log(`wasm backend: ${info.wasmBackend}`);
+      for (const t of info.bench ?? []) console.log(formatTiming(t));
+      if (info.threadedBackend !== undefined) console.log(`threaded: ${info.threadedBackend}`);
+      for (const t of info.threadedBench ?? []) console.log(formatTiming(t));
+    }
+    return E.isRight(wasm) ? 0 : 1;
+  },
+});

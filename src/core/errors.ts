@@ -10,7 +10,8 @@ export type ErrorTag =
   | 'IoError'
   | 'ParseError'
   | 'UnsupportedError'
-  | 'BackendError';
+  | 'BackendError'
+  | 'UsageError';
 
 /** Base class of every error puregan raises; `tag` discriminates without `instanceof`. */
 export class PureganError extends Error {
@@ -77,6 +78,18 @@ export class ParseError extends PureganError {
 export class BackendError extends PureganError {
   constructor(message: string) {
     super('BackendError', message);
+  }
+}
+
+/**
+ * Command-line arguments a command cannot run with (unknown flags, bad values, missing
+ * arguments). `problems` lists every one found, so a user fixes them all in one go.
+ */
+export class UsageError extends PureganError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super('UsageError', problems.length === 1 ? problems[0]! : `${problems.length} problems: ${problems.map((p, i) => `(${i + 1}) ${p}`).join(' ')}`);
+    this.problems = problems;
   }
 }
 
