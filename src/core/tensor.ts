@@ -12,12 +12,38 @@ export function sizeOf(shape: Shape): number {
   return n;
 }
 
-/** Validates a shape: non-negative safe integers. */
+/**
+ * The most elements a tensor may hold: 2³¹ − 1 (8 GiB of float32), within what JavaScript
+ * engines allow for one typed array, so an oversized shape fails with a clear error rather
+ * than the engine's "Invalid typed array length".
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+const gib = (elements: number): string => `${((elements * 4) / 2 ** 30).toPrecision(3)} GiB`;
+
+/** Validates a shape: non-negative safe integers, at most MAX_TENSOR_ELEMENTS elements in all. */
 export function checkShape(shape: Shape, what = 'shape'): void {
   for (const d of shape) {
     if (!Number.isSafeInteger(d) || d < 0) {
       throw new ShapeError(`${what} must hold non-negative integers, got ${formatShape(shape)}`);
     }
+  }
+  const n = sizeOf(shape);
+  if (n > MAX_TENSOR_ELEMENTS) {
+    throw new ShapeError(
+      `${what} ${formatShape(shape)} has ${n} elements (${gib(n)} of float32); a tensor holds at most ${MAX_TENSOR_ELEMENTS} (2^31 − 1, ${gib(MAX_TENSOR_ELEMENTS)})`,
+    );
+  }
+}
+
+/** A zeroed Float32Array for a checked shape; a ValueError naming the size if memory runs out. */
+function allocate(shape: Shape): Float32Array {
+  const n = sizeOf(shape);
+  try {
+    return new Float32Array(n);
+  } catch (e) {
+    if (e instanceof RangeError) throw new ValueError(`cannot allocate a tensor of shape ${formatShape(shape)}: ${n} elements (${gib(n)}) — ${e.message}`);
+    throw e;
   }
 }
 
@@ -42,7 +68,7 @@ export function scalar(x: number): Tensor {
 
 export function zeros(shape: Shape): Tensor {
   checkShape(shape);
-  return tensor(shape, new Float32Array(sizeOf(shape)));
+  return tensor(shape, allocate(shape));
 }
 
 export function ones(shape: Shape): Tensor {
@@ -51,7 +77,7 @@ export function ones(shape: Shape): Tensor {
 
 export function full(shape: Shape, value: number): Tensor {
   checkShape(shape);
-  return tensor(shape, new Float32Array(sizeOf(shape)).fill(value));
+  return tensor(shape, allocate(shape).fill(value));
 }
 
 /**
