@@ -12,11 +12,13 @@ import * as E from 'fp-ts/lib/Either.js';
 import { useBackend } from './backend/current.js';
 import type { Backend } from './backend/backend.js';
 import type { PureganError } from './core/errors.js';
+import { checkOptions } from './core/options.js';
 import { loadBackend, type BackendName } from './backend/load.js';
 
 export * from './core/errors.js';
 export * from './core/tensor.js';
 export * from './core/pytree.js';
+export { checkOptions, type OptionKeys } from './core/options.js';
 export * as random from './core/random.js';
 export type { Key } from './core/random.js';
 export * as ops from './ops/index.js';
@@ -42,6 +44,7 @@ export { loadWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmVa
  * SharedArrayBuffer are unavailable); in browsers 1.
  */
 export async function init(opts: Readonly<{ backend?: BackendName; threads?: number | 'auto' }> = {}): Promise<Backend> {
+  checkOptions('init', opts, { backend: true, threads: true });
   const name = opts.backend ?? 'wasm';
   const want = opts.threads ?? 'auto';
   let b: E.Either<PureganError, Backend>;

@@ -1,10 +1,11 @@
 import { convGeometry, convTransposeGeometry } from '../backend/geometry.js';
+import { checkOptions, checkPositiveInt, type OptionKeys } from '../core/options.js';
 import { pair, type Pair } from '../core/pair.js';
 import { split } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { conv2d, convTranspose2d } from '../ops/conv.js';
 import { pytorchDefaultBias, pytorchDefaultWeight, type Initializer } from './init.js';
-import { expectInput, NO_STATE, type Layer, type NoState } from './layer.js';
+import { expectInput, expectTensors, NO_STATE, type Layer, type NoState } from './layer.js';
 
 export type ConvParams = Readonly<{ weight: Tensor; bias?: Tensor }>;
 
@@ -18,11 +19,15 @@ export type ConvLayerOptions = Readonly<{
   biasInit?: Initializer;
 }>;
 
+const CONV_LAYER_KEYS: OptionKeys<ConvLayerOptions> = { kernel: true, stride: true, padding: true, dilation: true, bias: true, weightInit: true, biasInit: true };
+
 /**
  * 2-D convolution layer, `[N, C, H, W] → [N, out, H', W']`, weight `[out, C, kh, kw]`,
  * H' = ⌊(H + 2p − d(kh − 1) − 1)/s⌋ + 1. DCGAN's discriminator uses kernel 4, stride 2, padding 1.
  */
 export function Conv2d(out: number, opts: ConvLayerOptions): Layer<ConvParams, NoState> {
+  checkPositiveInt('Conv2d', 'out', out);
+  checkOptions('Conv2d', opts, CONV_LAYER_KEYS);
   const [kh, kw] = pair(opts.kernel);
   const conv = { stride: opts.stride ?? 1, padding: opts.padding ?? 0, dilation: opts.dilation ?? 1 };
   const name = `Conv2d(${out}, k${kh}x${kw}, s${conv.stride}, p${conv.padding})`;
@@ -40,6 +45,7 @@ export function Conv2d(out: number, opts: ConvLayerOptions): Layer<ConvParams, N
       return { params, state: NO_STATE, outputShape: [out, g.oh, g.ow] };
     },
     apply(params, state, x) {
+      expectTensors(name, 'params', params, ['weight']);
       expectInput(name, x, [params.weight.shape[1]!, null, null]);
       return [conv2d(x, params.weight, params.bias, conv), state];
     },
@@ -52,6 +58,8 @@ export function Conv2d(out: number, opts: ConvLayerOptions): Layer<ConvParams, N
  * stride 2, padding 1 (doubling H and W).
  */
 export function ConvTranspose2d(out: number, opts: ConvLayerOptions & Readonly<{ outputPadding?: number }>): Layer<ConvParams, NoState> {
+  checkPositiveInt('ConvTranspose2d', 'out', out);
+  checkOptions('ConvTranspose2d', opts, { ...CONV_LAYER_KEYS, outputPadding: true });
   const [kh, kw] = pair(opts.kernel);
   const conv = { stride: opts.stride ?? 1, padding: opts.padding ?? 0, dilation: opts.dilation ?? 1, outputPadding: opts.outputPadding ?? 0 };
   const name = `ConvTranspose2d(${out}, k${kh}x${kw}, s${conv.stride}, p${conv.padding})`;
@@ -69,6 +77,7 @@ export function ConvTranspose2d(out: number, opts: ConvLayerOptions & Readonly<{
       return { params, state: NO_STATE, outputShape: [out, g.h, g.w] };
     },
     apply(params, state, x) {
+      expectTensors(name, 'params', params, ['weight']);
       expectInput(name, x, [params.weight.shape[0]!, null, null]);
       return [convTranspose2d(x, params.weight, params.bias, conv), state];
     },

@@ -1,6 +1,6 @@
-import { ShapeError } from '../core/errors.js';
+import { ShapeError, ValueError } from '../core/errors.js';
 import { split, type Key } from '../core/random.js';
-import type { Tensor } from '../core/tensor.js';
+import { isTensor, type Tensor } from '../core/tensor.js';
 
 /** Per-call context: training mode, and a key for layers that draw random numbers (dropout). */
 export type Ctx = Readonly<{ train: boolean; key?: Key }>;
@@ -54,6 +54,23 @@ export function expectInput(layer: string, x: Tensor | readonly number[], expect
 }
 
 /**
+ * Throws a ValueError naming the layer unless `value` (its `params` or `state`) is an object
+ * with a Tensor under each of `keys`: params of another layer, or an `undefined` state, would
+ * otherwise fail deep inside `apply` with a TypeError.
+ */
+export function expectTensors(layer: string, what: 'params' | 'state', value: unknown, keys: readonly string[]): void {
+  const want = keys.length > 0 ? `an object holding ${keys.join(', ')} (Tensors)` : 'an object';
+  if (typeof value !== 'object' || value === null) {
+    throw new ValueError(`${layer}.apply: ${what} must be ${want}, got ${String(value)} (pass what ${layer}.init returned)`);
+  }
+  const missing = keys.filter((k) => !isTensor((value as Record<string, unknown>)[k]));
+  if (missing.length > 0) {
+    const held = Object.keys(value);
+    throw new ValueError(`${layer}.apply: ${what} must be ${want}; ${missing.join(', ')} missing or not a Tensor (it holds: ${held.length > 0 ? held.join(', ') : 'nothing'})`);
+  }
+}
+
+/**
  * Layers applied in order. Params and state are arrays with one entry per layer; `refresh`
  * refreshes every child that has a refresh.
  */
@@ -75,6 +92,11 @@ export function sequential(...layers: AnyLayer[]): Layer<readonly unknown[], rea
       return { params, state, outputShape: shape };
     },
     apply(params, state, x, ctx) {
+      for (const [what, v] of [['params', params], ['state', state]] as const) {
+        if (!Array.isArray(v) || v.length !== layers.length) {
+          throw new ValueError(`${seq.name}.apply: ${what} must be an array with one entry per layer (${layers.length}), got ${Array.isArray(v) ? `${v.length} entries` : String(v)} (pass what init returned)`);
+        }
+      }
       const keys = ctx.key !== undefined ? split(ctx.key, Math.max(layers.length, 1)) : undefined;
       const next: unknown[] = [];
       let y = x;

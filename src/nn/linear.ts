@@ -1,8 +1,9 @@
+import { checkOptions, checkPositiveInt } from '../core/options.js';
 import { split } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { linear as linearOp } from '../ops/linalg.js';
 import { pytorchDefaultBias, pytorchDefaultWeight, type Initializer } from './init.js';
-import { expectInput, NO_STATE, type Layer, type NoState } from './layer.js';
+import { expectInput, expectTensors, NO_STATE, type Layer, type NoState } from './layer.js';
 
 export type LinearParams = Readonly<{ weight: Tensor; bias?: Tensor }>;
 
@@ -13,6 +14,8 @@ export type LinearOptions = Readonly<{ bias?: boolean; weightInit?: Initializer;
  * Default init is PyTorch's (U(±1/√in) for both W and b).
  */
 export function Linear(out: number, opts: LinearOptions = {}): Layer<LinearParams, NoState> {
+  checkPositiveInt('Linear', 'out', out);
+  checkOptions('Linear', opts, { bias: true, weightInit: true, biasInit: true });
   const name = `Linear(${out})`;
   return {
     name,
@@ -26,6 +29,7 @@ export function Linear(out: number, opts: LinearOptions = {}): Layer<LinearParam
       return { params, state: NO_STATE, outputShape: [out] };
     },
     apply(params, state, x) {
+      expectTensors(name, 'params', params, ['weight']);
       expectInput(name, x, [params.weight.shape[1]!]);
       return [linearOp(x, params.weight, params.bias), state];
     },

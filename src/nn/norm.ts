@@ -1,7 +1,8 @@
 import { ShapeError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { ones, zeros, type Tensor } from '../core/tensor.js';
 import { batchNormEval, batchNormTrain, blendRunningStat, instanceNorm, layerNorm } from './functional.js';
-import { NO_STATE, type Layer, type NoState } from './layer.js';
+import { expectTensors, NO_STATE, type Layer, type NoState } from './layer.js';
 
 export type AffineParams = Readonly<{ weight?: Tensor; bias?: Tensor }>;
 export type BatchNormState = Readonly<{ runningMean: Tensor; runningVar: Tensor }>;
@@ -23,6 +24,7 @@ function channels(name: string, inputShape: readonly number[]): number {
  * at init; running mean 0, running variance 1.
  */
 export function BatchNorm(opts: BatchNormOptions = {}): Layer<AffineParams, BatchNormState> {
+  checkOptions('BatchNorm', opts, { momentum: true, eps: true, affine: true });
   const momentum = opts.momentum ?? 0.1;
   const eps = opts.eps ?? 1e-5;
   const name = 'BatchNorm';
@@ -34,6 +36,8 @@ export function BatchNorm(opts: BatchNormOptions = {}): Layer<AffineParams, Batc
       return { params, state: { runningMean: zeros([c]), runningVar: ones([c]) }, outputShape: inputShape };
     },
     apply(params, state, x, ctx) {
+      expectTensors(name, 'params', params, []);
+      expectTensors(name, 'state', state, ['runningMean', 'runningVar']);
       const c = state.runningMean.shape[0]!;
       if (x.shape.length < 2 || x.shape[1] !== c) {
         throw new ShapeError(`${name} expects input [N, ${c}, ...], got [${x.shape.join(', ')}]`, { actual: x.shape });
@@ -52,6 +56,7 @@ export function BatchNorm(opts: BatchNormOptions = {}): Layer<AffineParams, Batc
  * (the same in training and evaluation; no running statistics). `affine` adds γ, β `[C]`.
  */
 export function InstanceNorm(opts: Readonly<{ eps?: number; affine?: boolean }> = {}): Layer<AffineParams, NoState> {
+  checkOptions('InstanceNorm', opts, { eps: true, affine: true });
   const eps = opts.eps ?? 1e-5;
   const name = 'InstanceNorm';
   return {
@@ -62,6 +67,7 @@ export function InstanceNorm(opts: Readonly<{ eps?: number; affine?: boolean }> 
       return { params, state: NO_STATE, outputShape: inputShape };
     },
     apply(params, state, x) {
+      expectTensors(name, 'params', params, []);
       return [instanceNorm(x, params.weight, params.bias, eps), state];
     },
   };
@@ -69,6 +75,7 @@ export function InstanceNorm(opts: Readonly<{ eps?: number; affine?: boolean }> 
 
 /** Layer norm over every axis but the batch: `[N, ...] → [N, ...]`, elementwise affine γ, β. */
 export function LayerNorm(opts: Readonly<{ eps?: number; affine?: boolean }> = {}): Layer<AffineParams, NoState> {
+  checkOptions('LayerNorm', opts, { eps: true, affine: true });
   const eps = opts.eps ?? 1e-5;
   return {
     name: 'LayerNorm',
@@ -77,6 +84,7 @@ export function LayerNorm(opts: Readonly<{ eps?: number; affine?: boolean }> = {
       return { params, state: NO_STATE, outputShape: inputShape };
     },
     apply(params, state, x) {
+      expectTensors('LayerNorm', 'params', params, []);
       return [layerNorm(x, params.weight, params.bias, eps), state];
     },
   };

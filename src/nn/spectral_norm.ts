@@ -1,11 +1,12 @@
 import { ShapeError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { pair, type Pair } from '../core/pair.js';
 import { normal, split } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { div, maximum, sqrt, square } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { powerIterate, spectralNormalize, weightMatrixShape } from './spectral.js';
-import type { Layer } from './layer.js';
+import { expectTensors, type Layer } from './layer.js';
 
 /**
  * A spectrally normalised layer's state: the wrapped layer's state, the power-iteration
@@ -39,6 +40,7 @@ export function spectralNorm<P extends Readonly<{ weight: Tensor }>, S>(
   layer: Layer<P, S>,
   opts: SpectralNormOptions = {},
 ): Layer<P, SpectralNormState<S>> {
+  checkOptions('spectralNorm', opts, { powerIterations: true, initIterations: true, eps: true });
   const steps = opts.powerIterations ?? 1;
   const eps = opts.eps ?? 1e-12;
   const name = `SpectralNorm(${layer.name})`;
@@ -56,6 +58,8 @@ export function spectralNorm<P extends Readonly<{ weight: Tensor }>, S>(
       return { params: r.params, state: { inner: r.state, u, v, sigma }, outputShape: r.outputShape };
     },
     apply(params, state, x, ctx) {
+      expectTensors(name, 'params', params, ['weight']);
+      expectTensors(name, 'state', state, ['u', 'v']);
       const weight = spectralNormalize(params.weight, state);
       const [y, inner] = layer.apply({ ...params, weight }, state.inner, x, ctx);
       return [y, { ...state, inner }];

@@ -1,10 +1,13 @@
 import { convGeometry, convTransposeGeometry, type ConvOptions, type ConvTransposeOptions } from '../backend/geometry.js';
 import { ShapeError, ValueError } from '../core/errors.js';
-import { tensor, type Tensor } from '../core/tensor.js';
+import { checkOptions, type OptionKeys } from '../core/options.js';
+import { isTensor, tensor, type Tensor } from '../core/tensor.js';
 import { bind } from './dispatch.js';
 import { matmul } from './linalg.js';
 import { mean } from './reduce.js';
 import { broadcastTo, reshape, transpose } from './shape.js';
+
+const CONV_KEYS: OptionKeys<ConvOptions> = { stride: true, padding: true, dilation: true };
 
 /** The inputs of a conv primitive: [x, w] or [x, w, bias] with bias checked to be `[channels]`. */
 function convInputs(
@@ -15,6 +18,9 @@ function convInputs(
   what: string,
 ): readonly [Tensor, Tensor] | readonly [Tensor, Tensor, Tensor] {
   if (bias === undefined) return [x, weight];
+  if (!isTensor(bias)) {
+    throw new ValueError(`${what}: bias must be a Tensor or undefined, got ${JSON.stringify(bias)} (options are the fourth argument: ${what}(x, weight, undefined, { stride }))`);
+  }
   if (bias.shape.length !== 1 || bias.shape[0] !== channels) {
     throw new ShapeError(`${what} bias must be [${channels}]`, { weight: weight.shape, bias: bias.shape });
   }
@@ -26,6 +32,7 @@ function convInputs(
  * bias `[O]` → `[N, O, H', W']`, H' = ⌊(H + 2p − d(kh − 1) − 1)/s⌋ + 1.
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, opts: ConvOptions = {}): Tensor {
+  checkOptions('conv2d', opts, CONV_KEYS);
   const g = convGeometry(x.shape, weight.shape, opts);
   return bind('conv2d', convInputs(x, weight, bias, g.o, 'conv2d'), { geometry: g });
 }
@@ -36,6 +43,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, opts: ConvOptio
  * H' = (H − 1)s − 2p + d(kh − 1) + outputPadding + 1.
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor, opts: ConvTransposeOptions = {}): Tensor {
+  checkOptions('convTranspose2d', opts, { ...CONV_KEYS, outputPadding: true });
   const g = convTransposeGeometry(x.shape, weight.shape, opts);
   return bind('conv2dGradInput', convInputs(x, weight, bias, g.c, 'conv_transpose2d'), { geometry: g });
 }

@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import type { Tensor } from '../core/tensor.js';
 import { bind } from './dispatch.js';
 import { add } from './elementwise.js';
@@ -11,6 +12,7 @@ export type MatmulOptions = Readonly<{ transA?: boolean; transB?: boolean }>;
  * transposes when `transA` / `transB` is set (no copy is made).
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  checkOptions('matmul', opts, { transA: true, transB: true });
   const transA = opts.transA ?? false;
   const transB = opts.transB ?? false;
   if (a.shape.length !== 2 || b.shape.length !== 2) {
