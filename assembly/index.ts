@@ -1,7 +1,8 @@
 // puregan SIMD kernels (AssemblyScript, --runtime stub, imported memory).
 //
-// Built twice (asconfig.json): `simd` (f32x4 mul + add, 4×8 micro-kernel) and `relaxed`
-// (f32x4.relaxed_madd, same 4×8 micro-kernel). Nothing here allocates: every pointer is a byte
+// Built four times (asconfig.json): `simd` (f32x4 mul + add) and `relaxed` (f32x4.relaxed_madd),
+// both with the same 4×8 micro-kernel, and a `-threads` variant of each on a shared memory.
+// Nothing here allocates: every pointer is a byte
 // offset into linear memory chosen by the JS side (src/backend/wasm.ts), which owns the arena
 // and grows memory before calling. All matrices are f32, row-major.
 //
@@ -16,7 +17,7 @@
 /**
  * Rows of the register tile. 4×8 (8 accumulators) for both builds: a 6×8 FMA tile (12
  * accumulators + 2 B vectors + 1 splat = 15 of x64's 16 XMM registers) spills in V8 11.3 and
- * measured 23 GFLOP/s against 45 for 4×8 on 512³ (see bench/).
+ * measured far slower (README, "The wasm backend").
  */
 const MR: i32 = 4;
 /** Columns of the register tile (two f32x4). */
@@ -27,12 +28,12 @@ const KC: i32 = 256;
 const MC: i32 = 96;
 /**
  * GEMMs with at most this many rows of C and this depth read B in place instead of packing it
- * (see gemm). Measured: 16×12544×128 31 → 37 GFLOP/s, 8×100000×16 19 → 24, the 1→64 conv's
- * grad-input 0.90 → 0.78 ms; with k = 1024 reading 256 strided rows per panel lost (36 → 20).
+ * (see gemm): faster for the small-M GEMMs of the one-channel convs, slower for deep K, where
+ * each panel reads many strided rows (measurements in the README, "The wasm backend").
  */
 const DIRECT_MAX_M: i32 = 64;
 const DIRECT_MAX_K: i32 = 128;
-/** GEMMs with at most this many columns of C read A in place (64×16×12544: 0.72 → 0.59 ms). */
+/** GEMMs with at most this many columns of C read A in place (faster for narrow C; README). */
 const DIRECT_MAX_N: i32 = 16;
 /** N block: the packed B block of KC·NC floats. */
 const NC: i32 = 1536;
@@ -94,7 +95,7 @@ export function microRows(): i32 {
  * C[4×8] (+)= Apanel[kc×4]ᵀ · Bpanel[kc×8]. pa/pb are packed panels, c a pointer into C with
  * row stride ldcB bytes. When `add` the tile is added to C, otherwise it overwrites it.
  * Inlined into the GEMM loop (V8 11.3 does not inline wasm calls): with K = 16, as in the
- * 1→64 conv, the call cost was ~15% of the GEMM (0.70 → 0.60 ms for 64×12544×16).
+ * 1→64 conv, the call was a sizeable part of the GEMM's time (README, "The wasm backend").
  */
 // @ts-ignore: decorator
 @inline function micro4x8(kc: i32, pa: usize, pb: usize, pbStride: usize, c: usize, ldcB: usize, add: bool): void {
@@ -125,8 +126,8 @@ export function microRows(): i32 {
 
 /**
  * micro4x8 with A read in place: four rows of A, `ldaB` bytes apart, K contiguous within each.
- * A separate copy rather than a row-stride parameter of micro4x8: the extra address adds cost
- * the SIMD build 5–8% on every packed GEMM (measured).
+ * A separate copy rather than a row-stride parameter of micro4x8: the extra address arithmetic
+ * slowed every packed GEMM of the SIMD build (README, "The wasm backend").
  */
 // @ts-ignore: decorator
 @inline function microRowsA(
@@ -456,9 +457,8 @@ export function gemm(
 // Both are gathers driven by index tables built once per call (single-threaded, by the caller
 // before it splits the channels across threads), so the inner loops have a fixed trip count
 // and no data-dependent branches: 4 outputs per iteration, each lane an address from the
-// table, padding lanes masked to +0. Measured on the benchmark GAN's 64→128 layer (4 MB of
-// columns per chunk): im2col 0.45 ms vs 1.0 ms for the row-by-row loops they replace, col2im
-// 0.47 ms vs 1.1 ms (the old one scattered with read-modify-writes into x).
+// table, padding lanes masked to +0. They replace row-by-row loops (col2im scattered with
+// read-modify-writes into x) and run about twice as fast (README, "Performance").
 
 /**
  * tab[tap·oh·ow + oy·ow + ox] (tap = ky·kw + kx) = the offset within one input plane of the
@@ -672,8 +672,8 @@ export function peakAccumulators(): i32 {
  * 14 independent f32x4 accumulators, `iters` rounds each of a·m + m (fixed point m/(1 − m), so
  * no overflow or denormals): 14·4·2·iters flops. The mul→add chain is 6 cycles long, so the
  * loop needs more accumulators than units × latency to stay throughput-bound; 14 (with m, 15
- * of V8's usable xmm registers) measured 48–49 GFLOP/s where 12 gave 45 and 13 spilled
- * (39–45). The GEMM micro-kernel, whose products are off its add chains, reaches ~98% of it.
+ * of V8's usable xmm registers) is the count that measured fastest: fewer are latency-bound,
+ * and 13 spilled (README, "The wasm backend").
  * `fma` is a constant at both call sites, so inlining leaves one branch-free loop each.
  */
 // @ts-ignore: decorator

@@ -83,8 +83,8 @@ export function convTransposeGeometry(
   if (opH >= Math.max(strideH, dilationH) || opW >= Math.max(strideW, dilationW)) {
     throw new ValueError(`outputPadding must be smaller than stride or dilation, got ${opH},${opW} with stride ${strideH},${strideW}`);
   }
-  const H = (h - 1) * strideH - 2 * padH + (dilationH ?? 1) * (kh - 1) + opH + 1;
-  const W = (w - 1) * strideW - 2 * padW + (dilationW ?? 1) * (kw - 1) + opW + 1;
+  const H = (h - 1) * strideH - 2 * padH + dilationH * (kh - 1) + opH + 1;
+  const W = (w - 1) * strideW - 2 * padW + dilationW * (kw - 1) + opW + 1;
   if (H < 1 || W < 1) {
     throw new ShapeError(`conv_transpose2d output would be empty (${H}×${W})`, { x: xShape, weight: wShape });
   }
