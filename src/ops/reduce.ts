@@ -11,36 +11,39 @@ export type VarianceOptions = ReduceOptions & Readonly<{ correction?: number }>;
 const REDUCE_KEYS: OptionKeys<ReduceOptions> = { axis: true, keepDims: true };
 const VARIANCE_KEYS: OptionKeys<VarianceOptions> = { ...REDUCE_KEYS, correction: true };
 
-function axesOf(x: Tensor, axis: number | readonly number[] | undefined): number[] {
+/** Checks `fn`'s options against `keys` and returns the sorted, normalised axes of `opts.axis`. */
+function axesOf<O extends ReduceOptions>(fn: string, x: Tensor, opts: O, keys: OptionKeys<O>): number[] {
+  checkOptions(fn, opts, keys);
+  const axis = opts.axis;
   const rank = x.shape.length;
   const list = axis === undefined ? x.shape.map((_, i) => i) : typeof axis === 'number' ? [axis] : [...axis];
   return [...new Set(list.map((a) => normAxis(a, rank)))].sort((a, b) => a - b);
 }
 
 const keptShape = (x: Tensor, axes: readonly number[]): number[] => x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+const countOver = (x: Tensor, axes: readonly number[]): number => sizeOf(axes.map((a) => x.shape[a]!));
+
+/** The sum or max primitive over `opts.axis`, reshaped to keep the reduced axes if asked. */
+function reduceWith(prim: 'sum' | 'max', x: Tensor, opts: ReduceOptions): Tensor {
+  const axes = axesOf(prim, x, opts, REDUCE_KEYS);
+  const y = axes.length === 0 ? x : bind(prim, [x], { axes });
+  return opts.keepDims ? reshape(y, keptShape(x, axes)) : y;
+}
 
 /** Σ over `axis` (all axes by default). */
 export function sum(x: Tensor, opts: ReduceOptions = {}): Tensor {
-  checkOptions('sum', opts, REDUCE_KEYS);
-  const axes = axesOf(x, opts.axis);
-  const y = axes.length === 0 ? x : bind('sum', [x], { axes });
-  return opts.keepDims ? reshape(y, keptShape(x, axes)) : y;
+  return reduceWith('sum', x, opts);
 }
 
 /** Mean over `axis` (all axes by default). */
 export function mean(x: Tensor, opts: ReduceOptions = {}): Tensor {
-  checkOptions('mean', opts, REDUCE_KEYS);
-  const axes = axesOf(x, opts.axis);
-  const count = sizeOf(axes.map((a) => x.shape[a]!));
-  return div(sum(x, opts), count);
+  const axes = axesOf('mean', x, opts, REDUCE_KEYS);
+  return div(sum(x, opts), countOver(x, axes));
 }
 
 /** Max over `axis`; the gradient is shared equally between tied maxima. */
 export function max(x: Tensor, opts: ReduceOptions = {}): Tensor {
-  checkOptions('max', opts, REDUCE_KEYS);
-  const axes = axesOf(x, opts.axis);
-  const y = axes.length === 0 ? x : bind('max', [x], { axes });
-  return opts.keepDims ? reshape(y, keptShape(x, axes)) : y;
+  return reduceWith('max', x, opts);
 }
 
 /**
@@ -48,18 +51,15 @@ export function max(x: Tensor, opts: ReduceOptions = {}): Tensor {
  * (population) variance used by batch norm, 1 the unbiased one (PyTorch's default for var).
  */
 export function variance(x: Tensor, opts: VarianceOptions = {}): Tensor {
-  checkOptions('variance', opts, VARIANCE_KEYS);
-  const axes = axesOf(x, opts.axis);
-  const n = sizeOf(axes.map((a) => x.shape[a]!));
+  const axes = axesOf('variance', x, opts, VARIANCE_KEYS);
   const m = mean(x, { axis: axes, keepDims: true });
   const ss = sum(square(sub(x, m)), { axis: axes, keepDims: opts.keepDims ?? false });
-  return div(ss, n - (opts.correction ?? 0));
+  return div(ss, countOver(x, axes) - (opts.correction ?? 0));
 }
 
 /** log Σ exp(x) over `axis`, stabilised by subtracting the max (a constant for the gradient). */
 export function logSumExp(x: Tensor, opts: ReduceOptions = {}): Tensor {
-  checkOptions('logSumExp', opts, REDUCE_KEYS);
-  const axes = axesOf(x, opts.axis);
+  const axes = axesOf('logSumExp', x, opts, REDUCE_KEYS);
   const mx = max(stopGradient(x), { axis: axes, keepDims: true });
   // An all-(−∞) (or NaN) slice has no finite max to subtract: shift it by 0 instead.
   const m = where(compare(abs(mx), Infinity, 'lt'), mx, 0);
