@@ -12,17 +12,23 @@ export type OptionKeys<T> = { readonly [K in keyof Required<T>]-?: true };
  * silently. The message lists the valid keys and suggests one that differs only in case.
  */
 export function checkOptions<T>(fn: string, opts: T, keys: OptionKeys<T>): void {
-  const valid = Object.keys(keys);
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    const valid = Object.keys(keys);
     throw new ValueError(`${fn}: options must be an object { ${valid.map((k) => `${k}?`).join(', ')} }, got ${Array.isArray(opts) ? 'an array' : String(opts)}`);
   }
-  const unknown = Object.keys(opts).filter((k) => !Object.hasOwn(keys, k));
-  if (unknown.length === 0) return;
+  for (const k in opts) {
+    if (Object.hasOwn(opts, k) && !Object.hasOwn(keys, k)) throw unknownOptions(fn, opts, Object.keys(keys));
+  }
+}
+
+/** The error for `opts` holding keys outside `valid` (built only when there is one). */
+function unknownOptions(fn: string, opts: object, valid: readonly string[]): ValueError {
+  const unknown = Object.keys(opts).filter((k) => !valid.includes(k));
   const named = unknown.map((k) => {
     const near = valid.find((v) => v.toLowerCase() === k.toLowerCase());
     return near === undefined ? `"${k}"` : `"${k}" (did you mean "${near}"?)`;
   });
-  throw new ValueError(`${fn}: unknown option${unknown.length > 1 ? 's' : ''} ${named.join(', ')}; valid options: ${valid.join(', ')}`);
+  return new ValueError(`${fn}: unknown option${unknown.length > 1 ? 's' : ''} ${named.join(', ')}; valid options: ${valid.join(', ')}`);
 }
 
 /** Throws a ValueError naming `fn` and `what` unless `v` is an integer >= 1 (a layer's width, a count). */
