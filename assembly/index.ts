@@ -3,7 +3,7 @@
 // Built four times (asconfig.json): `simd` (f32x4 mul + add) and `relaxed` (f32x4.relaxed_madd),
 // both with the same 4×8 micro-kernel, and a `-threads` variant of each on a shared memory.
 // Nothing here allocates: every pointer is a byte
-// offset into linear memory chosen by the JS side (src/backend/wasm.ts), which owns the arena
+// offset into linear memory chosen by the JS side (src/backend/wasm/), which owns the arena
 // and grows memory before calling. All matrices are f32, row-major.
 //
 // Strided/segmented views let the conv kernels use the GEMM without copies: a "segmented"
@@ -51,9 +51,14 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
-/** Rows of this build's register tile. */
+/** Rows of this build's register tile (threads split a GEMM's rows in blocks of this many). */
 export function microRows(): i32 {
   return MR;
+}
+
+/** Columns of this build's register tile (threads split a GEMM's columns in blocks of this many). */
+export function microCols(): i32 {
+  return NR;
 }
 
 // @ts-ignore: decorator

@@ -18,7 +18,7 @@
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { convGeometry, convTransposeGeometry } from '../src/backend/geometry.js';
-import { loadWasmBackend, type WasmBackend, type WasmVariant } from '../src/backend/wasm.js';
+import { loadWasmBackend, type WasmBackend, type WasmVariant } from '../src/backend/wasm/index.js';
 import type { ConvGeometry } from '../src/backend/backend.js';
 
 type Row = {
@@ -85,7 +85,8 @@ function kernelTasks(b: WasmBackend): Task[] {
   ] as const) {
     const g = convTransposeGeometry(xs, ws, s2);
     const x = rand(g.n * g.o * g.oh * g.ow, 8), w = rand(g.o * g.c * g.kh * g.kw, 9);
-    tasks.push({ name: label, flops: convFlops(g), fn: (o) => b.convTranspose2d(x, w, g, o) });
+    // A transposed conv is the input gradient of the forward conv with geometry g.
+    tasks.push({ name: label, flops: convFlops(g), fn: (o) => b.conv2dGradInput(x, w, g, o) });
   }
   {
     const g = convGeometry([64, 64, 14, 14], [128, 64, 4, 4], s2);

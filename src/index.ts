@@ -32,7 +32,7 @@ export { convGeometry, convTransposeGeometry, convOutputShape } from './backend/
 export { referenceBackend } from './backend/reference.js';
 export { currentBackend, useBackend, withBackend } from './backend/current.js';
 export { loadBackend, BACKEND_NAMES, type BackendName } from './backend/load.js';
-export { loadWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmVariant } from './backend/wasm.js';
+export { loadWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmVariant } from './backend/wasm/index.js';
 
 /**
  * Loads a backend (default `wasm`: the relaxed-SIMD build where the engine supports it, else

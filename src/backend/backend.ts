@@ -54,19 +54,17 @@ export interface Backend {
   /** y `[n, o, oh, ow]` = conv2d(x `[n, c, h, w]`, weight `[o, c, kh, kw]`), no bias. */
   conv2d(x: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array;
 
-  /** dx `[n, c, h, w]` from dy `[n, o, oh, ow]` and weight `[o, c, kh, kw]`. */
+  /**
+   * dx `[n, c, h, w]` from dy `[n, o, oh, ow]` and weight `[o, c, kh, kw]`. This is also the
+   * transposed convolution: conv_transpose2d(x `[n, cin, h, w]`, weight `[cin, cout, kh, kw]`)
+   * → `[n, cout, H, W]` is conv2dGradInput(x, weight, g) with g the geometry of the forward
+   * convolution it is the input gradient of (g.c = cout, g.h = H, g.o = cin, g.oh = h; see
+   * `convTransposeGeometry`, which also accounts for output padding).
+   */
   conv2dGradInput(dy: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array;
 
   /** dweight `[o, c, kh, kw]` from x `[n, c, h, w]` and dy `[n, o, oh, ow]`. */
   conv2dGradWeight(x: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array;
-
-  /**
-   * Transposed convolution y `[n, cout, H, W]` = conv_transpose2d(x `[n, cin, h, w]`, weight
-   * `[cin, cout, kh, kw]`). `g` is the geometry of the *forward* convolution whose input
-   * gradient this is: g.n = n, g.c = cout, g.h = H, g.w = W, g.o = cin, g.oh = h, g.ow = w
-   * (see `convTransposeGeometry`, which also accounts for output padding).
-   */
-  convTranspose2d(x: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array;
 
   /**
    * One power-iteration step for the largest singular value of W `[rows, cols]`:

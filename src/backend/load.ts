@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { BackendError, type PureganError } from '../core/errors.js';
 import type { Backend } from './backend.js';
 import { referenceBackend } from './reference.js';
-import { loadWasmBackend, type WasmVariant } from './wasm.js';
+import { loadWasmBackend, type WasmVariant } from './wasm/index.js';
 
 /** Backends that can be selected by name (CLI flags, configs). */
 export const BACKEND_NAMES = ['wasm', 'wasm-simd', 'wasm-relaxed', 'reference'] as const;

@@ -103,6 +103,5 @@ export const referenceBackend: Backend = {
   conv2d,
   conv2dGradInput,
   conv2dGradWeight,
-  convTranspose2d: (x, weight, g) => conv2dGradInput(x, weight, g),
   powerIteration,
 };

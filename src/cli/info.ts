@@ -3,7 +3,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import { loadBackend } from '../backend/load.js';
 import type { Backend } from '../backend/backend.js';
-import type { WasmBackend } from '../backend/wasm.js';
+import type { WasmBackend } from '../backend/wasm/index.js';
 import { convGeometry } from '../backend/geometry.js';
 import { normal, key } from '../core/random.js';
 import { defineCommand } from './command.js';

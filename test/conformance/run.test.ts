@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { checkReferenceDir } from '../../src/conformance/run.js';
 import { parseCase } from '../../src/conformance/cases.js';
 import { referenceBackend } from '../../src/backend/reference.js';
-import { loadWasmBackend } from '../../src/backend/wasm.js';
+import { loadWasmBackend } from '../../src/backend/wasm/index.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const referenceDir = join(root, '..', 'shared', 'reference');

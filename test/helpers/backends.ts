@@ -7,7 +7,7 @@ import { after, before, describe } from 'node:test';
 import type { Backend } from '../../src/backend/backend.js';
 import { useBackend } from '../../src/backend/current.js';
 import { referenceBackend } from '../../src/backend/reference.js';
-import { loadWasmBackend } from '../../src/backend/wasm.js';
+import { loadWasmBackend } from '../../src/backend/wasm/index.js';
 
 const wasm = await loadWasmBackend({ threads: 2 });
 

@@ -1,18 +1,18 @@
 /**
- * A kernel worker of the threaded wasm backend (see `threads` in wasm.ts). It instantiates the
- * compiled module on the shared memory, then waits on its control block (wasm_protocol.ts)
- * and runs the posted gemm / im2col / col2im jobs on their blocks of rows, columns or channels.
+ * A kernel worker of the threaded wasm backend (started by pool.ts; see `threads` in api.ts).
+ * It instantiates the compiled module on the shared memory, then waits on its control block
+ * (protocol.ts) and runs the posted gemm / im2col / col2im jobs on their blocks of rows,
+ * columns or channels.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { instantiate } from '@assemblyscript/loader';
-import type { Kernels } from './wasm.js';
-import { CTL_ARGC, CTL_DONE, CTL_ERROR, CTL_KIND, CTL_SEQ, JOB_COL2IM, JOB_GEMM, JOB_IM2COL } from './wasm_protocol.js';
+import { instantiateKernels } from './load.js';
+import { CTL_ARGC, CTL_DONE, CTL_ERROR, CTL_KIND, CTL_SEQ, JOB_COL2IM, JOB_GEMM, JOB_IM2COL } from './protocol.js';
 
 type Data = { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; args: SharedArrayBuffer; index: number };
 const { module, memory, control, args, index } = workerData as Data;
 const ctl = new Int32Array(control);
 const argv = new Float64Array(args);
-const { exports: k } = await instantiate<Kernels>(module, { env: { memory } });
+const k = await instantiateKernels(module, memory);
 const kernels: Record<number, (...a: number[]) => void> = {
   [JOB_GEMM]: k.gemm as (...a: number[]) => void,
   [JOB_IM2COL]: k.im2col as (...a: number[]) => void,

@@ -1,7 +1,7 @@
 /**
- * The control block shared by the threaded wasm backend (wasm.ts) and its workers
- * (wasm_worker.ts): an Int32Array over a SharedArrayBuffer of CTL_SLOTS slots, and the job's
- * arguments in a Float64Array of MAX_ARGS.
+ * The control block shared by the worker pool (pool.ts) and each kernel worker (worker.ts):
+ * an Int32Array over a SharedArrayBuffer of CTL_SLOTS slots, and the job's arguments in a
+ * Float64Array of MAX_ARGS.
  */
 /** Job sequence number, written last by the caller; −1 tells the worker to exit. */
 export const CTL_SEQ = 0;
@@ -16,7 +16,8 @@ export const CTL_ARGC = 4;
 export const CTL_SLOTS = 8;
 export const MAX_ARGS = 24;
 
-/** Job kinds, indexing the kernels a worker can run. */
+/** Job kinds, indexing the kernels a worker can run (their arguments are the module export's). */
 export const JOB_GEMM = 0;
 export const JOB_IM2COL = 1;
 export const JOB_COL2IM = 2;
+export type JobKind = typeof JOB_GEMM | typeof JOB_IM2COL | typeof JOB_COL2IM;

@@ -1,0 +1,67 @@
+import type { Backend, ConvGeometry, GemmSpec } from '../backend.js';
+
+/**
+ * The wasm backend's public types. The AssemblyScript kernels of `assembly/index.ts` are built
+ * as `simd` (f32x4 mul + add) and `relaxed` (f32x4.relaxed_madd FMA), with the same register
+ * tile, and a `-threads` variant of each on a shared memory.
+ */
+export type WasmVariant = 'simd' | 'relaxed';
+
+/** One of the four .wasm files: a variant, on a private or (`-threads`) a shared memory. */
+export type WasmBuild = WasmVariant | `${WasmVariant}-threads`;
+
+export type WasmBackendOptions = Readonly<{
+  /** Which build to load; 'auto' (default) prefers relaxed SIMD where the engine has it. */
+  variant?: WasmVariant | 'auto';
+  /** Upper bound on linear memory (default 1 GiB, at most 2 GiB). */
+  maxMemoryBytes?: number;
+  /** Size of the im2col buffer per chunk of images, in floats (default 1 Mi floats = 4 MiB, measured best on the benchmark GAN). */
+  colBudgetFloats?: number;
+  /** Where to read the .wasm files from (default: `build/` in the package). Browsers pass URLs. */
+  sources?: Partial<Record<WasmBuild, BufferSource | URL>>;
+  /**
+   * Threads (default 1). With n > 1 the `-threads` build runs on a shared memory and n − 1
+   * worker_threads each take a block of every GEMM's output columns (or rows) and of the
+   * channels of im2col/col2im; results are bitwise identical to one thread. Node only (the
+   * calling thread blocks on Atomics.wait).
+   */
+  threads?: number;
+}>;
+
+/**
+ * The kernels of the wasm backend, each taking an optional `out` array of the result's size,
+ * written and returned instead of a fresh array: a training loop or benchmark that reuses
+ * buffers avoids allocating (and, on some VMs, writing to memory not in cache) a new result
+ * every call.
+ */
+export interface WasmKernels {
+  gemm(a: Float32Array, b: Float32Array, spec: GemmSpec, out?: Float32Array): Float32Array;
+  conv2d(x: Float32Array, weight: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
+  conv2dGradInput(dy: Float32Array, weight: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
+  conv2dGradWeight(x: Float32Array, dy: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
+  powerIteration: Backend['powerIteration'];
+  /** im2col of x `[n, c, h, w]` → col `[c·kh·kw, n·oh·ow]`. */
+  im2col(x: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
+  /** The adjoint of im2col: col `[c·kh·kw, n·oh·ow]` → x `[n, c, h, w]` (sums overlapping taps). */
+  col2im(col: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
+}
+
+/** The wasm backend: the Backend interface with `out=` on every kernel, plus what benchmarks and tests need. */
+export interface WasmBackend extends Backend, WasmKernels {
+  gemm: WasmKernels['gemm'];
+  conv2d: WasmKernels['conv2d'];
+  conv2dGradInput: WasmKernels['conv2dGradInput'];
+  conv2dGradWeight: WasmKernels['conv2dGradWeight'];
+  powerIteration: WasmKernels['powerIteration'];
+  readonly variant: WasmVariant;
+  /** Rows of the GEMM register tile. */
+  readonly microRows: number;
+  /** Threads the GEMMs run on. */
+  readonly threads: number;
+  /** Stops the worker threads (a no-op with one thread). The backend must not be used after. */
+  close(): Promise<void>;
+  /** Current size of linear memory in bytes. */
+  memoryBytes(): number;
+  /** The register-only peak loops: returns flops performed (accumulators × 4 lanes × 2 × iters). */
+  peak(iters: number, fma: boolean): number;
+}

@@ -1,0 +1,106 @@
+import { ArenaError, BackendError, ShapeError } from '../../core/errors.js';
+
+/**
+ * The layout of linear memory: the module's static data, then one GEMM scratch area per
+ * thread (packed panels), then a bump arena that is reset at every kernel call. Inputs are
+ * copied in, the kernel runs, and the result is copied out into a fresh Float32Array (or
+ * `out`). Only byte offsets are kept across allocations, never typed-array views, because
+ * `memory.grow` detaches views. Growth beyond `maxBytes` is an ArenaError naming the size asked
+ * for, never a wrong result.
+ */
+
+export const PAGE_BYTES = 65536;
+/** The largest linear memory the backend accepts (2 GiB: byte offsets stay below 2³¹, i32-safe). */
+export const MAX_MEMORY_BYTES = 2 ** 31;
+/** Pages a memory starts with; it grows on demand. */
+const INITIAL_PAGES = 64;
+/** Every block starts on a cache line, so SIMD loads of packed panels never straddle one. */
+const ALIGN_BYTES = 64;
+
+const align = (v: number): number => Math.ceil(v / ALIGN_BYTES) * ALIGN_BYTES;
+
+/** A linear memory of at most `maxBytes`, shared (for the worker threads) when asked. */
+export function createMemory(maxBytes: number, shared: boolean): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: Math.floor(maxBytes / PAGE_BYTES), ...(shared ? { shared: true } : {}) });
+}
+
+export type Arena = Readonly<{
+  /** Byte offset of thread t's GEMM scratch area (t = 0 is the calling thread). */
+  scratch(thread: number): number;
+  /** Frees everything allocated since the last reset; throws once the arena is closed. */
+  reset(): void;
+  /** Reserves room for `floats` f32s (`what` names them in the error); returns the byte offset. */
+  alloc(floats: number, what: string): number;
+  /** Reserves room for `data` and copies it in; returns the byte offset. */
+  stage(data: Float32Array, what: string): number;
+  /** Copies `floats` f32s at `off` out: into `out` when given (its size checked), else into a fresh array. */
+  take(off: number, floats: number, out?: Float32Array): Float32Array;
+  /** Current size of linear memory in bytes. */
+  bytes(): number;
+  /** Later resets throw: the backend was closed. */
+  close(): void;
+}>;
+
+/**
+ * The arena on `memory` above the module's static data (which ends at `heapBase`), after
+ * `threads` scratch areas of `scratchBytes` each.
+ */
+export function createArena(
+  opts: Readonly<{ memory: WebAssembly.Memory; heapBase: number; scratchBytes: number; threads: number; maxBytes: number }>,
+): Arena {
+  const { memory, maxBytes } = opts;
+  const scratchSize = align(opts.scratchBytes);
+  const firstScratch = align(opts.heapBase);
+  const base = align(firstScratch + opts.threads * scratchSize);
+  let top = base;
+  let closed = false;
+  const ensure = (end: number): void => {
+    const have = memory.buffer.byteLength;
+    if (end <= have) return;
+    try {
+      memory.grow(Math.ceil((end - have) / PAGE_BYTES));
+    } catch (e) {
+      throw new ArenaError(`wasm memory could not grow to ${end} bytes: ${(e as Error).message}`, end, maxBytes);
+    }
+  };
+  ensure(base);
+  const alloc = (floats: number, what: string): number => {
+    const off = align(top);
+    const end = off + floats * 4;
+    if (end > maxBytes) {
+      throw new ArenaError(
+        `the wasm arena needs ${end} bytes for ${what} (${floats} floats) but is limited to ${maxBytes} bytes; ` +
+          'use smaller batches or load the backend with a larger maxMemoryBytes',
+        end,
+        maxBytes,
+      );
+    }
+    ensure(end);
+    top = end;
+    return off;
+  };
+  return {
+    scratch: (thread) => firstScratch + thread * scratchSize,
+    reset() {
+      if (closed) throw new BackendError('this wasm backend was closed; load a new one');
+      top = base;
+    },
+    alloc,
+    stage(data, what) {
+      const off = alloc(data.length, what);
+      new Float32Array(memory.buffer, off, data.length).set(data);
+      return off;
+    },
+    take(off, floats, out) {
+      const view = new Float32Array(memory.buffer, off, floats);
+      if (out === undefined) return view.slice();
+      if (out.length !== floats) throw new ShapeError(`out has ${out.length} elements, the result needs ${floats}`, { out: [out.length] });
+      out.set(view);
+      return out;
+    },
+    bytes: () => memory.buffer.byteLength,
+    close() {
+      closed = true;
+    },
+  };
+}

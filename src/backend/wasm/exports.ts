@@ -1,0 +1,35 @@
+/**
+ * The exports of the AssemblyScript module (`assembly/index.ts`), as the calling thread and
+ * the kernel workers see them. Pointers are byte offsets into linear memory; see the module
+ * for each kernel's formula. The GEMM's matrix arguments are spread from MatrixOperand values
+ * in one place, `gemmKernelArgs` (gemm.ts).
+ */
+export type WasmExports = {
+  heapBase(): number;
+  scratchBytes(): number;
+  /** Rows of the GEMM register tile. */
+  microRows(): number;
+  /** Columns of the GEMM register tile. */
+  microCols(): number;
+  peakAccumulators(): number;
+  gemm(
+    m: number, n: number, k: number,
+    a: number, lda: number, aTrans: number, aSegLen: number, aSegStride: number,
+    b: number, ldb: number, bTrans: number, bSegLen: number, bSegStride: number,
+    c: number, ldc: number, cSegLen: number, cSegStride: number,
+    accumulate: number, scratch: number, jBase: number,
+  ): void;
+  im2colTable(
+    h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
+    oh: number, ow: number, tab: number,
+  ): void;
+  im2col(x: number, nb: number, c: number, hw: number, taps: number, ohw: number, tab: number, col: number, c0: number, c1: number): void;
+  col2imTable(
+    h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
+    oh: number, ow: number, ldcol: number, m: number, rt: number,
+  ): number;
+  col2im(col: number, nb: number, c: number, hw: number, taps: number, ohw: number, m: number, rt: number, x: number, c0: number, c1: number): void;
+  powerIteration(w: number, rows: number, cols: number, u: number, eps: number, vOut: number, uOut: number): number;
+  peakMulAdd(iters: number): number;
+  peakFma(iters: number): number;
+};

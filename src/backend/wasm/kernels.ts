@@ -1,0 +1,151 @@
+import { BackendError } from '../../core/errors.js';
+import type { ConvGeometry, PowerIterationResult } from '../backend.js';
+import { checkConvBuffers, checkGemm, checkPowerIteration } from '../geometry.js';
+import type { WasmKernels } from './api.js';
+import type { Arena } from './arena.js';
+import type { WasmExports } from './exports.js';
+import type { GatherDriver } from './gather.js';
+import type { GemmCall } from './gemm.js';
+import { channelRows, dense } from './operand.js';
+
+/**
+ * The backend's kernels on Float32Arrays: each resets the arena, copies its inputs in, runs
+ * the module's kernels through the GEMM and gather drivers, and copies the result out.
+ *
+ * Convolutions are GEMMs over segmented views (operand.ts), so a batch is one matrix without
+ * copies: forward is im2col + GEMM writing straight into y `[N, O, OH, OW]`; grad-input is
+ * GEMM(Wᵀ, dy) + col2im (conv-transpose is this kernel on the transposed geometry);
+ * grad-weight is GEMM(dy, colᵀ) accumulated over image chunks; 1×1 stride-1 convs skip
+ * im2col. Images are processed in chunks whose column matrix stays within `colBudgetFloats`.
+ */
+export function createKernels(
+  opts: Readonly<{ exports: WasmExports; arena: Arena; gemm: (call: GemmCall) => void; gather: GatherDriver; colBudgetFloats: number }>,
+): WasmKernels {
+  const { exports: k, arena, gemm: runGemm, gather, colBudgetFloats } = opts;
+
+  /** Images per chunk so that one chunk's column matrix stays within the budget. */
+  const chunk = (g: ConvGeometry): number => Math.max(1, Math.min(g.n, Math.floor(colBudgetFloats / (g.c * g.kh * g.kw * g.oh * g.ow))));
+  const is1x1 = (g: ConvGeometry): boolean =>
+    g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0;
+
+  return {
+    gemm(a, b, s, out) {
+      checkGemm(a, b, s);
+      const { m, n, k: kk, transA, transB } = s;
+      arena.reset();
+      const pa = arena.stage(a, 'gemm A');
+      const pb = arena.stage(b, 'gemm B');
+      const pc = arena.alloc(m * n, 'gemm C');
+      runGemm({ m, n, k: kk, a: dense(pa, m, kk, transA), b: dense(pb, kk, n, transB), c: dense(pc, m, n), accumulate: false });
+      return arena.take(pc, m * n, out);
+    },
+
+    conv2d(x, weight, g, out) {
+      checkConvBuffers(g, { x, weight });
+      const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w, hw = g.h * g.w;
+      arena.reset();
+      const px = arena.stage(x, 'conv input');
+      const pw = arena.stage(weight, 'conv weight');
+      const py = arena.alloc(g.n * g.o * ohw, 'conv output');
+      // y[image, o, pixel] = W[o, ckk] · col[ckk, (image, pixel)]
+      const w = dense(pw, g.o, ckk);
+      if (is1x1(g)) {
+        // The columns are x itself: col[channel, (image, pixel)] = x[image, channel, pixel].
+        runGemm({ m: g.o, n: g.n * ohw, k: ckk, a: w, b: channelRows(px, { channels: g.c, pixels: hw }), c: channelRows(py, { channels: g.o, pixels: ohw }), accumulate: false });
+        return arena.take(py, g.n * g.o * ohw, out);
+      }
+      const nb = chunk(g);
+      const pcol = arena.alloc(ckk * nb * ohw, 'im2col buffer');
+      const tab = gather.im2colTable(g);
+      for (let i0 = 0; i0 < g.n; i0 += nb) {
+        const cnt = Math.min(nb, g.n - i0);
+        gather.im2col(g, cnt, px + 4 * i0 * chw, pcol, tab);
+        const y = channelRows(py + 4 * i0 * g.o * ohw, { channels: g.o, pixels: ohw });
+        runGemm({ m: g.o, n: cnt * ohw, k: ckk, a: w, b: dense(pcol, ckk, cnt * ohw), c: y, accumulate: false });
+      }
+      return arena.take(py, g.n * g.o * ohw, out);
+    },
+
+    conv2dGradInput(dy, weight, g, out) {
+      checkConvBuffers(g, { dy, weight });
+      const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w, hw = g.h * g.w;
+      arena.reset();
+      const pdy = arena.stage(dy, 'conv output gradient');
+      const pw = arena.stage(weight, 'conv weight');
+      const pdx = arena.alloc(g.n * chw, 'conv input gradient');
+      // dcol[ckk, (image, pixel)] = Wᵀ[ckk, o] · dy[o, (image, pixel)]
+      const wT = dense(pw, ckk, g.o, true);
+      if (is1x1(g)) {
+        runGemm({ m: ckk, n: g.n * ohw, k: g.o, a: wT, b: channelRows(pdy, { channels: g.o, pixels: ohw }), c: channelRows(pdx, { channels: g.c, pixels: hw }), accumulate: false });
+        return arena.take(pdx, g.n * chw, out);
+      }
+      const nb = chunk(g);
+      const pcol = arena.alloc(ckk * nb * ohw, 'col2im buffer');
+      const t = gather.col2imTable(g);
+      let filledFor = 0;
+      for (let i0 = 0; i0 < g.n; i0 += nb) {
+        const cnt = Math.min(nb, g.n - i0);
+        if (cnt !== filledFor) t.fill((filledFor = cnt) * ohw);
+        const dyChunk = channelRows(pdy + 4 * i0 * g.o * ohw, { channels: g.o, pixels: ohw });
+        runGemm({ m: ckk, n: cnt * ohw, k: g.o, a: wT, b: dyChunk, c: dense(pcol, ckk, cnt * ohw), accumulate: false });
+        gather.col2im(g, cnt, pcol, pdx + 4 * i0 * chw, t);
+      }
+      return arena.take(pdx, g.n * chw, out);
+    },
+
+    conv2dGradWeight(x, dy, g, out) {
+      checkConvBuffers(g, { x, dy });
+      const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w;
+      arena.reset();
+      const px = arena.stage(x, 'conv input');
+      const pdy = arena.stage(dy, 'conv output gradient');
+      const pdw = arena.alloc(g.o * ckk, 'conv weight gradient');
+      const nb = chunk(g);
+      const pcol = arena.alloc(ckk * nb * ohw, 'im2col buffer');
+      const tab = gather.im2colTable(g);
+      // dW[o, ckk] = Σ_chunks dy[o, (image, pixel)] · col[ckk, (image, pixel)]ᵀ
+      for (let i0 = 0; i0 < g.n; i0 += nb) {
+        const cnt = Math.min(nb, g.n - i0);
+        gather.im2col(g, cnt, px + 4 * i0 * chw, pcol, tab);
+        const dyChunk = channelRows(pdy + 4 * i0 * g.o * ohw, { channels: g.o, pixels: ohw });
+        runGemm({ m: g.o, n: ckk, k: cnt * ohw, a: dyChunk, b: dense(pcol, cnt * ohw, ckk, true), c: dense(pdw, g.o, ckk), accumulate: i0 > 0 });
+      }
+      return arena.take(pdw, g.o * ckk, out);
+    },
+
+    powerIteration(w, rows, cols, u, eps = 1e-12): PowerIterationResult {
+      checkPowerIteration(w, rows, cols, u);
+      arena.reset();
+      const pw = arena.stage(w, 'power-iteration W');
+      const pu = arena.stage(u, 'u');
+      const pv = arena.alloc(cols, 'v');
+      const pu2 = arena.alloc(rows, "u'");
+      const sigma = k.powerIteration(pw, rows, cols, pu, eps, pv, pu2);
+      return { u: arena.take(pu2, rows), v: arena.take(pv, cols), sigma };
+    },
+
+    im2col(x, g, out) {
+      checkConvBuffers(g, { x });
+      const rows = g.c * g.kh * g.kw, cols = g.n * g.oh * g.ow;
+      arena.reset();
+      const px = arena.stage(x, 'im2col input');
+      const pcol = arena.alloc(rows * cols, 'im2col output');
+      gather.im2col(g, g.n, px, pcol, gather.im2colTable(g));
+      return arena.take(pcol, rows * cols, out);
+    },
+
+    col2im(col, g, out) {
+      const rows = g.c * g.kh * g.kw, cols = g.n * g.oh * g.ow;
+      if (col.length !== rows * cols) {
+        throw new BackendError(`col2im: col has ${col.length} elements, geometry needs [${rows}, ${cols}]`);
+      }
+      arena.reset();
+      const pcol = arena.stage(col, 'col2im input');
+      const px = arena.alloc(g.n * g.c * g.h * g.w, 'col2im output');
+      const t = gather.col2imTable(g);
+      t.fill(g.n * g.oh * g.ow);
+      gather.col2im(g, g.n, pcol, px, t);
+      return arena.take(px, g.n * g.c * g.h * g.w, out);
+    },
+  };
+}
