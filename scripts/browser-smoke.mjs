@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Browser smoke check of the wasm backend (not part of `npm test`: it needs a browser).
- * Serves the built package from 127.0.0.1, loads `dist/src/backend/wasm.js` in headless
+ * Serves the built package from 127.0.0.1, loads `dist/src/backend/wasm/index.js` in headless
  * Chromium (the `fetch` path of the loader), checks GEMM and conv2d against the reference
  * backend for both builds and prints GEMM 256³ GFLOP/s with fresh results and with `out=`.
  *
@@ -33,7 +33,7 @@ if (!fs.existsSync(values.executable)) {
 const page = `<!doctype html>
 <script type="importmap">{"imports":{"@assemblyscript/loader":"/node_modules/@assemblyscript/loader/index.js"}}</script>
 <script type="module">
-import { loadWasmBackend } from '/dist/src/backend/wasm.js';
+import { loadWasmBackend } from '/dist/src/backend/wasm/index.js';
 import { referenceBackend as R } from '/dist/src/backend/reference.js';
 import { convGeometry } from '/dist/src/backend/geometry.js';
 const out = {};
