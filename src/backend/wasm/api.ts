@@ -47,12 +47,7 @@ export interface WasmKernels {
 }
 
 /** The wasm backend: the Backend interface with `out=` on every kernel, plus what benchmarks and tests need. */
-export interface WasmBackend extends Backend, WasmKernels {
-  gemm: WasmKernels['gemm'];
-  conv2d: WasmKernels['conv2d'];
-  conv2dGradInput: WasmKernels['conv2dGradInput'];
-  conv2dGradWeight: WasmKernels['conv2dGradWeight'];
-  powerIteration: WasmKernels['powerIteration'];
+export interface WasmBackend extends Omit<Backend, keyof WasmKernels>, WasmKernels {
   readonly variant: WasmVariant;
   /** Rows of the GEMM register tile. */
   readonly microRows: number;
