@@ -14,10 +14,11 @@ import { singleThread, startPool, type WorkerPool } from './pool.js';
  * `variant: 'auto'` picks the relaxed-SIMD build when the engine validates it (in Node 20 after
  * setting V8's `--experimental-wasm-relaxed-simd`), else the plain SIMD one.
  *
- *   load.ts     reading, probing and compiling a build          arena.ts   linear memory layout
- *   pool.ts     worker_threads + Atomics (worker.ts, protocol)  operand.ts GEMM matrix views
- *   gemm.ts     the GEMM driver, split across threads           gather.ts  im2col / col2im drivers
- *   kernels.ts  the Backend kernels on Float32Arrays            api.ts     the public types
+ *   load.ts     reading, probing and compiling a build          arena.ts     linear memory layout
+ *   pool.ts     worker_threads + Atomics (worker.ts, protocol)  operand.ts   GEMM matrix views
+ *   gemm.ts     the GEMM driver, split across threads           gather.ts    im2col / col2im drivers
+ *   kernels.ts  the Backend kernels on Float32Arrays            api.ts       the public types
+ *   exports.ts  the module's exports, typed                     platform.ts  whether this is Node
  */
 export type { WasmBackend, WasmBackendOptions, WasmBuild, WasmKernels, WasmVariant } from './api.js';
 
