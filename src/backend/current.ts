@@ -29,7 +29,6 @@ const KERNELS: { readonly [K in Kernel]: true } = {
   conv2d: true,
   conv2dGradInput: true,
   conv2dGradWeight: true,
-  convTranspose2d: true,
   powerIteration: true,
 };
 
