@@ -31,8 +31,8 @@ const notPositive = (b: number): number => (b >>> 31) | (((b | -b) >>> 31) ^ 1);
 /**
  * out[i] = v[i] where x[i] > 0, slope·v[i] where x[i] ≤ 0 (PyTorch's choice at the kink):
  * leakyRelu is v = x, its VJP v = the cotangent. Branch-free, the factor coming from x's bits:
- * on random signs `x > 0 ? v : v * slope` mispredicts half the time and ran 6× slower (5.6 vs
- * 0.9 ms per million elements). NaN in v propagates; a NaN x with a clear sign bit passes v.
+ * on random signs `x > 0 ? v : v * slope` mispredicts half the time (the README's elementwise
+ * notes give the measured cost). NaN in v propagates; a NaN x with a clear sign bit passes v.
  */
 function leakyMask(x: Float32Array, v: Float32Array, slope: number): Float32Array {
   const bits = new Int32Array(x.buffer, x.byteOffset, x.length);
@@ -45,7 +45,7 @@ function leakyMask(x: Float32Array, v: Float32Array, slope: number): Float32Arra
 /**
  * Elementwise kernels are written out per op (not as one loop calling a closure) so that V8
  * compiles each loop with its operation inlined; a shared loop calling `f(x)` goes megamorphic
- * and runs ~10× slower.
+ * and runs several times slower (measured in the README's elementwise notes).
  */
 type UnaryKernel = (x: Float32Array, out: Float32Array) => void;
 
