@@ -5,20 +5,21 @@ import { defineCommand } from './command.js';
 
 function formatReport(r: CaseReport): string {
   if ('unsupported' in r) return `  -    ${r.name} (${r.op}): unsupported`;
+  if ('error' in r) return `  FAIL ${r.name} (${r.op}): ${r.error}`;
   const err = `max abs ${r.maxAbsErr.toExponential(2)}, max rel ${r.maxRelErr.toExponential(2)}${r.worst ? ` (${r.worst})` : ''}`;
   return `  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.op}): ${err}${r.problem ? ` — ${r.problem}` : ''}`;
 }
 
 /**
- * `puregan check-reference <dir>`: runs every supported case in `dir` and compares with the
- * case's PyTorch results.
+ * `puregan check-reference <dir>`: runs every supported case in `dir` and its sub-folders and
+ * compares with the case's PyTorch results.
  */
 export const checkReferenceCommand = defineCommand({
   name: 'check-reference',
   summary: 'check this build against PyTorch reference cases (a directory of *.json)',
   args: ['<dir>'],
   flags: { ...BACKEND_FLAGS, json: { type: 'boolean', help: 'one JSON line per case, then a summary line' } },
-  details: 'Exit code 0 when every supported case passes, 1 if any fails, 2 on bad arguments or an unreadable directory.',
+  details: 'Sub-folders are searched too. Exit code 0 when every supported case passes, 1 if any fails, 2 on bad arguments or a directory that cannot be read or holds no cases.',
   check: ({ flags }) => checkBackendFlags(flags),
   async run({ flags, positionals }) {
     const dir = positionals[0]!;

@@ -22,18 +22,29 @@ export type ReferenceCase = Readonly<{
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-/** Validates one `{ shape, data }`; returns every problem found, not just the first. */
+/** The JSON encodings of non-finite values that a case's `data` may hold. */
+const NON_FINITE: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/**
+ * Validates one tensor: `{ shape, data }`, or a plain number (a 0-d tensor, as the per-step
+ * losses of the `gan_step_*` cases). `data` holds numbers and, for non-finite values, only the
+ * strings "NaN", "Infinity" and "-Infinity". Returns every problem found, not just the first.
+ */
 function parseTensor(x: unknown, where: string): E.Either<string[], Tensor> {
-  if (!isRecord(x)) return E.left([`${where}: expected {"shape": [...], "data": [...]}`]);
+  if (typeof x === 'number') return E.right(tensor([], [x]));
+  if (!isRecord(x)) return E.left([`${where}: expected {"shape": [...], "data": [...]} or a number`]);
   const problems: string[] = [];
   const { shape, data } = x;
   const shapeOk = Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0);
   if (!shapeOk) problems.push(`${where}.shape: expected an array of non-negative integers`);
-  const dataOk = Array.isArray(data) && data.every((v) => typeof v === 'number' || v === null || typeof v === 'string');
-  if (!dataOk) problems.push(`${where}.data: expected a flat array of numbers`);
+  if (!Array.isArray(data)) problems.push(`${where}.data: expected a flat array of numbers`);
+  else {
+    const bad = data.findIndex((v) => typeof v !== 'number' && !(typeof v === 'string' && v in NON_FINITE));
+    if (bad >= 0) problems.push(`${where}.data[${bad}]: expected a number or one of "NaN", "Infinity", "-Infinity", got ${JSON.stringify(data[bad])}`);
+  }
   if (problems.length > 0) return E.left(problems);
   const dims = shape as number[];
-  const values = (data as unknown[]).map((v) => (typeof v === 'number' ? v : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : NaN));
+  const values = (data as (number | string)[]).map((v) => (typeof v === 'number' ? v : NON_FINITE[v]!));
   const size = dims.reduce((p, d) => p * d, 1);
   if (values.length !== size) return E.left([`${where}: shape [${dims.join(', ')}] needs ${size} values, data has ${values.length}`]);
   return E.right(tensor(dims, values));
@@ -105,16 +116,22 @@ export function readCaseFile(path: string): E.Either<PureganError, ReferenceCase
   );
 }
 
-/** Lists the `*.json` files of a directory, sorted; a clear IoError when it is missing. */
+/**
+ * Lists the `*.json` files under a directory and its sub-folders, sorted by path; a clear
+ * IoError when it is missing or holds no case files.
+ */
 export function listCaseFiles(dir: string): E.Either<PureganError, string[]> {
-  return E.tryCatch(
-    () => {
-      if (!statSync(dir).isDirectory()) throw new Error('not a directory');
-      return readdirSync(dir)
-        .filter((f) => f.endsWith('.json'))
-        .sort()
-        .map((f) => join(dir, f));
-    },
-    (e) => new IoError(`cannot list reference cases in ${dir}: ${(e as Error).message} (expected a directory of *.json cases)`),
+  const walk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.isFile() && e.name.endsWith('.json') ? [join(d, e.name)] : []));
+  return pipe(
+    E.tryCatch(
+      () => {
+        if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+        return walk(dir).sort();
+      },
+      (e) => new IoError(`cannot list reference cases in ${dir}: ${(e as Error).message} (expected a directory of *.json cases)`),
+    ),
+    E.chain((files) => (files.length > 0 ? E.right(files) : E.left(new IoError(`no reference cases in ${dir}: expected *.json case files in it or its sub-folders`)))),
   );
 }

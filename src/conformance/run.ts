@@ -7,9 +7,13 @@ import { listCaseFiles, readCaseFile, type ReferenceCase } from './cases.js';
 import { compareTensors, DEFAULT_TOLERANCE, type Tolerance } from './compare.js';
 import { runCase } from './runners.js';
 
-/** One line of the conformance report. */
+/**
+ * One line of the conformance report: a comparison (with its largest errors), a case that
+ * could not be read or run (`error`: the message, no error numbers), or an unsupported op.
+ */
 export type CaseReport =
   | Readonly<{ name: string; op: string; ok: boolean; maxAbsErr: number; maxRelErr: number; worst?: string; problem?: string }>
+  | Readonly<{ name: string; op: string; ok: false; error: string }>
   | Readonly<{ name: string; op: string; unsupported: true; reason: string }>;
 
 export type Summary = Readonly<{ summary: true; passed: number; failed: number; unsupported: number; backend: string }>;
@@ -21,7 +25,7 @@ export function checkCase(c: ReferenceCase, tol: Tolerance = DEFAULT_TOLERANCE):
     result = runCase(c);
   } catch (e) {
     if (e instanceof UnsupportedError) return { name: c.name, op: c.op, unsupported: true, reason: e.message };
-    return { name: c.name, op: c.op, ok: false, maxAbsErr: NaN, maxRelErr: NaN, problem: (e as Error).message };
+    return { name: c.name, op: c.op, ok: false, error: (e as Error).message };
   }
   let maxAbsErr = 0;
   let maxRelErr = 0;
@@ -47,7 +51,10 @@ export function checkCase(c: ReferenceCase, tol: Tolerance = DEFAULT_TOLERANCE):
   return { name: c.name, op: c.op, ok, maxAbsErr, maxRelErr, ...(worst ? { worst } : {}), ...(problems.length ? { problem: problems.join('; ') } : {}) };
 }
 
-/** Loads every case in `dir` and checks it on `backend`. Errors reading the directory are a Left. */
+/**
+ * Loads every case in `dir` and its sub-folders and checks it on `backend`. A directory that
+ * cannot be read or holds no cases is a Left.
+ */
 export function checkReferenceDir(
   dir: string,
   backend: Backend,
@@ -59,7 +66,7 @@ export function checkReferenceDir(
   for (const f of files.right) {
     const cases = readCaseFile(f);
     if (E.isLeft(cases)) {
-      reports.push({ name: f, op: '?', ok: false, maxAbsErr: NaN, maxRelErr: NaN, problem: cases.left.message });
+      reports.push({ name: f, op: '?', ok: false, error: cases.left.message });
       continue;
     }
     for (const c of cases.right) reports.push(withBackend(backend, () => checkCase(c, tol)));

@@ -13,6 +13,7 @@ import { concat, flatten } from '../ops/shape.js';
 import { ganLoss } from '../losses/gan.js';
 import { adam, adamax, adamw, applyUpdates, rmsprop, sgd, type GradientTransformation } from '../optim/index.js';
 import type { ReferenceCase } from './cases.js';
+import { runGanStepCase } from './gan_step.js';
 
 /** What a runner computed for a case: outputs and gradients keyed as in the case file. */
 export type CaseResult = Readonly<{ outputs: Record<string, Tensor>; grads: Record<string, Tensor> }>;
@@ -107,6 +108,7 @@ const runners: Readonly<Record<string, Runner>> = {
     return { outputs: { gp: penalty, grad_x: gradX }, grads: grad(run)(params) };
   },
   gan_loss: lossCase,
+  gan_step: runGanStepCase,
   optimizer: optimizerCase,
   r1_penalty: (c) => {
     const x = input(c, 'x_real');

@@ -11,7 +11,8 @@ export type ErrorTag =
   | 'ParseError'
   | 'UnsupportedError'
   | 'BackendError'
-  | 'UsageError';
+  | 'UsageError'
+  | 'ConfigError';
 
 /** Base class of every error puregan raises; `tag` discriminates without `instanceof`. */
 export class PureganError extends Error {
@@ -89,6 +90,15 @@ export class UsageError extends PureganError {
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
     super('UsageError', problems.length === 1 ? problems[0]! : `${problems.length} problems: ${problems.map((p, i) => `(${i + 1}) ${p}`).join(' ')}`);
+    this.problems = problems;
+  }
+}
+
+/** A training (or other) configuration is invalid; `problems` lists every problem found. */
+export class ConfigError extends PureganError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super('ConfigError', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.problems = problems;
   }
 }

@@ -1,0 +1,7 @@
+export * from './config.js';
+export * from './state.js';
+export * from './step.js';
+export * from './iteration.js';
+export * from './metrics.js';
+export { isFiniteScalar, selectTree, treeNorm } from './tree_select.js';
+export { spectralSigmas } from './sigma.js';

@@ -1,0 +1,16 @@
+import { item, type Tensor } from '../core/tensor.js';
+import { concrete } from '../ops/dispatch.js';
+
+/**
+ * The metrics of a step: 0-d tensors with fixed names, so a traced step returns them without
+ * a host round trip. `d_loss` (the adversarial D loss, without penalties), `gp`, `r1`, `r2`
+ * (unweighted, where configured), `grad_norm_d`, `d_real`, `d_fake` (means of D's outputs), all
+ * from the last D step of the iteration; `g_loss`, `grad_norm_g`; `sigma/<layer path>` for each
+ * spectrally normalised layer (`sigma/d.0`); `finite` (1 when the iteration was applied).
+ */
+export type Metrics = Readonly<Record<string, Tensor>>;
+
+/** The metrics as plain numbers (reads each 0-d tensor on the host: call it outside a step). */
+export function readMetrics(metrics: Metrics): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, item(concrete(v))]));
+}
