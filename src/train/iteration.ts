@@ -64,15 +64,17 @@ export function makeTrainCore(config: TrainConfig | ValidTrainConfig): TrainCore
     let dMetrics: Metrics = {};
     let gMetrics: Metrics = {};
     for (const phase of phases) {
+      let m: Metrics;
       if (phase === 'g') {
         const real = c.order === 'g-first' ? batch.real[0] : batch.real[c.nDis - 1];
-        [s, gMetrics] = gStep(c, s, { z: rnd.zG, ...(c.gUsesReal ? { real: real! } : {}) });
+        [s, m] = gStep(c, s, { z: rnd.zG, ...(c.gUsesReal ? { real: real! } : {}) });
+        gMetrics = m;
       } else {
         const alpha = rnd.alpha?.[phase];
-        [s, dMetrics] = dStep(c, s, { real: batch.real[phase]!, z: rnd.zD[phase]!, ...(alpha ? { alpha } : {}) });
-        finite = finite === undefined ? dMetrics.finite! : mul(finite, dMetrics.finite!);
+        [s, m] = dStep(c, s, { real: batch.real[phase]!, z: rnd.zD[phase]!, ...(alpha ? { alpha } : {}) });
+        dMetrics = m;
       }
-      if (phase === 'g') finite = finite === undefined ? gMetrics.finite! : mul(finite, gMetrics.finite!);
+      finite = finite === undefined ? m.finite! : mul(finite, m.finite!);
     }
     const ok = finite!;
     const next = selectTree(ok, { ...s, step: add(state.step, 1) }, state);
