@@ -92,6 +92,44 @@ forEachBackend(() => {
       );
     });
 
+    it('R1 and R2 enter the D loss as weight/2 · mean ‖∇ₓD‖² (checked through an SGD step against the analytic gradient)', () => {
+      // D = Σ_j a_j·x_j²: R(a) = 4·Σ_j a_j²·mean_i x_ij², ∂R/∂a_j = 8·a_j·mean_i x_ij².
+      const lr = 1e-2;
+      const optimizers = { g: sgd(lr), d: sgd(lr) } as const;
+      fc.assert(
+        fc.property(arbStepInputs, fc.double({ min: 0.5, max: 20, noNaN: true }), fc.constantFrom('r1', 'r2'), (inputs, w, which) => {
+          const withReg = resolveTrainConfig(tinyConfig({ discriminator: quadraticCritic(2), optimizers, regularizers: { [which]: { weight: w } } }));
+          const without = resolveTrainConfig(tinyConfig({ discriminator: quadraticCritic(2), optimizers }));
+          const s = initTrainState(without, key(11));
+          const aOf = (st: TrainState): Float32Array => (st.d.params as { weight: Tensor }).weight.data;
+          const delta = Array.from(aOf(dStep(withReg, s, inputs)[0]), (v, j) => v - aOf(dStep(without, s, inputs)[0])[j]!);
+          const x = rows(which === 'r1' ? inputs.real : fakeOf(without, s, inputs.z));
+          const a = aOf(s);
+          delta.forEach((dj, j) => {
+            const meanSq = x.reduce((t, r) => t + r[j]! ** 2, 0) / x.length;
+            const expected = -lr * (w / 2) * 8 * a[j]! * meanSq;
+            assert.ok(Math.abs(dj - expected) <= 2e-4 * Math.abs(expected) + 2e-6, `Δa_${j} ${dj} vs ${expected}`);
+          });
+        }),
+        { numRuns: 20 },
+      );
+    });
+
+    it('one-sided label smoothing s is the real target of the D loss', () => {
+      const config = resolveTrainConfig(tinyConfig({ loss: 'minimax', regularizers: { labelSmoothing: 0.8 } }));
+      const s = initTrainState(config, key(12));
+      const [inputs] = fc.sample(arbStepInputs, { numRuns: 1, seed: 12 });
+      const D = config.discriminator;
+      const logits = (x: Tensor): number[] => Array.from(D.apply(s.d.params, s.d.state, x, { train: true })[0].data);
+      const softplus = (t: number): number => Math.max(t, 0) + Math.log1p(Math.exp(-Math.abs(t)));
+      const meanOf = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const r = logits(inputs!.real);
+      const f = logits(fakeOf(config, s, inputs!.z));
+      const expected = meanOf(r.map((v) => 0.8 * softplus(-v) + 0.2 * softplus(v))) + meanOf(f.map(softplus));
+      const got = readMetrics(dStep(config, s, inputs!)[1]).d_loss!;
+      assert.ok(Math.abs(got - expected) <= 1e-5 * (1 + expected), `${got} vs ${expected}`);
+    });
+
     it('after weight clipping every D parameter lies in [−c, c], and it is the clamp of the unclipped update', () => {
       fc.assert(
         fc.property(arbStepInputs, fc.double({ min: 1e-3, max: 0.5, noNaN: true }), (inputs, c) => {
