@@ -7,8 +7,8 @@ import { treeLeaves } from '../../src/core/pytree.js';
 import { key, normal, split, uniform } from '../../src/core/random.js';
 import { item, tensor, type Tensor } from '../../src/core/tensor.js';
 import { BatchNorm, Linear, LeakyReLU, NO_STATE, powerIterate, ReLU, sequential, spectralNorm, type Layer, type NoState } from '../../src/nn/index.js';
-import { mul, square } from '../../src/ops/elementwise.js';
-import { sum } from '../../src/ops/reduce.js';
+import { add, mul, sqrt, square, sub } from '../../src/ops/elementwise.js';
+import { mean, sum } from '../../src/ops/reduce.js';
 import { sgd } from '../../src/optim/index.js';
 import { resolveTrainConfig, type TrainConfig } from '../../src/train/config.js';
 import { readMetrics } from '../../src/train/metrics.js';
@@ -215,6 +215,18 @@ forEachBackend(() => {
         }),
         { numRuns: 20 },
       );
+    });
+
+    it('a finite loss with a non-finite gradient is rejected too (the gradient norm enters `finite`)', () => {
+      // √((r − r)²) is 0, but its derivative at 0 is ∞·0 = NaN.
+      const loss = { d: (r: Tensor, f: Tensor) => add(mean(sqrt(square(sub(r, r)))), mean(f)), g: (_r: Tensor, f: Tensor) => mean(f) };
+      const config = resolveTrainConfig(tinyConfig({ loss }));
+      const s = initTrainState(config, key(13));
+      const [inputs] = fc.sample(arbStepInputs, { numRuns: 1, seed: 13 });
+      const [next, m] = dStep(config, s, inputs!);
+      assert.ok(Number.isFinite(readMetrics(m).d_loss));
+      assert.equal(readMetrics(m).finite, 0);
+      assert.deepEqual(bitsOf(next), bitsOf(s));
     });
 
     it('reports the fixed metric names, with sigma/<layer path> for each SN layer', () => {
