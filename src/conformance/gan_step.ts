@@ -5,6 +5,7 @@ import { key } from '../core/random.js';
 import { scalar, shapesEqual, type Tensor } from '../core/tensor.js';
 import { GAN_LOSS_NAMES, type GanLossName } from '../losses/gan.js';
 import { sequential, type AnyLayer } from '../nn/layer.js';
+import { spectralSigma } from '../nn/spectral.js';
 import { transpose } from '../ops/shape.js';
 import { validateTrainConfig, type ValidTrainConfig } from '../train/config.js';
 import { iterationPhases } from '../train/iteration.js';
@@ -53,6 +54,7 @@ function load(net: Net, tree: readonly unknown[], inputs: Readonly<Record<string
   const names = leafNames(net, tree);
   const loaded: Leaf[] = leaves.map((leaf, j) => {
     const name = names[j]!;
+    if (DERIVED.test(name)) return leaf;
     const given = inputs[name];
     used.add(name);
     if (given === undefined) {
@@ -69,13 +71,25 @@ function load(net: Net, tree: readonly unknown[], inputs: Readonly<Record<string
   return treeUnflatten(treedef, loaded);
 }
 
+/** Spectral norm's σ in layer state is derived from W, u and v (`withSigma`), not a case input. */
+const DERIVED = /\.sigma$/;
+
+/** The state with each SN layer's σ = uᵀWv recomputed from its (loaded) weight and vectors. */
+function withSigma(params: readonly unknown[], state: readonly unknown[]): readonly unknown[] {
+  return state.map((s, i) => {
+    const sn = s as { u?: Tensor; v?: Tensor; sigma?: Tensor };
+    const w = (params[i] as { weight?: Tensor }).weight;
+    return sn.sigma !== undefined && sn.u !== undefined && sn.v !== undefined && w !== undefined ? { ...sn, sigma: spectralSigma(w, { u: sn.u, v: sn.v }) } : s;
+  });
+}
+
 /** The final params and state under their case names (weights permuted back where needed). */
 function named(net: Net, tree: readonly unknown[]): Record<string, Tensor> {
   const names = leafNames(net, tree);
   const out: Record<string, Tensor> = {};
   treeFlatten(tree).leaves.forEach((l, j) => {
     const name = names[j]!;
-    if (typeof l !== 'number') out[name] = permuted(net, name) ? transpose(l, [1, 0, 2, 3]) : l;
+    if (typeof l !== 'number' && !DERIVED.test(name)) out[name] = permuted(net, name) ? transpose(l, [1, 0, 2, 3]) : l;
   });
   return out;
 }
@@ -159,9 +173,9 @@ function setUp(c: ReferenceCase): E.Either<string[], Setup> {
   const gInit = config.right.generator.init(key(0), [zDim!]);
   const dInit = config.right.discriminator.init(key(1), xShape!);
   const gParams = load(g, gInit.params as unknown[], c.inputs, used, problems);
-  const gState = load(g, gInit.state as unknown[], c.inputs, used, problems);
+  const gState = withSigma(gParams, load(g, gInit.state as unknown[], c.inputs, used, problems));
   const dParams = load(d, dInit.params as unknown[], c.inputs, used, problems);
-  const dState = load(d, dInit.state as unknown[], c.inputs, used, problems);
+  const dState = withSigma(dParams, load(d, dInit.state as unknown[], c.inputs, used, problems));
   const need = (name: string): void => {
     used.add(name);
     if (c.inputs[name] === undefined) problems.push(`inputs.${name}: missing`);

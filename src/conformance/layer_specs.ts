@@ -4,7 +4,7 @@ import { Conv2d, ConvTranspose2d } from '../nn/conv.js';
 import { fromFunction, LeakyReLU, ReLU, Sigmoid, Tanh } from '../nn/activation.js';
 import type { AnyLayer, Layer } from '../nn/layer.js';
 import { Linear } from '../nn/linear.js';
-import { Flatten, Reshape } from '../nn/misc.js';
+import { Flatten, Reshape } from '../nn/reshape.js';
 import { BatchNorm, InstanceNorm } from '../nn/norm.js';
 import { spectralNorm } from '../nn/spectral_norm.js';
 import { softplus } from '../ops/elementwise.js';

@@ -8,12 +8,12 @@ import { relu } from '../ops/activations.js';
 import { add, clamp, mul, square, sub } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
-import { applyUpdates } from '../optim/transform.js';
+import { applyUpdates, globalNorm } from '../optim/transform.js';
 import type { ValidTrainConfig } from './config.js';
 import type { Metrics } from './metrics.js';
 import { spectralSigmas } from './sigma.js';
 import type { PlayerState, TrainState } from './state.js';
-import { isFiniteScalar, selectTree, treeNorm } from './tree_select.js';
+import { isFiniteScalar, selectTree } from './tree_select.js';
 
 /**
  * The two halves of a GAN iteration as pure functions of (config, state, inputs), built from
@@ -102,7 +102,7 @@ export function dStep(config: ValidTrainConfig, state: TrainState, inputs: DStep
     let total = adversarial;
     const gpc = config.gradientPenalty;
     if (gpc !== undefined) {
-      const { gradNorms } = gradientPenalty({ critic, real: inputs.real, fake, eps: alpha! });
+      const { gradNorms } = gradientPenalty({ critic, real: inputs.real, fake, alpha: alpha! });
       const excess = sub(gradNorms, gpc.target);
       terms.gp = mean(square(gpc.oneSided ? relu(excess) : excess));
       total = add(total, mul(terms.gp, gpc.weight));
@@ -118,7 +118,7 @@ export function dStep(config: ValidTrainConfig, state: TrainState, inputs: DStep
     return [total, { layerState: s2, realLogits, fakeLogits, adversarial, terms }] as const;
   };
   const [[total, aux], grads] = valueAndGrad(loss, { hasAux: true })(state.d.params);
-  const gradNorm = treeNorm(grads);
+  const gradNorm = globalNorm(grads);
   const [updates, opt] = config.optimizers.d.update(grads, state.d.opt, state.d.params);
   const updated = applyUpdates(state.d.params, updates);
   const clip = config.weightClip;
@@ -132,7 +132,7 @@ export function dStep(config: ValidTrainConfig, state: TrainState, inputs: DStep
     grad_norm_d: gradNorm,
     d_real: mean(aux.realLogits),
     d_fake: mean(aux.fakeLogits),
-    ...spectralSigmas('d', state.d.params, dState),
+    ...spectralSigmas('d', dState),
     finite,
   };
   return [{ step: state.step, g, d }, metrics];
@@ -167,12 +167,12 @@ export function gStep(config: ValidTrainConfig, state: TrainState, inputs: GStep
     return [config.loss.g(real, fakeLogits), { gNext, dNext }] as const;
   };
   const [[gLoss, aux], grads] = valueAndGrad(loss, { hasAux: true })(state.g.params);
-  const gradNorm = treeNorm(grads);
+  const gradNorm = globalNorm(grads);
   const [updates, opt] = config.optimizers.g.update(grads, state.g.opt, state.g.params);
   const params = applyUpdates(state.g.params, updates);
   const finite = isFiniteScalar(add(gLoss, gradNorm));
   const g: PlayerState = selectTree(finite, { params, state: aux.gNext, opt }, state.g);
   const d: PlayerState = selectTree(finite, { ...state.d, state: aux.dNext }, state.d);
-  const metrics: Metrics = { g_loss: gLoss, grad_norm_g: gradNorm, ...spectralSigmas('g', state.g.params, gState), finite };
+  const metrics: Metrics = { g_loss: gLoss, grad_norm_g: gradNorm, ...spectralSigmas('g', gState), finite };
   return [{ step: state.step, g, d }, metrics];
 }
