@@ -56,8 +56,10 @@ export type Regularizers = Readonly<{
 
 /**
  * An optimiser by name and hyperparameters, resolved with the `optim` helpers; unlike a built
- * `GradientTransformation` it can be validated (a negative learning rate is reported with the
- * other problems) and serialised.
+ * `GradientTransformation` it can be validated with the rest of the config (a negative learning
+ * rate or a β outside [0, 1) is reported with the other problems) and serialised. A built
+ * transformation is taken as it is: the `optim` helpers already reject a negative constant
+ * learning rate when they are called, and a schedule's values cannot be checked ahead of time.
  */
 export type OptimizerSpec =
   | Readonly<{ name: 'adam'; lr: number; b1?: number; b2?: number; eps?: number; epsRoot?: number }>
