@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ConfigError } from '../core/errors.js';
+import type { OptionKeys } from '../core/options.js';
 import { key } from '../core/random.js';
 import { shapesEqual } from '../core/tensor.js';
 import { GAN_LOSS_NAMES, GAN_LOSSES, type GanLoss, type GanLossName } from '../losses/gan.js';
@@ -70,7 +71,16 @@ export type OptimizerSpec =
 
 export type OptimizerChoice = OptimizerSpec | GradientTransformation<unknown>;
 
-export const OPTIMIZER_NAMES = ['adam', 'adamw', 'adamax', 'sgd', 'rmsprop'] as const;
+/** Each spec's transformation, from the `optim` helper of its name (which checks the options). */
+const BUILDERS: { readonly [N in OptimizerSpec['name']]: (spec: Extract<OptimizerSpec, { name: N }>) => GradientTransformation<unknown> } = {
+  adam: ({ name: _, lr, ...opts }) => adam(lr, opts) as GradientTransformation<unknown>,
+  adamw: ({ name: _, lr, ...opts }) => adamw(lr, opts) as GradientTransformation<unknown>,
+  adamax: ({ name: _, lr, ...opts }) => adamax(lr, opts) as GradientTransformation<unknown>,
+  sgd: ({ name: _, lr, ...opts }) => sgd(lr, opts) as GradientTransformation<unknown>,
+  rmsprop: ({ name: _, lr, ...opts }) => rmsprop(lr, opts) as GradientTransformation<unknown>,
+};
+
+export const OPTIMIZER_NAMES = Object.keys(BUILDERS) as readonly OptimizerSpec['name'][];
 
 /** A checked and resolved `TrainConfig`: defaults filled in, the loss and optimisers built. */
 export type ValidTrainConfig = Readonly<{
@@ -92,6 +102,24 @@ export type ValidTrainConfig = Readonly<{
   order: 'd-first' | 'g-first';
   optimizers: Readonly<{ g: GradientTransformation<unknown>; d: GradientTransformation<unknown> }>;
 }>;
+
+const CONFIG_KEYS: OptionKeys<TrainConfig> = {
+  generator: true, discriminator: true, latent: true, dataShape: true, loss: true, regularizers: true, nDis: true, order: true, optimizers: true,
+};
+const REGULARIZER_KEYS: OptionKeys<Regularizers> = { gradientPenalty: true, r1: true, r2: true, weightClip: true, labelSmoothing: true };
+const SPEC_KEYS: { readonly [N in OptimizerSpec['name']]: OptionKeys<Extract<OptimizerSpec, { name: N }>> } = {
+  adam: { name: true, lr: true, b1: true, b2: true, eps: true, epsRoot: true },
+  adamw: { name: true, lr: true, b1: true, b2: true, eps: true, weightDecay: true },
+  adamax: { name: true, lr: true, b1: true, b2: true, eps: true },
+  sgd: { name: true, lr: true, momentum: true, nesterov: true },
+  rmsprop: { name: true, lr: true, decay: true, eps: true },
+};
+
+/** Reports every key of `obj` outside `keys` (a misspelt option would otherwise be ignored). */
+function checkKeys(obj: object, keys: object, where: string, problems: string[]): void {
+  const valid = Object.keys(keys);
+  for (const k of Object.keys(obj)) if (!valid.includes(k)) problems.push(`${where}${where ? '.' : ''}${k}: unknown key; expected one of: ${valid.join(', ')}`);
+}
 
 /** The built-in losses that read `realLabel`, so one-sided label smoothing means something. */
 const SMOOTHABLE: readonly GanLossName[] = ['minimax', 'nonsaturating'];
@@ -115,23 +143,15 @@ function resolveOptimizer(choice: unknown, where: string, problems: string[]): G
     problems.push(`${where}.name: unknown optimiser "${spec.name}"; expected one of: ${OPTIMIZER_NAMES.join(', ')}`);
     return undefined;
   }
+  const before = problems.length;
+  checkKeys(spec, SPEC_KEYS[spec.name], where, problems);
+  if (problems.length > before) return undefined;
   if (typeof spec.lr !== 'number' || !Number.isFinite(spec.lr) || spec.lr < 0) {
     problems.push(`${where}.lr: the learning rate must be a finite number >= 0, got ${String(spec.lr)}`);
     return undefined;
   }
   try {
-    switch (spec.name) {
-      case 'adam':
-        return adam(spec.lr, spec) as GradientTransformation<unknown>;
-      case 'adamw':
-        return adamw(spec.lr, spec) as GradientTransformation<unknown>;
-      case 'adamax':
-        return adamax(spec.lr, spec) as GradientTransformation<unknown>;
-      case 'sgd':
-        return sgd(spec.lr, spec) as GradientTransformation<unknown>;
-      case 'rmsprop':
-        return rmsprop(spec.lr, spec) as GradientTransformation<unknown>;
-    }
+    return BUILDERS[spec.name](spec as never);
   } catch (e) {
     problems.push(`${where}: ${(e as Error).message}`);
   }
@@ -182,6 +202,7 @@ function checkShapes(c: TrainConfig, problems: string[]): void {
 export function validateTrainConfig(config: TrainConfig): E.Either<ConfigError, ValidTrainConfig> {
   const c = config as TrainConfig & Record<string, unknown>;
   const problems: string[] = [];
+  checkKeys(c, CONFIG_KEYS, '', problems);
   if (!isLayer(c.generator)) problems.push('generator: expected a Layer { init, apply }');
   if (!isLayer(c.discriminator)) problems.push('discriminator: expected a Layer { init, apply }');
   const latent = isObject(c.latent) ? c.latent : undefined;
@@ -198,6 +219,8 @@ export function validateTrainConfig(config: TrainConfig): E.Either<ConfigError, 
   if (order !== 'd-first' && order !== 'g-first') problems.push(`order: expected 'd-first' or 'g-first', got ${JSON.stringify(order)}`);
 
   const reg: Regularizers = c.regularizers ?? {};
+  checkKeys(reg, REGULARIZER_KEYS, 'regularizers', problems);
+  if (reg.gradientPenalty !== undefined) checkKeys(reg.gradientPenalty, { weight: true, target: true, oneSided: true }, 'regularizers.gradientPenalty', problems);
   let gradientPenalty: ValidTrainConfig['gradientPenalty'];
   if (reg.gradientPenalty !== undefined) {
     const gp = reg.gradientPenalty;

@@ -11,6 +11,10 @@ import { compareTensors } from '../../src/conformance/compare.js';
 import { parseLayerSpecs } from '../../src/conformance/layer_specs.js';
 import { checkCase, type CaseReport } from '../../src/conformance/run.js';
 import { forEachBackend } from '../helpers/backends.js';
+import { useBackend } from '../../src/backend/current.js';
+import { referenceBackend } from '../../src/backend/reference.js';
+
+useBackend(referenceBackend);
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const referenceDir = join(root, '..', 'shared', 'reference');

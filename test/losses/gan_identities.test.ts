@@ -13,6 +13,10 @@ import { leakyRelu } from '../../src/ops/activations.js';
 import { add, mul } from '../../src/ops/elementwise.js';
 import { linear } from '../../src/ops/linalg.js';
 import { slice } from '../../src/ops/shape.js';
+import { useBackend } from '../../src/backend/current.js';
+import { referenceBackend } from '../../src/backend/reference.js';
+
+useBackend(referenceBackend);
 
 const t1 = (xs: readonly number[]): Tensor => tensor([xs.length], xs);
 const val = (t: Tensor): number => item(t);

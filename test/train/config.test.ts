@@ -10,6 +10,10 @@ import { validateTrainConfig, type TrainConfig } from '../../src/train/config.js
 import { makeTrainStep } from '../../src/train/iteration.js';
 import { initTrainState } from '../../src/train/state.js';
 import { tinyConfig } from '../helpers/tiny_gan.js';
+import { useBackend } from '../../src/backend/current.js';
+import { referenceBackend } from '../../src/backend/reference.js';
+
+useBackend(referenceBackend);
 
 const problemsOf = (config: TrainConfig): readonly string[] => {
   const r = validateTrainConfig(config);
@@ -77,6 +81,17 @@ describe('validateTrainConfig', () => {
     const shapes = problemsOf(tinyConfig({ discriminator: sequential(Linear(4)), dataShape: [1, 2, 2], generator: sequential(Linear(4)) })).join('\n');
     assert.match(shapes, /discriminator: init on dataShape \[1, 2, 2\] failed: Linear\(4\) expects input/);
     assert.match(shapes, /generator: its output per sample is \[4\] but dataShape/);
+  });
+
+  it('names misspelt keys of the config, its regularizers and optimiser specs', () => {
+    const text = problemsOf({
+      ...tinyConfig({ regularizers: { gradientPenalty: { weight: 10, onesided: true } as never, R1: { weight: 1 } } as never, optimizers: { g: { name: 'adam', lr: 1e-3, beta1: 0.5 } as never, d: { name: 'sgd', lr: 1 } } }),
+      ndis: 5,
+    } as never).join('\n');
+    assert.match(text, /^ndis: unknown key; expected one of: generator, discriminator/m);
+    assert.match(text, /regularizers\.R1: unknown key; expected one of: gradientPenalty, r1, r2, weightClip, labelSmoothing/);
+    assert.match(text, /regularizers\.gradientPenalty\.onesided: unknown key; expected one of: weight, target, oneSided/);
+    assert.match(text, /optimizers\.g\.beta1: unknown key; expected one of: name, lr, b1, b2, eps, epsRoot/);
   });
 
   it('makeTrainStep and initTrainState throw the ConfigError before any step runs', () => {

@@ -12,6 +12,7 @@ import { drawRandomness, makeTrainCore } from '../../src/train/iteration.js';
 import { initTrainState } from '../../src/train/state.js';
 import { dStep, gStep } from '../../src/train/step.js';
 import { callWithoutData } from '../helpers/no_data_interpreter.js';
+import { forEachBackend } from '../helpers/backends.js';
 import { bitsOf, realBatches, tinyConfig } from '../helpers/tiny_gan.js';
 
 const configs: ReadonlyArray<readonly [string, TrainConfig]> = [
@@ -29,25 +30,27 @@ const configs: ReadonlyArray<readonly [string, TrainConfig]> = [
   ['the relativistic loss (G reads D(real))', tinyConfig({ loss: 'relativistic' })],
 ];
 
-describe('traceability of the step', () => {
-  for (const [what, raw] of configs) {
-    it(`a whole iteration runs without reading tensor data and matches the eager run bit for bit: ${what}`, () => {
-      const config = resolveTrainConfig(raw);
-      const state = initTrainState(config, key(0));
-      const batch = { real: realBatches(0, config.nDis) };
-      const rnd = drawRandomness(config, key(1), 4);
-      const core = makeTrainCore(config);
-      assert.deepEqual(bitsOf(callWithoutData(core, state, batch, rnd)), bitsOf(core(state, batch, rnd)));
-    });
-  }
+forEachBackend(() => {
+  describe('traceability of the step', () => {
+    for (const [what, raw] of configs) {
+      it(`a whole iteration runs without reading tensor data and matches the eager run bit for bit: ${what}`, () => {
+        const config = resolveTrainConfig(raw);
+        const state = initTrainState(config, key(0));
+        const batch = { real: realBatches(0, config.nDis) };
+        const rnd = drawRandomness(config, key(1), 4);
+        const core = makeTrainCore(config);
+        assert.deepEqual(bitsOf(callWithoutData(core, state, batch, rnd)), bitsOf(core(state, batch, rnd)));
+      });
+    }
 
-  it('dStep and gStep on their own run without reading tensor data', () => {
-    const config = resolveTrainConfig(configs[0]![1]);
-    const state = initTrainState(config, key(2));
-    const rnd = drawRandomness(config, key(3), 4);
-    const [real] = realBatches(2, 1);
-    const inputs = { real: real!, z: rnd.zD[0]!, alpha: rnd.alpha![0]! };
-    assert.deepEqual(bitsOf(callWithoutData((s, x) => dStep(config, s, x), state, inputs)), bitsOf(dStep(config, state, inputs)));
-    assert.deepEqual(bitsOf(callWithoutData((s, z) => gStep(config, s, { z }), state, rnd.zG)), bitsOf(gStep(config, state, { z: rnd.zG })));
+    it('dStep and gStep on their own run without reading tensor data', () => {
+      const config = resolveTrainConfig(configs[0]![1]);
+      const state = initTrainState(config, key(2));
+      const rnd = drawRandomness(config, key(3), 4);
+      const [real] = realBatches(2, 1);
+      const inputs = { real: real!, z: rnd.zD[0]!, alpha: rnd.alpha![0]! };
+      assert.deepEqual(bitsOf(callWithoutData((s, x) => dStep(config, s, x), state, inputs)), bitsOf(dStep(config, state, inputs)));
+      assert.deepEqual(bitsOf(callWithoutData((s, z) => gStep(config, s, { z }), state, rnd.zG)), bitsOf(gStep(config, state, { z: rnd.zG })));
+    });
   });
 });
