@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { key } from '../../src/core/random.js';
+import { mul } from '../../src/ops/elementwise.js';
+import { concat } from '../../src/ops/shape.js';
 import { tensor, type Tensor } from '../../src/core/tensor.js';
 import { readCaseFile, type ReferenceCase } from '../../src/conformance/cases.js';
 import { compareTensors } from '../../src/conformance/compare.js';
@@ -119,6 +121,14 @@ describe('gan_step layer specs against the op cases', () => {
       assert.ok(cmp.ok, JSON.stringify(cmp));
     });
   }
+
+  it('pixel_shuffle (its case feeds cat([x, x/2, −x, 2x]) along the channels)', () => {
+    const c = op('pixel_shuffle.json');
+    const x = c.inputs.x!;
+    const catted = concat([x, mul(x, 0.5), mul(x, -1), mul(x, 2)], 1);
+    const cmp = compareTensors(applyOnce({ type: 'pixel_shuffle', upscale: 2 }, { ...c, inputs: { ...c.inputs, x: catted } }), c.outputs.y!);
+    assert.ok(cmp.ok, JSON.stringify(cmp));
+  });
 
   it('linear, conv2d and conv_transpose2d with the case weights', () => {
     const lin = op('linear.json');
