@@ -2,7 +2,7 @@ import { grad } from '../autodiff/reverse.js';
 import { ShapeError, ValueError } from '../core/errors.js';
 import { uniform, type Key } from '../core/random.js';
 import { shapesEqual, type Tensor } from '../core/tensor.js';
-import { add, mul, sqrt, square, sub } from '../ops/elementwise.js';
+import { add, compare, mul, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 
 /** A discriminator / critic as a function of its input batch, its parameters closed over. */
@@ -17,6 +17,15 @@ export function inputGradient(critic: Critic, x: Tensor): Tensor {
 
 /** Per-sample squared L2 norms `[N]` of a batch `[N, ...]`. */
 const sqNorms = (g: Tensor): Tensor => sum(square(g), { axis: perSampleAxes(g) });
+
+/**
+ * √s with PyTorch's subgradient 0 at s = 0 (the norm of a zero gradient): the "double where"
+ * keeps sqrt's derivative 1/(2√s) away from s = 0, where 0·∞ would make the gradient NaN.
+ */
+function safeSqrt(s: Tensor): Tensor {
+  const positive = compare(s, 0, 'gt');
+  return where(positive, sqrt(where(positive, s, 1)), 0);
+}
 
 export type GradientPenaltyOptions = Readonly<{
   critic: Critic;
@@ -51,7 +60,7 @@ export function gradientPenalty(o: GradientPenaltyOptions): { penalty: Tensor; g
   }
   const xHat = add(mul(alpha, o.real), mul(sub(1, alpha), o.fake));
   const gradX = inputGradient(o.critic, xHat);
-  const gradNorms = sqrt(sqNorms(gradX));
+  const gradNorms = safeSqrt(sqNorms(gradX));
   const penalty = mean(square(sub(gradNorms, o.target ?? 1)));
   return { penalty, gradNorms, gradX };
 }

@@ -6,6 +6,8 @@ import { tensor, type Tensor } from '../../src/core/tensor.js';
 import { gradientPenalty, r1Penalty, type Critic } from '../../src/losses/penalties.js';
 import { square } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
+import { matmul } from '../../src/ops/linalg.js';
+import { grad } from '../../src/autodiff/index.js';
 import { assertClose } from '../helpers/assert_close.js';
 
 /** D(x)ᵢ = ‖xᵢ‖², so ∇ₓD(x̂)ᵢ = 2x̂ᵢ and the per-sample norm is 2‖x̂ᵢ‖. */
@@ -31,6 +33,12 @@ describe('gradient penalty', () => {
     const b = gradientPenalty({ critic, real, fake, key: key(3) }).penalty;
     assert.deepEqual(a, b);
     assert.throws(() => gradientPenalty({ critic, real, fake }), (e: unknown) => e instanceof ValueError && /alpha/.test(e.message));
+  });
+  it("has a finite gradient (PyTorch's subgradient 0) where a sample's input gradient is exactly zero", () => {
+    // D(x) = x·w with w = 0: every ∇ₓD is 0, gp = (0 − 1)² = 1, and ∂gp/∂w takes ‖·‖'s subgradient 0 at 0.
+    const gpOf = (w: Tensor): Tensor => gradientPenalty({ critic: (x) => matmul(x, w), real, fake, alpha: tensor([2, 1], [0.3, 0.6]) }).penalty;
+    assertClose(gpOf(tensor([2, 1], [0, 0])), [1]);
+    assertClose(grad(gpOf)(tensor([2, 1], [0, 0])), [0, 0]);
   });
   it('rejects α of the wrong shape, naming the expected one', () => {
     assert.throws(() => gradientPenalty({ critic, real, fake, alpha: tensor([2], [1, 1]) }), (e: unknown) => e instanceof ShapeError && /alpha must be \[2, 1\]/.test(e.message));
