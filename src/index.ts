@@ -26,6 +26,7 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as losses from './losses/index.js';
 export * as train from './train/index.js';
+export * as metrics from './metrics/index.js';
 export { grad, valueAndGrad, vjp, vjpWithAux, stopGradient, type GradOptions, type Pullback } from './autodiff/index.js';
 export { gradientPenalty, r1Penalty, inputGradient, type Critic } from './losses/penalties.js';
 export type { Backend, ConvGeometry, GemmSpec, PowerIterationResult } from './backend/backend.js';
