@@ -4,9 +4,10 @@ import { shapesEqual, type Tensor } from '../core/tensor.js';
  * Tolerance of a comparison with float32 PyTorch results. An element passes when
  * |ours − ref| <= rtol · (|ref| + floor · max|ref|): relative for elements near the tensor's
  * scale, absolute (rtol·floor·max|ref|) for elements much smaller than it, where float32
- * cancellation in long reductions dominates.
+ * cancellation in long reductions dominates. With `minScale`, the denominator is at least
+ * minScale: |ours − ref| <= rtol · max(|ref| + floor · max|ref|, minScale).
  */
-export type Tolerance = Readonly<{ rtol: number; floor: number }>;
+export type Tolerance = Readonly<{ rtol: number; floor: number; minScale?: number }>;
 
 export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-4, floor: 0.1 };
 
@@ -34,7 +35,7 @@ export function compareTensors(ours: Tensor, ref: Tensor, tol: Tolerance = DEFAU
     }
     const err = Math.abs(a - b);
     maxAbsErr = Math.max(maxAbsErr, err);
-    const denom = Math.abs(b) + tol.floor * scale;
+    const denom = Math.max(Math.abs(b) + tol.floor * scale, tol.minScale ?? 0);
     maxRelErr = Math.max(maxRelErr, denom > 0 ? err / denom : err === 0 ? 0 : Infinity);
   }
   return { ok: maxRelErr <= tol.rtol, maxAbsErr, maxRelErr };

@@ -38,7 +38,7 @@ export function checkCase(c: ReferenceCase, tol: Tolerance = DEFAULT_TOLERANCE):
         problems.push(`${kind}.${k} not computed`);
         continue;
       }
-      const cmp = compareTensors(ours, ref, tol);
+      const cmp = compareTensors(ours, ref, result.tolerance ?? tol);
       if (cmp.problem !== undefined) problems.push(`${kind}.${k}: ${cmp.problem}`);
       if (!(cmp.maxRelErr <= maxRelErr)) worst = `${kind}.${k}`;
       maxAbsErr = Math.max(maxAbsErr, cmp.maxAbsErr);
@@ -47,7 +47,7 @@ export function checkCase(c: ReferenceCase, tol: Tolerance = DEFAULT_TOLERANCE):
   };
   check('outputs', c.outputs, result.outputs);
   check('grads', c.grads, result.grads);
-  const ok = problems.length === 0 && maxRelErr <= tol.rtol;
+  const ok = problems.length === 0 && maxRelErr <= (result.tolerance ?? tol).rtol;
   return { name: c.name, op: c.op, ok, maxAbsErr, maxRelErr, ...(worst ? { worst } : {}), ...(problems.length ? { problem: problems.join('; ') } : {}) };
 }
 

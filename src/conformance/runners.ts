@@ -14,11 +14,16 @@ import { ganLoss } from '../losses/gan.js';
 import { adam, adamax, adamw, applyUpdates, rmsprop, sgd, type GradientTransformation } from '../optim/index.js';
 import type { ReferenceCase } from './cases.js';
 import { runGanStepCase } from './gan_step.js';
+import type { Tolerance } from './compare.js';
+import { metricRunners } from './metric_runners.js';
 
-/** What a runner computed for a case: outputs and gradients keyed as in the case file. */
-export type CaseResult = Readonly<{ outputs: Record<string, Tensor>; grads: Record<string, Tensor> }>;
+/**
+ * What a runner computed for a case: outputs and gradients keyed as in the case file, and the
+ * tolerance to compare them with when the float32 default does not fit (float64 metrics).
+ */
+export type CaseResult = Readonly<{ outputs: Record<string, Tensor>; grads: Record<string, Tensor>; tolerance?: Tolerance }>;
 
-type Runner = (c: ReferenceCase) => CaseResult;
+export type Runner = (c: ReferenceCase) => CaseResult;
 
 function input(c: ReferenceCase, name: string): Tensor {
   const t = c.inputs[name];
@@ -117,6 +122,7 @@ const runners: Readonly<Record<string, Runner>> = {
     const params = criticParams(c);
     return { outputs: { r1: run(params) }, grads: grad(run)(params) };
   },
+  ...metricRunners,
 };
 
 /**
