@@ -10,3 +10,6 @@ export * from './class_probabilities.js';
 export * from './class_coverage.js';
 export * from './precision_recall.js';
 export * from './feature_network.js';
+export * from './sample_quality.js';
+export * from './mnist_classifier.js';
+export { encodeSafetensorsF32, decodeSafetensorsF32 } from './safetensors_f32.js';
