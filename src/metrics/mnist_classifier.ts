@@ -4,7 +4,7 @@
  *     [N, 1, 28, 28] → Conv2d(32, k5, s2, p2) → ReLU → [N, 32, 14, 14]
  *                    → Conv2d(64, k3, s2, p1) → ReLU → [N, 64, 7, 7]
  *                    → Flatten → Linear(128) → ReLU   → [N, 128]   (features: layer 6)
- *                    → Linear(10)                      → [N, 10]    (logits)
+ *                    → Dropout(0.5) → Linear(10)       → [N, 10]    (logits)
  *
  * Inputs are digits in [−1, 1] (0 → −1, the package's 1 → 1). Trained with puregan itself by
  * `npm run train:classifier` (scripts/train_classifier.ts); weights in
@@ -18,7 +18,7 @@ import { Conv2d } from '../nn/conv.js';
 import { ReLU } from '../nn/activation.js';
 import { sequential, type AnyLayer } from '../nn/layer.js';
 import { Linear } from '../nn/linear.js';
-import { Flatten } from '../nn/misc.js';
+import { Dropout, Flatten } from '../nn/misc.js';
 import { softmax } from '../ops/activations.js';
 import { decodeSafetensorsF32, encodeSafetensorsF32 } from './safetensors_f32.js';
 import { extractFeatures, featureFn, type FeatureFn } from './feature_network.js';
@@ -32,6 +32,7 @@ export const mnistClassifierLayers = (): AnyLayer[] => [
   Flatten() as AnyLayer,
   Linear(128) as AnyLayer,
   ReLU() as AnyLayer,
+  Dropout(0.5) as AnyLayer,
   Linear(10) as AnyLayer,
 ];
 

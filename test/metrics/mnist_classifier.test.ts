@@ -36,11 +36,11 @@ describe('MNIST classifier', () => {
 
   it('names every missing or misshapen tensor of a weights file', () => {
     const tensors = classifierTensors(fresh);
-    delete tensors['layers.7.bias'];
+    delete tensors['layers.8.bias'];
     tensors['layers.0.weight'] = normal(key(0), [32, 1, 3, 3]);
     const r = mnistClassifierFromBytes(encodeSafetensorsF32(tensors));
     assert.ok(E.isLeft(r));
-    assert.match(r.left.message, /layers\.7\.bias is missing/);
+    assert.match(r.left.message, /layers\.8\.bias is missing/);
     assert.match(r.left.message, /layers\.0\.weight has shape \[32, 1, 3, 3\], expected \[32, 1, 5, 5\]/);
   });
 
