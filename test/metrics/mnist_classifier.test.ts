@@ -28,6 +28,19 @@ describe('MNIST classifier', () => {
     for (let i = 0; i < 3; i++) assert.ok(Math.abs(p.data.subarray(10 * i, 10 * i + 10).reduce((s, v) => s + v, 0) - 1) < 1e-5);
   });
 
+  it('takes its features from the penultimate layer: the last layer maps them to the logits', () => {
+    const loaded = mnistClassifierFromBytes(encodeMnistClassifier(fresh));
+    assert.ok(E.isRight(loaded));
+    const net = loaded.right;
+    const x = normal(key(2), [4, 1, 28, 28]);
+    const features = net.features(x);
+    assert.ok(features.data.every((v) => v >= 0), 'features are ReLU outputs');
+    const last = net.layers.length - 1;
+    const logits = net.layers[last]!.apply(net.params[last], net.state[last], features, { train: false })[0];
+    const direct = net.logits(x);
+    for (let i = 0; i < direct.data.length; i++) assert.ok(Math.abs(logits.data[i]! - direct.data[i]!) < 1e-5);
+  });
+
   it('reloads the params it saved exactly', () => {
     const loaded = mnistClassifierFromBytes(encodeMnistClassifier(fresh));
     assert.ok(E.isRight(loaded));
