@@ -13,7 +13,7 @@ import { key, permutation, randint, split, type Key } from '../src/core/random.j
 import { tensor, type Tensor } from '../src/core/tensor.js';
 import { sequential } from '../src/nn/layer.js';
 import { crossEntropy } from '../src/ops/activations.js';
-import { adam, applyUpdates } from '../src/optim/index.js';
+import { adam, applyUpdates, cosineDecaySchedule } from '../src/optim/index.js';
 import { encodeMnistClassifier, mnistClassifierFromParams, mnistClassifierLayers, MNIST_INPUT_SHAPE } from '../src/metrics/mnist_classifier.js';
 import { predictedClasses } from '../src/metrics/class_probabilities.js';
 import { loadMnistSplits, type MnistSplit } from './mnist_split.js';
@@ -72,7 +72,7 @@ let params = initial.params;
 const state = initial.state;
 const lossAndGrad = valueAndGrad((p: readonly unknown[], x: Tensor, y: Int32Array, k: Key) => crossEntropy(net.apply(p, state, x, { train: true, key: k })[0], y));
 const totalSteps = epochs * Math.ceil(train.labels.length / batchSize);
-const optimiser = adam((step) => 0.5 * peakLr * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps)));
+const optimiser = adam(cosineDecaySchedule({ init: peakLr, decaySteps: totalSteps }));
 let optState = optimiser.init(params);
 
 const start = performance.now();
