@@ -28,6 +28,8 @@ export * as losses from './losses/index.js';
 export * as train from './train/index.js';
 export * as metrics from './metrics/index.js';
 export { grad, valueAndGrad, vjp, vjpWithAux, stopGradient, type GradOptions, type Pullback } from './autodiff/index.js';
+export { jit, type JitOptions, type JitStats, type Jitted } from './jit/index.js';
+export type { Graph, Eqn, VarId, CompiledGraph, CompileContext, RunProfile } from './backend/graph.js';
 export { gradientPenalty, r1Penalty, inputGradient, type Critic } from './losses/penalties.js';
 export type { Backend, ConvGeometry, GemmSpec, PowerIterationResult } from './backend/backend.js';
 export { convGeometry, convTransposeGeometry, convOutputShape } from './backend/geometry.js';

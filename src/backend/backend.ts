@@ -6,6 +6,7 @@
  * Layouts follow PyTorch: conv2d weight `[O, C, kh, kw]`, conv-transpose weight
  * `[Cin, Cout, kh, kw]`, activations NCHW.
  */
+import type { CompileContext, CompiledGraph, Graph } from './graph.js';
 
 /** C[m, n] = op(A)[m, k] · op(B)[k, n]; op(A) = Aᵀ when `transA` (A is then stored [k, m]). */
 export type GemmSpec = Readonly<{
@@ -72,6 +73,12 @@ export interface Backend {
    * normalise(z) = z / max(‖z‖₂, eps) (PyTorch's spectral_norm, eps = 1e-12).
    */
   powerIteration(w: Float32Array, rows: number, cols: number, u: Float32Array, eps?: number): PowerIterationResult;
+
+  /**
+   * Compiles a traced graph (`jit`) into something that runs faster (fused loops, planned
+   * buffers); absent, `jit` runs the graph op by op. Must give the op-by-op results.
+   */
+  compile?(graph: Graph, ctx: CompileContext): CompiledGraph;
 
   /** Releases what the backend holds outside the JS heap (worker threads); absent if nothing. */
   close?(): Promise<void>;

@@ -12,7 +12,8 @@ export type ErrorTag =
   | 'UnsupportedError'
   | 'BackendError'
   | 'UsageError'
-  | 'ConfigError';
+  | 'ConfigError'
+  | 'JitError';
 
 /** Base class of every error puregan raises; `tag` discriminates without `instanceof`. */
 export class PureganError extends Error {
@@ -100,6 +101,16 @@ export class ConfigError extends PureganError {
   constructor(problems: readonly string[]) {
     super('ConfigError', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.problems = problems;
+  }
+}
+
+/**
+ * Misuse of `jit`: reading the values of a traced tensor inside a jitted function, closing over
+ * a tracer of another transform, or a structure the graph cannot represent.
+ */
+export class JitError extends PureganError {
+  constructor(message: string) {
+    super('JitError', message);
   }
 }
 

@@ -33,6 +33,10 @@ export abstract class Tracer {
   get data(): Float32Array {
     return this.primal.data;
   }
+  /** The value one level down, for `concrete`; a staging transform (jit), whose values are symbolic, throws. */
+  unwrap(): Tensor {
+    return this.primal;
+  }
 }
 
 export interface Interpreter {
@@ -64,10 +68,10 @@ export function popInterpreter(it: Interpreter): void {
 
 export const isTracer = (x: unknown): x is Tracer => x instanceof Tracer;
 
-/** Strips every tracer level: the concrete tensor underneath. */
+/** Strips every tracer level: the concrete tensor underneath (a JitError inside `jit`). */
 export function concrete(x: Tensor): Tensor {
   let v = x;
-  while (v instanceof Tracer) v = v.primal;
+  while (v instanceof Tracer) v = v.unwrap();
   return v;
 }
 
@@ -80,7 +84,7 @@ export function bind<P extends Primitive>(prim: P, inputs: Inputs<P>, params: Pa
   for (let i = stack.length - 1; i >= 0 && it === undefined; i--) if (stack[i]!.level === top) it = stack[i];
   if (it === undefined) {
     throw new ValueError(
-      `a tracer from a finished transform (level ${top}) was used: values computed inside grad/vjp must not escape it; return them instead`,
+      `a tracer from a finished transform (level ${top}) was used: values computed inside grad/vjp/jit must not escape it; return them instead`,
     );
   }
   return it.process(prim, inputs, params);

@@ -1,0 +1,46 @@
+import { describeTreeDef, treeDefEqual, treeFlatten, treePaths, type Leaf, type TreeDef } from '../core/pytree.js';
+import type { Tensor } from '../core/tensor.js';
+import { exampleValue } from './trace.js';
+
+/**
+ * The cache key of a jitted call: the arguments' structure, and per leaf its dtype and shape
+ * (tensors) or its value (numbers, which are static). Two calls with equal keys trace to the
+ * same graph.
+ */
+export type LeafSignature = Readonly<{ path: string; text: string }>;
+
+export type Signature = Readonly<{
+  key: string;
+  treedef: TreeDef;
+  leaves: readonly LeafSignature[];
+  /** The flattened argument leaves of this call. */
+  values: readonly Leaf[];
+}>;
+
+/** The element type (every tensor is float32 today; kept in the key so a second dtype cannot reuse a graph). */
+const dtypeOf = (t: Tensor): string => {
+  const d: ArrayBufferView = exampleValue(t).data;
+  return d instanceof Float32Array ? 'float32' : d.constructor.name;
+};
+
+const numberText = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
+
+export function signatureOf(args: readonly unknown[]): Signature {
+  const { leaves, treedef } = treeFlatten(args);
+  const paths = treePaths(args);
+  const sigs = leaves.map((l, i) => ({
+    path: `args${paths[i] ?? `<leaf ${i}>`}`,
+    text: typeof l === 'number' ? `number ${numberText(l)}` : `${dtypeOf(l)}[${l.shape.join(', ')}]`,
+  }));
+  return { key: `${describeTreeDef(treedef)}|${sigs.map((s) => s.text).join(';')}`, treedef, leaves: sigs, values: leaves };
+}
+
+/** What changed from `before` to `after`, in words (for the debug message on a retrace). */
+export function describeChange(before: Signature, after: Signature): string {
+  if (!treeDefEqual(before.treedef, after.treedef)) {
+    return `the arguments' structure changed from ${describeTreeDef(before.treedef)} to ${describeTreeDef(after.treedef)}`;
+  }
+  const i = after.leaves.findIndex((s, j) => s.text !== before.leaves[j]!.text);
+  const a = after.leaves[i]!;
+  return `${a.path} changed from ${before.leaves[i]!.text} to ${a.text}`;
+}

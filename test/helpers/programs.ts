@@ -1,0 +1,89 @@
+/**
+ * Test support (no tests of its own): random programs of elementwise, reduction, structural and
+ * matmul ops for the jit tests. A program maps x `[rows, cols]` and parameters p = { w
+ * `[cols, cols]`, b `[cols]` } to a scalar; it never reads `.data`, so it is traceable.
+ */
+import fc from 'fast-check';
+import * as ops from '../../src/ops/index.js';
+import { sizeOf, tensor, type Tensor } from '../../src/core/tensor.js';
+import { arbTensorOfShape } from '../../src/testing/index.js';
+
+export type Params = { w: Tensor; b: Tensor };
+type Step = readonly [string, (h: Tensor, p: Params) => Tensor];
+
+const sameShape = (a: Tensor, b: readonly number[]): boolean => a.shape.length === b.length && a.shape.every((d, i) => d === b[i]);
+const is2d = (h: Tensor, cols: number): boolean => h.shape.length === 2 && h.shape[1] === cols;
+
+/** Building blocks; each keeps values moderate so float32 does not overflow on short programs. */
+export const STEPS: readonly Step[] = [
+  ['tanh', (h) => ops.tanh(h)],
+  ['sigmoid', (h) => ops.sigmoid(h)],
+  ['softplus', (h) => ops.softplus(h)],
+  ['exp(h/4)', (h) => ops.exp(ops.div(h, 4))],
+  ['log(1+h²)', (h) => ops.log(ops.add(1, ops.square(h)))],
+  ['sqrt(1+h²)', (h) => ops.sqrt(ops.add(1, ops.square(h)))],
+  ['leakyRelu(0.2)', (h) => ops.leakyRelu(h, 0.2)],
+  ['relu − 0.5', (h) => ops.sub(ops.relu(h), 0.5)],
+  ['h·1.5 − 0.25', (h) => ops.sub(ops.mul(h, 1.5), 0.25)],
+  ['max(h, −h/2)', (h) => ops.maximum(h, ops.div(ops.neg(h), 2))],
+  ['where(h > 0, h, h²)', (h) => ops.where(ops.greater(h, 0), h, ops.square(h))],
+  ['h + b (bias row)', (h, p) => (is2d(h, p.b.shape[0]!) ? ops.add(h, p.b) : h)],
+  ['h · b (scale row)', (h, p) => (is2d(h, p.b.shape[0]!) ? ops.mul(h, p.b) : h)],
+  ['linear(h, w, b)', (h, p) => (is2d(h, p.b.shape[0]!) ? ops.linear(h, p.w, p.b) : h)],
+  ['h·w', (h, p) => (is2d(h, p.w.shape[0]!) ? ops.matmul(h, p.w) : h)],
+  ['transpose', (h) => ops.transpose(h)],
+  ['sum rows + broadcast', (h) => (h.shape.length >= 1 ? ops.add(h, ops.sum(h, { axis: 0, keepDims: true })) : h)],
+  ['mean cols', (h) => (h.shape.length >= 2 ? ops.mean(h, { axis: 1 }) : h)],
+  ['logSoftmax', (h) => (h.shape.length >= 1 ? ops.logSoftmax(h, -1) : h)],
+  ['reshape flat', (h) => ops.reshape(h, [-1])],
+  ['(1+h²)^0.75', (h) => ops.pow(ops.add(1, ops.square(h)), 0.75)],
+  ['h − stopGradient(h)/2', (h) => ops.sub(h, ops.div(ops.bind('stopGradient', [h], null), 2))],
+];
+
+export type Program = Readonly<{ rows: number; cols: number; steps: readonly number[] }>;
+
+export const arbProgram: fc.Arbitrary<Program> = fc.record({
+  rows: fc.integer({ min: 1, max: 4 }),
+  cols: fc.integer({ min: 1, max: 4 }),
+  steps: fc.array(fc.integer({ min: 0, max: STEPS.length - 1 }), { minLength: 1, maxLength: 6 }),
+});
+
+export const describeProgram = (p: Program): string => p.steps.map((s) => STEPS[s]![0]).join(' → ');
+
+/** Runs the program's steps on x, then weights the result non-uniformly and sums it to a scalar. */
+export function runProgram(p: Program, x: Tensor, params: Params): Tensor {
+  let h = x;
+  for (const s of p.steps) h = STEPS[s]![1](h, params);
+  const n = sizeOf(h.shape);
+  const weights = tensor(h.shape, Array.from({ length: n }, (_, i) => Math.cos(i + 1)));
+  return ops.sum(ops.mul(h, weights));
+}
+
+/** The program's last tensor before the weighted sum (for comparing whole arrays). */
+export function runProgramTensor(p: Program, x: Tensor, params: Params): Tensor {
+  let h = x;
+  for (const s of p.steps) h = STEPS[s]![1](h, params);
+  return h;
+}
+
+/** A program with two independent draws of its inputs (the second call must not reuse the first's values). */
+export const arbProgramCase = arbProgram.chain((p) =>
+  fc.record({
+    p: fc.constant(p),
+    inputs: fc.array(
+      fc.record({
+        x: arbTensorOfShape([p.rows, p.cols], { min: -1.5, max: 1.5 }),
+        params: fc.record({ w: arbTensorOfShape([p.cols, p.cols], { min: -1, max: 1 }), b: arbTensorOfShape([p.cols], { min: -1, max: 1 }) }),
+      }),
+      { minLength: 2, maxLength: 2 },
+    ),
+  }),
+);
+
+/** True when both tensors have the same shape and the same float32 bits everywhere. */
+export function bitsEqual(a: Tensor, b: Tensor): boolean {
+  if (!sameShape(a, b.shape)) return false;
+  const x = new Uint32Array(a.data.buffer, a.data.byteOffset, a.data.length);
+  const y = new Uint32Array(b.data.buffer, b.data.byteOffset, b.data.length);
+  return x.every((v, i) => v === y[i]);
+}

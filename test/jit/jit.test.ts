@@ -1,0 +1,227 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { jit } from '../../src/jit/index.js';
+import { grad, stopGradient, valueAndGrad } from '../../src/autodiff/index.js';
+import * as ops from '../../src/ops/index.js';
+import { concrete } from '../../src/ops/dispatch.js';
+import { item, tensor, type Tensor } from '../../src/core/tensor.js';
+import { JitError } from '../../src/core/errors.js';
+import { treeLeaves } from '../../src/core/pytree.js';
+import { forEachBackend } from '../helpers/backends.js';
+import { arbProgramCase, bitsEqual, describeProgram, runProgram, type Params } from '../helpers/programs.js';
+
+const leavesBitsEqual = (a: unknown, b: unknown): boolean => {
+  const la = treeLeaves(a);
+  const lb = treeLeaves(b);
+  return la.length === lb.length && la.every((l, i) => (typeof l === 'number' ? l === lb[i] : bitsEqual(l, lb[i] as Tensor)));
+};
+
+forEachBackend(() => {
+  describe('jit(f) against f', () => {
+    it('gives the bits of the eager function on random programs, on the tracing call and on a cached call with new values', () => {
+      fc.assert(
+        fc.property(arbProgramCase, ({ p, inputs }) => {
+          const f = (x: Tensor, params: Params): Tensor => runProgram(p, x, params);
+          const jf = jit(f);
+          for (const { x, params } of inputs) {
+            assert.ok(bitsEqual(jf(x, params), f(x, params)), describeProgram(p));
+          }
+          assert.equal(jf.stats().traces, 1);
+        }),
+        { numRuns: 60 },
+      );
+    });
+
+    it('jit(grad(f)) gives the bits of grad(f) on random programs', () => {
+      fc.assert(
+        fc.property(arbProgramCase, ({ p, inputs }) => {
+          const g = grad((params: Params, x: Tensor) => runProgram(p, x, params));
+          const jg = jit(g);
+          for (const { x, params } of inputs) assert.ok(leavesBitsEqual(jg(params, x), g(params, x)), describeProgram(p));
+        }),
+        { numRuns: 60 },
+      );
+    });
+
+    it('grad(jit(f)) gives the bits of grad(f) (the graph is inlined under grad), tracing once', () => {
+      fc.assert(
+        fc.property(arbProgramCase, ({ p, inputs }) => {
+          const f = (params: Params, x: Tensor): Tensor => runProgram(p, x, params);
+          const jf = jit(f);
+          for (const { x, params } of inputs) assert.ok(leavesBitsEqual(grad(jf)(params, x), grad(f)(params, x)), describeProgram(p));
+          assert.equal(jf.stats().traces, 1);
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it('a step with valueAndGrad and an update inside jit equals the eager step', () => {
+      fc.assert(
+        fc.property(arbProgramCase, ({ p, inputs }) => {
+          const step = (params: Params, x: Tensor): { params: Params; loss: Tensor } => {
+            const [loss, g] = valueAndGrad((q: Params) => runProgram(p, x, q))(params);
+            return { params: { w: ops.sub(params.w, ops.mul(g.w, 0.1)), b: ops.sub(params.b, ops.mul(g.b, 0.1)) }, loss };
+          };
+          const js = jit(step);
+          for (const { x, params } of inputs) assert.ok(leavesBitsEqual(js(params, x), step(params, x)), describeProgram(p));
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it('second order inside jit (the gradient of a gradient penalty) equals eager', () => {
+      fc.assert(
+        fc.property(arbProgramCase, ({ p, inputs }) => {
+          const penalty = (params: Params, x: Tensor): Tensor => {
+            const gx = grad((z: Tensor) => runProgram(p, z, params))(x);
+            return ops.sum(ops.square(ops.sub(gx, 1)));
+          };
+          const g2 = grad(penalty);
+          const jg2 = jit(g2);
+          for (const { x, params } of inputs) assert.ok(leavesBitsEqual(jg2(params, x), g2(params, x)), describeProgram(p));
+        }),
+        { numRuns: 30 },
+      );
+    });
+
+    it('jit inside jit flattens into one graph and equals eager', () => {
+      const inner = jit((x: Tensor) => ops.tanh(ops.mul(x, 3)));
+      const outer = jit((x: Tensor) => ops.sum(ops.add(inner(x), inner(ops.neg(x)))));
+      const x = tensor([3], [0.1, -0.4, 2]);
+      const eager = ops.sum(ops.add(ops.tanh(ops.mul(x, 3)), ops.tanh(ops.mul(ops.neg(x), 3))));
+      assert.ok(bitsEqual(outer(x), eager));
+      assert.ok(bitsEqual(outer(tensor([3], [1, 2, 3])), ops.sum(ops.add(ops.tanh(ops.mul(tensor([3], [1, 2, 3]), 3)), ops.tanh(ops.mul(tensor([3], [-1, -2, -3]), 3))))));
+      assert.deepEqual(outer.lower(x).eqns.map((e) => e.prim), ['mul', 'tanh', 'neg', 'mul', 'tanh', 'add', 'sum']);
+    });
+  });
+});
+
+describe('stopGradient under jit', () => {
+  const x1 = tensor([3], [1, -2, 3]);
+  const x2 = tensor([3], [0.5, 4, -1]);
+  const f = (x: Tensor): Tensor => ops.sum(ops.mul(x, stopGradient(x)));
+
+  it('grad of x·stopGradient(x) inside jit is x (not 2x), on every call', () => {
+    const jg = jit(grad(f));
+    assert.deepEqual(Array.from(jg(x1).data), [1, -2, 3]);
+    assert.deepEqual(Array.from(jg(x2).data), [0.5, 4, -1]);
+  });
+
+  it('stays an equation of the graph instead of baking the traced value in', () => {
+    const jf = jit(f);
+    jf(x1);
+    assert.equal(item(jf(x2)), 0.25 + 16 + 1);
+    assert.ok(jf.lower(x1).eqns.some((e) => e.prim === 'stopGradient'));
+    assert.equal(jf.lower(x1).consts.length, 0);
+  });
+
+  it('still stops the gradient when the graph is replayed under grad (grad(jit(f)))', () => {
+    const jf = jit(f);
+    assert.deepEqual(Array.from(grad(jf)(x1).data), [1, -2, 3]);
+    assert.deepEqual(Array.from(grad(jf)(x2).data), [0.5, 4, -1]);
+  });
+});
+
+describe('the jit cache', () => {
+  const x = tensor([2, 2], [1, 2, 3, 4]);
+
+  it('runs the function body once for repeated calls with the same signature and new values', () => {
+    let runs = 0;
+    const jf = jit((a: Tensor) => {
+      runs++;
+      return ops.exp(a);
+    });
+    jf(x);
+    jf(tensor([2, 2], [5, 6, 7, 8]));
+    jf(x);
+    assert.equal(runs, 1);
+    assert.deepEqual(jf.stats(), { calls: 3, traces: 1, cached: 1 });
+  });
+
+  it('retraces for a new shape, structure or number leaf, and says so once per retrace at debug level', () => {
+    const messages: string[] = [];
+    let runs = 0;
+    const jf = jit(
+      (a: { t: Tensor; s: number } | { t: Tensor; s: number; u: Tensor }) => {
+        runs++;
+        return ops.mul(a.t, a.s);
+      },
+      { name: 'scale', debug: (m) => messages.push(m) },
+    );
+    const a = jf({ t: x, s: 2 });
+    jf({ t: x, s: 2 });
+    const b = jf({ t: tensor([4], [1, 2, 3, 4]), s: 2 });
+    const c = jf({ t: x, s: 3 });
+    jf({ t: x, s: 2, u: x });
+    jf({ t: x, s: 3 });
+    assert.equal(runs, 4);
+    assert.deepEqual(Array.from(a.data), [2, 4, 6, 8]);
+    assert.deepEqual(b.shape, [4]);
+    assert.deepEqual(Array.from(c.data), [3, 6, 9, 12]);
+    assert.equal(messages.length, 4);
+    assert.match(messages[0]!, /jit\(scale\): traced \(first call\)/);
+    assert.match(messages[1]!, /args\[0\]\.t changed from float32\[2, 2\] to float32\[4\]/);
+    assert.match(messages[2]!, /args\[0\]\.s changed from number 2 to number 3/);
+    assert.match(messages[3]!, /structure changed/);
+  });
+
+  it('bakes closed-over tensors in as constants (a later reassignment is not seen)', () => {
+    let c = tensor([2, 2], [1, 1, 1, 1]);
+    const jf = jit((a: Tensor) => ops.add(a, c));
+    jf(x);
+    c = tensor([2, 2], [100, 100, 100, 100]);
+    assert.deepEqual(Array.from(jf(x).data), [2, 3, 4, 5]);
+    assert.equal(jf.lower(x).consts.length, 1);
+  });
+
+  it('keeps the result structure, with number leaves and constant tensors', () => {
+    const k = tensor([1], [7]);
+    const jf = jit((a: Tensor) => ({ y: ops.neg(a), n: 3, k, same: a }));
+    jf(x);
+    const r = jf(x);
+    assert.deepEqual(Array.from(r.y.data), [-1, -2, -3, -4]);
+    assert.equal(r.n, 3);
+    assert.equal(r.k, k);
+    assert.deepEqual(Array.from(r.same.data), [1, 2, 3, 4]);
+  });
+
+  it('prunes equations no output depends on', () => {
+    const jf = jit((a: Tensor) => {
+      ops.exp(a);
+      return ops.neg(a);
+    });
+    assert.deepEqual(jf.lower(x).eqns.map((e) => e.prim), ['neg']);
+  });
+});
+
+describe('errors inside jit', () => {
+  const x = tensor([2], [1, -1]);
+  const throwsNaming = (f: () => unknown, pattern: RegExp): void => {
+    assert.throws(f, (e: unknown) => e instanceof JitError && pattern.test(e.message) && /jit\(/.test(e.message) && /where/.test(e.message));
+  };
+
+  it('reading .data of a traced value names the primitive that made it, jit and where', () => {
+    throwsNaming(() => jit((a: Tensor) => (ops.exp(a).data[0]! > 1 ? a : ops.neg(a)))(x), /value computed by `exp`.*read through \.data/);
+  });
+
+  it('reading .data of an argument names the argument', () => {
+    throwsNaming(() => jit((a: { w: Tensor }) => a.w.data)({ w: x }), /the input args\[0\]\.w/);
+  });
+
+  it('item() and concrete() are refused the same way', () => {
+    throwsNaming(() => jit((a: Tensor) => item(ops.sum(a)))(x), /value computed by `sum`/);
+    throwsNaming(() => jit((a: Tensor) => concrete(ops.tanh(a)))(x), /value computed by `tanh`.*concrete/);
+  });
+
+  it('JavaScript control flow on a traced value (a comparison) is refused', () => {
+    throwsNaming(() => jit((a: Tensor) => ((ops.sum(a) as unknown as number) > 0 ? a : ops.neg(a)))(x), /`sum`.*converted to a number/);
+  });
+
+  it('closing over a tracer of an enclosing grad asks for it to be an argument', () => {
+    assert.throws(
+      () => grad((w: Tensor) => ops.sum(jit((a: Tensor) => ops.mul(a, w))(x)))(x),
+      (e: unknown) => e instanceof JitError && /pass it as an argument/.test(e.message),
+    );
+  });
+});
