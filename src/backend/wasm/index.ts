@@ -1,4 +1,5 @@
 import { BackendError } from '../../core/errors.js';
+import { compileGraph } from '../compile/compile.js';
 import type { WasmBackend, WasmBackendOptions, WasmVariant } from './api.js';
 import { createArena, createMemory, MAX_MEMORY_BYTES, PAGE_BYTES } from './arena.js';
 import type { WasmExports } from './exports.js';
@@ -93,6 +94,7 @@ export function createWasmBackend(
       else k.peakMulAdd(iters);
       return peakAccumulators * 4 * 2 * iters;
     },
+    compile: (graph, ctx) => compileGraph(graph, ctx, { kernels }),
   };
 }
 
