@@ -8,9 +8,11 @@ import type { CompareOp, Primitive, PrimitiveParams } from '../../ops/primitives
  * float32 (`Math.fround`), as storing into a Float32Array does, so fused results are
  * bit-identical to op-by-op ones (tested against the evaluation rules on random inputs).
  *
- * Known difference: leakyRelu/leakyReluGrad at a NaN x. The evaluation rule picks the factor
- * from x's sign bit (a NaN with a clear sign bit passes v), which a JavaScript number does not
- * expose; the fused loop gives slope·v for every NaN x. The forward value is NaN either way.
+ * Known difference: leakyRelu/leakyReluGrad at a NaN x with its sign bit set. The evaluation
+ * rule takes the factor from x's bits (sign set or all zero: the negative branch), which a
+ * JavaScript number does not expose; the fused loop uses `x <= 0`, which agrees everywhere
+ * else (−0 included) and for the NaN JavaScript produces (sign clear), and passes v for a
+ * negative NaN. The forward value is NaN either way.
  */
 export type FusionRule<P extends Primitive> = Readonly<{
   arity: number;
@@ -28,8 +30,11 @@ const infix = (op: string) => ({ arity: 2, expr: ([a, b]: readonly string[]) => 
 
 const compareOps: Record<CompareOp, string> = { gt: '>', ge: '>=', lt: '<', le: '<=', eq: '===', ne: '!==' };
 
-/** leakyRelu's factor: 1 where x > 0, 1 + (slope − 1) (the rule's arithmetic) otherwise. */
-const leakyFactor = (x: string, slope: number): string => `(${x} > 0 ? 1 : ${lit(1 + (slope - 1))})`;
+/**
+ * leakyRelu's factor with the rule's arithmetic, 1 + (slope − 1)·[x ≤ 0], without a branch (a
+ * data-dependent branch on random signs mispredicts half the time; the rule is branch-free too).
+ */
+const leakyFactor = (x: string, slope: number): string => `(1 + ${lit(slope - 1)} * +(${x} <= 0))`;
 
 export const FUSIBLE: { readonly [P in Primitive]?: FusionRule<P> } = {
   neg: { arity: 1, expr: ([a]) => `(-${a})` },

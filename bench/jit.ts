@@ -1,0 +1,198 @@
+/**
+ * What `jit` buys on a GAN training step: passes over memory, bytes allocated per step, the
+ * trace and compile time, and the step time with and without jit, in one run.
+ *
+ *   mlp:   G: z[64, 32] → Linear(128) → ReLU → Linear(784) → tanh;  D: Linear(128) → LeakyReLU(0.2) → Linear(1)
+ *   dcgan: the benchmark GAN (the performance issue's model):
+ *          G: z[64] → Linear(128·7·7) → ReLU → reshape (128, 7, 7) → ConvTranspose2d(128→64, k4 s2 p1) → ReLU
+ *             → ConvTranspose2d(64→1, k4 s2 p1) → tanh
+ *          D: Conv2d(1→64, k4 s2 p1) → LeakyReLU(0.2) → Conv2d(64→128, k4 s2 p1) → LeakyReLU(0.2) → flatten → Linear(6272, 1)
+ * Both: batch 64, one D step then one G step, hinge loss, Adam(2e-4, β = (0, 0.9)) written with
+ * ops (a step built from ops only, latents and data passed in).
+ *
+ *     node dist/bench/jit.js [--json] [--quick] [--model mlp --model dcgan] [--threads 1]
+ */
+import { parseArgs } from 'node:util';
+import { Bench } from 'tinybench';
+import { loadWasmBackend } from '../src/backend/wasm.js';
+import { referenceBackend } from '../src/backend/reference.js';
+import { useBackend } from '../src/backend/current.js';
+import { key, normal, split } from '../src/core/random.js';
+import { treeZipWith } from '../src/core/pytree.js';
+import { tensor, type Tensor } from '../src/core/tensor.js';
+import * as ops from '../src/ops/index.js';
+import { grad, stopGradient } from '../src/autodiff/index.js';
+import { Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Linear, ReLU, Reshape, Tanh, sequential, type AnyLayer } from '../src/nn/index.js';
+import { jit } from '../src/jit/index.js';
+import { opByOpProfile } from '../src/jit/execute.js';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    model: { type: 'string', multiple: true },
+    threads: { type: 'string', default: '1' },
+  },
+  strict: true,
+});
+
+type Net = { params: unknown; m: unknown; v: unknown };
+type State = { g: Net; d: Net; count: Tensor };
+
+const LR = 2e-4;
+const B1 = 0;
+const B2 = 0.9;
+const EPS = 1e-8;
+
+/** Adam with PyTorch's eps placement over a params tree; `t` is the 0-d step count after this update. */
+function adam(net: Net, grads: unknown, t: Tensor): Net {
+  const m = treeZipWith(([mi, gi]) => ops.add(ops.mul(mi as Tensor, B1), ops.mul(gi as Tensor, 1 - B1)), net.m, grads);
+  const v = treeZipWith(([vi, gi]) => ops.add(ops.mul(vi as Tensor, B2), ops.mul(ops.square(gi as Tensor), 1 - B2)), net.v, grads);
+  const c1 = ops.sub(1, ops.pow(B1, t));
+  const c2 = ops.sub(1, ops.pow(B2, t));
+  const params = treeZipWith(
+    ([p, mi, vi]) => ops.sub(p as Tensor, ops.div(ops.mul(ops.div(mi as Tensor, c1), LR), ops.add(ops.sqrt(ops.div(vi as Tensor, c2)), EPS))),
+    net.params,
+    m,
+    v,
+  );
+  return { params, m, v };
+}
+
+function makeStep(G: AnyLayer, D: AnyLayer): (s: State, z: Tensor, real: Tensor) => { state: State; dLoss: Tensor; gLoss: Tensor } {
+  const apply = (l: AnyLayer, p: unknown, x: Tensor): Tensor => l.apply(p, [], x, { train: true })[0];
+  return (s, z, real) => {
+    const t = ops.add(s.count, 1);
+    const fake = stopGradient(apply(G, s.g.params, z));
+    const dLossOf = (dp: unknown): Tensor =>
+      ops.add(ops.mean(ops.relu(ops.sub(1, apply(D, dp, real)))), ops.mean(ops.relu(ops.add(1, apply(D, dp, fake)))));
+    const dLoss = dLossOf(s.d.params);
+    const d = adam(s.d, grad(dLossOf)(s.d.params), t);
+    const gLossOf = (gp: unknown): Tensor => ops.neg(ops.mean(apply(D, d.params, apply(G, gp, z))));
+    const gLoss = gLossOf(s.g.params);
+    const g = adam(s.g, grad(gLossOf)(s.g.params), t);
+    return { state: { g, d, count: t }, dLoss, gLoss };
+  };
+}
+
+type Model = { name: string; G: AnyLayer; D: AnyLayer; zShape: number[]; xShape: number[] };
+
+const MODELS: Record<string, () => Model> = {
+  mlp: () => ({
+    name: 'MLP GAN (784-d data, 128 hidden)',
+    G: sequential(Linear(128) as AnyLayer, ReLU(), Linear(784) as AnyLayer, Tanh()) as AnyLayer,
+    D: sequential(Linear(128) as AnyLayer, LeakyReLU(0.2), Linear(1) as AnyLayer) as AnyLayer,
+    zShape: [32],
+    xShape: [784],
+  }),
+  dcgan: () => ({
+    name: 'benchmark DCGAN (issue 13)',
+    G: sequential(
+      Linear(128 * 7 * 7) as AnyLayer, ReLU(), Reshape([128, 7, 7]),
+      ConvTranspose2d(64, { kernel: 4, stride: 2, padding: 1 }) as AnyLayer, ReLU(),
+      ConvTranspose2d(1, { kernel: 4, stride: 2, padding: 1 }) as AnyLayer, Tanh(),
+    ) as AnyLayer,
+    D: sequential(
+      Conv2d(64, { kernel: 4, stride: 2, padding: 1 }) as AnyLayer, LeakyReLU(0.2),
+      Conv2d(128, { kernel: 4, stride: 2, padding: 1 }) as AnyLayer, LeakyReLU(0.2),
+      Flatten(), Linear(1) as AnyLayer,
+    ) as AnyLayer,
+    zShape: [64],
+    xShape: [1, 28, 28],
+  }),
+};
+
+const zerosLike = (tree: unknown): unknown => treeZipWith(([l]) => ops.mul(l as Tensor, 0), tree);
+
+async function main(): Promise<void> {
+  const backend = await loadWasmBackend({ threads: Number(values.threads) });
+  const rows: Record<string, unknown>[] = [];
+  for (const name of values.model ?? ['mlp', 'dcgan']) {
+    const mk = MODELS[name];
+    if (mk === undefined) throw new Error(`unknown model ${name} (mlp, dcgan)`);
+    const m = mk();
+    useBackend(backend);
+    {
+      const [kg, kd, kz, kx] = split(key(0), 4) as [ReturnType<typeof key>, ReturnType<typeof key>, ReturnType<typeof key>, ReturnType<typeof key>];
+      const gp = m.G.init(kg, m.zShape).params;
+      const dp = m.D.init(kd, m.xShape).params;
+      const init: State = { g: { params: gp, m: zerosLike(gp), v: zerosLike(gp) }, d: { params: dp, m: zerosLike(dp), v: zerosLike(dp) }, count: tensor([], [0]) };
+      const z = normal(kz, [64, ...m.zShape]);
+      const real = ops.tanh(normal(kx, [64, ...m.xShape]));
+      const step = makeStep(m.G, m.D);
+
+      // A few eager steps first, so the optimiser state is a trained one rather than zeros.
+      let state = init;
+      for (let i = 0; i < 3; i++) state = step(state, z, real).state;
+
+      const jitted = jit(step);
+      // Interleaved rounds (this VM has slow phases): each round times both, alternating which goes first.
+      const quick = values.quick;
+      const samples: Record<'eager' | 'jit', number[]> = { eager: [], jit: [] };
+      const tasks = { eager: () => step(state, z, real), jit: () => jitted(state, z, real) };
+      for (let round = 0; round < (quick ? 2 : 6); round++) {
+        const bench = new Bench({ time: quick ? 200 : 1000, iterations: quick ? 2 : 3, warmupIterations: 1, retainSamples: true, throws: true });
+        const order = round % 2 === 0 ? (['eager', 'jit'] as const) : (['jit', 'eager'] as const);
+        for (const name of order) bench.add(name, tasks[name]);
+        await bench.run();
+        for (const t of bench.tasks) {
+          if (t.result.state !== 'completed') throw new Error(`benchmark did not complete: ${t.result.state}`);
+          samples[t.name as 'eager' | 'jit'].push(...(t.result.latency.samples ?? []));
+        }
+      }
+      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+      const ms = (name: 'eager' | 'jit'): number => median(samples[name]);
+
+      // Trace and compile times on fresh jitted functions (the code is warm by now).
+      const fresh = jit(step);
+      let t0 = performance.now();
+      const graph = fresh.lower(state, z, real);
+      const traceMs = performance.now() - t0;
+      t0 = performance.now();
+      const profile = fresh.profile(state, z, real);
+      const compileMs = performance.now() - t0;
+      t0 = performance.now();
+      jit(step)(state, z, real);
+      const firstCallMs = performance.now() - t0;
+      const eager = opByOpProfile(graph);
+      rows.push({
+        model: m.name,
+        backend: backend.description,
+        equations: graph.eqns.length,
+        eagerMs: ms('eager'),
+        jitMs: ms('jit'),
+        samples: samples.eager.length,
+        traceMs,
+        firstCallMs,
+        compileMs,
+        eagerPasses: eager.passes,
+        jitPasses: profile.passes,
+        eagerFreshMB: eager.freshBytes / 2 ** 20,
+        jitFreshMB: profile.freshBytes / 2 ** 20,
+        jitResidentMB: profile.residentBytes / 2 ** 20,
+        groups: profile.groups,
+        fusedEquations: profile.fusedEqns,
+      });
+    }
+  }
+  useBackend(referenceBackend);
+  await backend.close();
+  if (values.json) {
+    for (const r of rows) console.log(JSON.stringify(r));
+    return;
+  }
+  const f = (v: unknown, d = 1): string => (v as number).toFixed(d);
+  console.log('| model | equations | step ms eager → jit | passes eager → jit | MB allocated per step eager → jit | resident MB (jit) | fused: equations in groups | trace ms | compile ms | first call ms |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(
+      `| ${String(r.model)} | ${String(r.equations)} | ${f(r.eagerMs)} → ${f(r.jitMs)} | ${String(r.eagerPasses)} → ${String(r.jitPasses)} | ${f(r.eagerFreshMB)} → ${f(r.jitFreshMB)} | ${f(r.jitResidentMB)} | ${String(r.fusedEquations)} in ${String(r.groups)} | ${f(r.traceMs)} | ${f(r.compileMs)} | ${f(r.firstCallMs)} |`,
+    );
+  }
+  console.log(`backend: ${String(rows[0]?.backend)}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack : e);
+  process.exit(1);
+});
