@@ -8,6 +8,8 @@ import { accessOf, type Access, type Group } from './plan.js';
  * external operand is loaded once per element, every operation's result is rounded to float32
  * and kept in a local, and only the materialised values are stored — after all loads of the
  * element, so an output may share the buffer of a full-size operand (in-place epilogues).
+ * A `sum` node accumulates into float64 in the loop's (flat, increasing) order, which is the
+ * order of the evaluation rule's reduction, and is stored after the loop.
  */
 
 export type GroupLayout = Readonly<{
@@ -63,14 +65,39 @@ export function groupSource(group: Group, layout: GroupLayout): string {
   layout.outputs.forEach((_, k) => lines.push(`const out${k} = outs[${k}];`));
   const local = new Map<VarId, string>();
   const body: string[] = [];
+  const after: string[] = [];
+  const sums = new Map<VarId, string>();
   group.nodes.forEach((n, m) => {
     const args = n.args.map((a) => local.get(a.v) ?? operand.get(`${a.v}:${JSON.stringify(accessOf(a.shape, group.shape))}`)!);
+    if (n.prim === 'sum') {
+      const { axes } = n.params as { axes: readonly number[] };
+      const access = accessOf(group.shape.map((d, i) => (axes.includes(i) ? 1 : d)), group.shape)!;
+      const size = access.kind === 'blocked' ? access.mid : 1;
+      lines.push(`const acc${m} = new Float64Array(${size});`);
+      if (access.kind === 'blocked') {
+        lines.push(`let r${m} = 0;`);
+        if (access.inner > 1) lines.push(`let q${m} = 0;`);
+        body.push(`acc${m}[r${m}] += ${args[0]};`);
+        steps.push(
+          access.inner > 1
+            ? `if (++q${m} === ${access.inner}) { q${m} = 0; if (++r${m} === ${access.mid}) r${m} = 0; }`
+            : `if (++r${m} === ${access.mid}) r${m} = 0;`,
+        );
+      } else body.push(`acc${m}[0] += ${args[0]};`);
+      sums.set(n.out, `acc${m}`);
+      return;
+    }
     const rule = fusionRule(n.prim)!;
     body.push(`const t${m} = Math.fround(${rule.expr(args, n.params as never)});`);
     local.set(n.out, `t${m}`);
   });
-  const stores = layout.outputs.map((v, k) => `out${k}[i] = ${local.get(v)};`);
-  lines.push('for (let i = 0; i < n; i++) {', ...[...loads, ...body, ...stores, ...steps].map((l) => `  ${l}`), '}');
+  const stores: string[] = [];
+  layout.outputs.forEach((v, k) => {
+    const acc = sums.get(v);
+    if (acc === undefined) stores.push(`out${k}[i] = ${local.get(v)};`);
+    else after.push(`out${k}.set(${acc});`);
+  });
+  lines.push('for (let i = 0; i < n; i++) {', ...[...loads, ...body, ...stores, ...steps].map((l) => `  ${l}`), '}', ...after);
   return lines.join('\n');
 }
 

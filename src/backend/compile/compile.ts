@@ -156,7 +156,7 @@ export function compileGraph(graph: Graph, ctx: CompileContext, opts: CompileOpt
         }
         case 'group': {
           const layout = layouts.get(step)!;
-          const outs = layout.outputs.map((v) => target(v) ?? new Float32Array(layout.size));
+          const outs = layout.outputs.map((v) => target(v) ?? new Float32Array(sizeOf(plan.shapes[v]!)));
           const fn = kernels.get(step);
           if (fn !== undefined) fn(layout.inputs.map((i) => vals[i.v]!), outs, layout.size);
           else runGroupOpByOp(step, layout, outs, vals, ctx);

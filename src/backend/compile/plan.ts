@@ -19,7 +19,11 @@ export type Access =
   /** Broadcast along one contiguous run of axes: element ⌊i / inner⌋ mod mid. */
   | Readonly<{ kind: 'blocked'; inner: number; mid: number }>;
 
-/** One elementwise operation inside a group; `args[k].shape` is the operand as the operation sees it. */
+/**
+ * One operation inside a group: elementwise (`args[k].shape` is the operand as the operation
+ * sees it), or a `sum` of a member over some axes, accumulated by the loop (a reduction
+ * epilogue; its result exists only after the loop, so nothing in the group reads it).
+ */
 export type FusedNode = Readonly<{
   prim: Primitive;
   params: unknown;
@@ -78,11 +82,12 @@ export function planGraph(graph: Graph): Plan {
   const groupOf = new Map<VarId, Group>();
   const stepOfGroup = new Map<Group, number>();
   const materialised = new Set<VarId>();
+  const reductions = new Set<VarId>();
 
-  /** A read of v from outside its group: v must be in memory, and its group can take no more members. */
+  /** A read of v from outside its group (or of a reduction): v must be in memory, and its group can take no more members. */
   const readOutside = (v: VarId, reader?: Group): void => {
     const g = groupOf.get(v);
-    if (g === undefined || g === reader) return;
+    if (g === undefined || (g === reader && !reductions.has(v))) return;
     g.open = false;
     materialised.add(v);
   };
@@ -101,10 +106,11 @@ export function planGraph(graph: Graph): Plan {
 
   /** Adds an elementwise node over `shape`, joining (and merging) the open groups it reads from. */
   const addNode = (node: FusedNode, shape: readonly number[]): void => {
+    for (const a of node.args) if (reductions.has(a.v)) readOutside(a.v);
     const joined: Group[] = [];
     for (const a of node.args) {
       const g = groupOf.get(a.v);
-      if (g !== undefined && g.open && sameShape(g.shape, shape) && sameShape(a.shape, shape) && !joined.includes(g)) joined.push(g);
+      if (g !== undefined && g.open && !reductions.has(a.v) && sameShape(g.shape, shape) && sameShape(a.shape, shape) && !joined.includes(g)) joined.push(g);
     }
     const target: Group = joined.length === 1 ? joined[0]! : { shape, nodes: joined.flatMap((g) => g.nodes), open: true };
     if (joined.length > 1) {
@@ -120,14 +126,34 @@ export function planGraph(graph: Graph): Plan {
     moveToEnd(target);
   };
 
+  /**
+   * A sum over axes of a group's member, whose kept axes the loop can index, joins that group —
+   * open or closed: it depends on nothing else, and whatever reads it comes later in the graph,
+   * so the group's position stays valid (and a reader of a reduction closes its group).
+   */
+  const addReduction = (eqn: Eqn): boolean => {
+    const x = eqn.inputs[0]!;
+    const g = groupOf.get(x);
+    const xs = shapes[x]!;
+    if (g === undefined || reductions.has(x) || !sameShape(g.shape, xs)) return false;
+    const { axes } = eqn.params as PrimitiveParams['sum'];
+    const access = accessOf(xs.map((d, i) => (axes.includes(i) ? 1 : d)), xs);
+    if (access === undefined || access.kind === 'full') return false;
+    g.nodes.push({ prim: 'sum', params: eqn.params, args: [{ v: x, shape: xs }], out: eqn.out, fromGraph: true });
+    groupOf.set(eqn.out, g);
+    reductions.add(eqn.out);
+    return true;
+  };
+
   for (const eqn of graph.eqns) {
     const outShape = shapes[eqn.out]!;
+    if (eqn.prim === 'sum' && addReduction(eqn)) continue;
     const rule = fusionRule(eqn.prim);
     const fusible =
       rule !== undefined &&
       eqn.inputs.length === rule.arity &&
       eqn.inputs.every((v) => accessOf(shapes[v]!, outShape) !== undefined) &&
-      (!rule.joinOnly || eqn.inputs.some((v) => groupOf.get(v)?.open === true && sameShape(groupOf.get(v)!.shape, outShape)));
+      (!rule.joinOnly || eqn.inputs.some((v) => groupOf.get(v)?.open === true && !reductions.has(v) && sameShape(groupOf.get(v)!.shape, outShape)));
     if (fusible) {
       addNode({ prim: eqn.prim, params: eqn.params, args: eqn.inputs.map((v) => ({ v, shape: shapes[v]! })), out: eqn.out, fromGraph: true }, outShape);
       continue;
@@ -163,5 +189,6 @@ export function planGraph(graph: Graph): Plan {
     readOutside(v);
     materialised.add(v);
   }
+  for (const v of reductions) materialised.add(v);
   return { shapes, steps: slots.filter((s): s is Step => s !== null), materialised };
 }

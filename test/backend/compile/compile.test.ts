@@ -163,12 +163,12 @@ describe('fusion and buffer planning', () => {
   const cw = normal(key(2), [4, 3, 3, 3]);
   const cb = normal(key(3), [4]);
 
-  it('fuses the conv bias and the activation that follows into one group after the kernel, in place in its output', () => {
+  it('fuses the conv bias, the activation that follows and the final sum into one loop after the kernel, in place in its output', () => {
     const g = graphOf((x: Tensor, w: Tensor, b: Tensor) => ops.sum(conv(x, w, b)), cx, cw, cb);
     const plan = planGraph(g);
     assert.deepEqual(
       plan.steps.map((s) => (s.kind === 'group' ? `group(${s.group.nodes.map((n) => n.prim).join(',')})` : `${s.kind}(${s.eqn.prim})`)),
-      ['kernel(conv2d)', 'group(add,leakyRelu)', 'eval(sum)'],
+      ['kernel(conv2d)', 'group(add,leakyRelu,sum)'],
     );
     const compiled = compileGraph(g, ctx, { kernels: wasm });
     // One buffer: the kernel's output, reused in place by the group.
@@ -205,6 +205,24 @@ describe('fusion and buffer planning', () => {
       planGraph(lg).steps.map((s) => (s.kind === 'group' ? s.group.nodes.map((n) => n.prim).join(',') : s.kind)),
       ['kernel', 'add,leakyRelu,tanh'],
     );
+  });
+
+  it('fuses a sum over any axes whose kept axes are contiguous into the loop, with the bits of the evaluation rule', () => {
+    const arb = fc
+      .array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 })
+      .chain((shape) => fc.record({ x: arbTensorOfShape(shape, { min: -3, max: 3 }), axes: fc.subarray(shape.map((_, i) => i), { minLength: 1 }) }));
+    let fusedCount = 0;
+    fc.assert(
+      fc.property(arb, ({ x, axes }) => {
+        const g = graphOf((a: Tensor) => ops.sum(ops.tanh(ops.mul(a, 1.5)), { axis: axes }), x);
+        const steps = planGraph(g).steps;
+        if (steps.length === 1) fusedCount++;
+        const [fused, eager] = bothWays(g, [x], { kernels: referenceBackend });
+        assert.ok(allBitsEqual(fused, eager));
+      }),
+      { numRuns: 150 },
+    );
+    assert.ok(fusedCount > 50, `only ${fusedCount} of 150 sums were fused`);
   });
 
   it('returns fresh output arrays on every run (a later run does not overwrite an earlier result)', () => {
