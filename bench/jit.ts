@@ -7,8 +7,8 @@
  *          G: z[64] → Linear(128·7·7) → ReLU → reshape (128, 7, 7) → ConvTranspose2d(128→64, k4 s2 p1) → ReLU
  *             → ConvTranspose2d(64→1, k4 s2 p1) → tanh
  *          D: Conv2d(1→64, k4 s2 p1) → LeakyReLU(0.2) → Conv2d(64→128, k4 s2 p1) → LeakyReLU(0.2) → flatten → Linear(6272, 1)
- * Both: batch 64, one D step then one G step, hinge loss, Adam(2e-4, β = (0, 0.9)) written with
- * ops (a step built from ops only, latents and data passed in).
+ * Both: batch 64, one D step then one G step, hinge loss, `optim.adam(2e-4, { b1: 0, b2: 0.9 })`
+ * (a step built from ops only, latents and data passed in).
  *
  *     node dist/bench/jit.js [--json] [--quick] [--model mlp --model dcgan] [--threads 1]
  */
@@ -18,8 +18,8 @@ import { loadWasmBackend } from '../src/backend/wasm.js';
 import { referenceBackend } from '../src/backend/reference.js';
 import { useBackend } from '../src/backend/current.js';
 import { key, normal, split } from '../src/core/random.js';
-import { treeZipWith } from '../src/core/pytree.js';
-import { tensor, type Tensor } from '../src/core/tensor.js';
+import type { Tensor } from '../src/core/tensor.js';
+import { adam, applyUpdates } from '../src/optim/index.js';
 import * as ops from '../src/ops/index.js';
 import { grad, stopGradient } from '../src/autodiff/index.js';
 import { Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Linear, ReLU, Reshape, Tanh, sequential, type AnyLayer } from '../src/nn/index.js';
@@ -36,42 +36,29 @@ const { values } = parseArgs({
   strict: true,
 });
 
-type Net = { params: unknown; m: unknown; v: unknown };
-type State = { g: Net; d: Net; count: Tensor };
+type Net = { params: unknown; opt: unknown };
+type State = { g: Net; d: Net };
 
-const LR = 2e-4;
-const B1 = 0;
-const B2 = 0.9;
-const EPS = 1e-8;
+/** Adam(2e-4, β = (0, 0.9)), the optimiser's own ops (0-d step count in its state). */
+const tx = adam(2e-4, { b1: 0, b2: 0.9 });
 
-/** Adam with PyTorch's eps placement over a params tree; `t` is the 0-d step count after this update. */
-function adam(net: Net, grads: unknown, t: Tensor): Net {
-  const m = treeZipWith(([mi, gi]) => ops.add(ops.mul(mi as Tensor, B1), ops.mul(gi as Tensor, 1 - B1)), net.m, grads);
-  const v = treeZipWith(([vi, gi]) => ops.add(ops.mul(vi as Tensor, B2), ops.mul(ops.square(gi as Tensor), 1 - B2)), net.v, grads);
-  const c1 = ops.sub(1, ops.pow(B1, t));
-  const c2 = ops.sub(1, ops.pow(B2, t));
-  const params = treeZipWith(
-    ([p, mi, vi]) => ops.sub(p as Tensor, ops.div(ops.mul(ops.div(mi as Tensor, c1), LR), ops.add(ops.sqrt(ops.div(vi as Tensor, c2)), EPS))),
-    net.params,
-    m,
-    v,
-  );
-  return { params, m, v };
+function update(net: Net, grads: unknown): Net {
+  const [updates, opt] = tx.update(grads, net.opt as never, net.params);
+  return { params: applyUpdates(net.params, updates), opt };
 }
 
 function makeStep(G: AnyLayer, D: AnyLayer): (s: State, z: Tensor, real: Tensor) => { state: State; dLoss: Tensor; gLoss: Tensor } {
   const apply = (l: AnyLayer, p: unknown, x: Tensor): Tensor => l.apply(p, [], x, { train: true })[0];
   return (s, z, real) => {
-    const t = ops.add(s.count, 1);
     const fake = stopGradient(apply(G, s.g.params, z));
     const dLossOf = (dp: unknown): Tensor =>
       ops.add(ops.mean(ops.relu(ops.sub(1, apply(D, dp, real)))), ops.mean(ops.relu(ops.add(1, apply(D, dp, fake)))));
     const dLoss = dLossOf(s.d.params);
-    const d = adam(s.d, grad(dLossOf)(s.d.params), t);
+    const d = update(s.d, grad(dLossOf)(s.d.params));
     const gLossOf = (gp: unknown): Tensor => ops.neg(ops.mean(apply(D, d.params, apply(G, gp, z))));
     const gLoss = gLossOf(s.g.params);
-    const g = adam(s.g, grad(gLossOf)(s.g.params), t);
-    return { state: { g, d, count: t }, dLoss, gLoss };
+    const g = update(s.g, grad(gLossOf)(s.g.params));
+    return { state: { g, d }, dLoss, gLoss };
   };
 }
 
@@ -102,8 +89,6 @@ const MODELS: Record<string, () => Model> = {
   }),
 };
 
-const zerosLike = (tree: unknown): unknown => treeZipWith(([l]) => ops.mul(l as Tensor, 0), tree);
-
 async function main(): Promise<void> {
   const backend = await loadWasmBackend({ threads: Number(values.threads) });
   const rows: Record<string, unknown>[] = [];
@@ -116,7 +101,7 @@ async function main(): Promise<void> {
       const [kg, kd, kz, kx] = split(key(0), 4) as [ReturnType<typeof key>, ReturnType<typeof key>, ReturnType<typeof key>, ReturnType<typeof key>];
       const gp = m.G.init(kg, m.zShape).params;
       const dp = m.D.init(kd, m.xShape).params;
-      const init: State = { g: { params: gp, m: zerosLike(gp), v: zerosLike(gp) }, d: { params: dp, m: zerosLike(dp), v: zerosLike(dp) }, count: tensor([], [0]) };
+      const init: State = { g: { params: gp, opt: tx.init(gp) }, d: { params: dp, opt: tx.init(dp) } };
       const z = normal(kz, [64, ...m.zShape]);
       const real = ops.tanh(normal(kx, [64, ...m.xShape]));
       const step = makeStep(m.G, m.D);

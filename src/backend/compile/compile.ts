@@ -1,7 +1,7 @@
 import { sizeOf, tensor, type Tensor } from '../../core/tensor.js';
 import type { ConvGeometry, GemmSpec } from '../backend.js';
 import type { CompileContext, CompiledGraph, Eqn, Graph, RunProfile, VarId } from '../graph.js';
-import type { PrimitiveParams } from '../../ops/primitives.js';
+import type { Params } from '../../ops/primitives.js';
 import { codegenAvailable, groupKernel, layoutOf, type GroupKernel, type GroupLayout } from './codegen.js';
 import { planGraph, type Plan, type Step } from './plan.js';
 
@@ -102,7 +102,7 @@ function planBuffers(graph: Graph, plan: Plan, layouts: ReadonlyMap<Step, GroupL
 }
 
 function gemmSpec(eqn: Eqn, shapes: Plan['shapes']): GemmSpec {
-  const { transA, transB } = eqn.params as PrimitiveParams['matmul'];
+  const { transA, transB } = eqn.params as Params<'matmul'>;
   const [ar, ac] = shapes[eqn.inputs[0]!]! as [number, number];
   const [br, bc] = shapes[eqn.inputs[1]!]! as [number, number];
   return { m: transA ? ac : ar, k: transA ? ar : ac, n: transB ? br : bc, transA, transB };
@@ -143,7 +143,7 @@ export function compileGraph(graph: Graph, ctx: CompileContext, opts: CompileOpt
         case 'kernel': {
           const [a, b] = step.eqn.inputs.map((v) => vals[v]!) as [Float32Array, Float32Array];
           const out = target(step.out);
-          const p = step.eqn.params as PrimitiveParams['conv2d'];
+          const p = step.eqn.params as Params<'conv2d'>;
           vals[step.out] =
             step.eqn.prim === 'matmul'
               ? k.gemm(a, b, gemmSpec(step.eqn, plan.shapes), out)

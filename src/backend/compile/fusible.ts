@@ -1,4 +1,4 @@
-import type { CompareOp, Primitive, PrimitiveParams } from '../../ops/primitives.js';
+import type { CompareOp, Primitive, Params } from '../../ops/primitives.js';
 
 /**
  * The fusion table: which primitives fuse into a generated elementwise loop, and the scalar
@@ -17,7 +17,7 @@ import type { CompareOp, Primitive, PrimitiveParams } from '../../ops/primitives
 export type FusionRule<P extends Primitive> = Readonly<{
   arity: number;
   /** The element expression from operand expressions (and the primitive's params). */
-  expr: (args: readonly string[], params: PrimitiveParams[P]) => string;
+  expr: (args: readonly string[], params: Params<P>) => string;
   /** Only fused into a group that already produces its operand (alone it is a view, not a pass). */
   joinOnly?: boolean;
 }>;

@@ -1,5 +1,5 @@
 import { sizeOf } from '../../core/tensor.js';
-import type { Primitive, PrimitiveParams } from '../../ops/primitives.js';
+import type { Primitive, Params } from '../../ops/primitives.js';
 import type { Eqn, Graph, VarId } from '../graph.js';
 import { fusionRule, KERNEL_PRIMITIVES, VIEW_PRIMITIVES } from './fusible.js';
 
@@ -72,7 +72,7 @@ const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.len
 
 /** The bias operand of a conv kernel with a bias: `[C]` seen as `[C, 1, 1]` against `[N, C, H, W]`. */
 function biasChannels(eqn: Eqn): number {
-  const g = (eqn.params as PrimitiveParams['conv2d']).geometry;
+  const g = (eqn.params as Params<'conv2d'>).geometry;
   return eqn.prim === 'conv2d' ? g.o : g.c;
 }
 
@@ -136,7 +136,7 @@ export function planGraph(graph: Graph): Plan {
     const g = groupOf.get(x);
     const xs = shapes[x]!;
     if (g === undefined || reductions.has(x) || !sameShape(g.shape, xs)) return false;
-    const { axes } = eqn.params as PrimitiveParams['sum'];
+    const { axes } = eqn.params as Params<'sum'>;
     const access = accessOf(xs.map((d, i) => (axes.includes(i) ? 1 : d)), xs);
     if (access === undefined || access.kind === 'full') return false;
     g.nodes.push({ prim: 'sum', params: eqn.params, args: [{ v: x, shape: xs }], out: eqn.out, fromGraph: true });
