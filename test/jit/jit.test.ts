@@ -9,6 +9,8 @@ import { item, tensor, type Tensor } from '../../src/core/tensor.js';
 import { JitError } from '../../src/core/errors.js';
 import { treeLeaves } from '../../src/core/pytree.js';
 import { forEachBackend } from '../helpers/backends.js';
+import { BatchNorm, Conv2d, Flatten, LeakyReLU, Linear, refreshState, sequential, spectralNorm, type AnyLayer } from '../../src/nn/index.js';
+import { key, normal } from '../../src/core/random.js';
 import { arbProgramCase, bitsEqual, describeProgram, runProgram, type Params } from '../helpers/programs.js';
 
 const leavesBitsEqual = (a: unknown, b: unknown): boolean => {
@@ -83,6 +85,29 @@ forEachBackend(() => {
         }),
         { numRuns: 30 },
       );
+    });
+
+    it('a spectral-norm conv discriminator step (refresh, apply with batch norm, gradient) equals eager, on new data too', () => {
+      const D = sequential(
+        spectralNorm(Conv2d(4, { kernel: 3, stride: 2, padding: 1 })) as AnyLayer, BatchNorm() as AnyLayer, LeakyReLU(0.2),
+        Flatten(), spectralNorm(Linear(1)) as AnyLayer,
+      ) as AnyLayer;
+      const { params, state } = D.init(key(0), [2, 6, 6]);
+      const step = (p: unknown, s: unknown, x: Tensor): unknown => {
+        const s1 = refreshState(D, p, s);
+        const loss = (q: unknown): readonly [Tensor, unknown] => {
+          const [y, s2] = D.apply(q, s1, x, { train: true });
+          return [ops.mean(ops.softplus(ops.neg(y))), s2];
+        };
+        const [[value, s2], g] = valueAndGrad(loss, { hasAux: true })(p);
+        return { value, g, s2 };
+      };
+      const js = jit(step);
+      for (const seed of [1, 2]) {
+        const x = normal(key(seed), [3, 2, 6, 6]);
+        assert.ok(leavesBitsEqual(js(params, state, x), step(params, state, x)));
+      }
+      assert.ok(js.lower(params, state, normal(key(1), [3, 2, 6, 6])).eqns.some((e) => e.prim === 'powerIteration'));
     });
 
     it('jit inside jit flattens into one graph and equals eager', () => {
