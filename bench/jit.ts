@@ -21,7 +21,7 @@ import { key, normal, split } from '../src/core/random.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { adam, applyUpdates } from '../src/optim/index.js';
 import * as ops from '../src/ops/index.js';
-import { grad, stopGradient } from '../src/autodiff/index.js';
+import { stopGradient, valueAndGrad } from '../src/autodiff/index.js';
 import { Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Linear, ReLU, Reshape, Tanh, sequential, type AnyLayer } from '../src/nn/index.js';
 import { jit } from '../src/jit/index.js';
 import { opByOpProfile } from '../src/jit/execute.js';
@@ -53,11 +53,11 @@ function makeStep(G: AnyLayer, D: AnyLayer): (s: State, z: Tensor, real: Tensor)
     const fake = stopGradient(apply(G, s.g.params, z));
     const dLossOf = (dp: unknown): Tensor =>
       ops.add(ops.mean(ops.relu(ops.sub(1, apply(D, dp, real)))), ops.mean(ops.relu(ops.add(1, apply(D, dp, fake)))));
-    const dLoss = dLossOf(s.d.params);
-    const d = update(s.d, grad(dLossOf)(s.d.params));
+    const [dLoss, dGrads] = valueAndGrad(dLossOf)(s.d.params);
+    const d = update(s.d, dGrads);
     const gLossOf = (gp: unknown): Tensor => ops.neg(ops.mean(apply(D, d.params, apply(G, gp, z))));
-    const gLoss = gLossOf(s.g.params);
-    const g = update(s.g, grad(gLossOf)(s.g.params));
+    const [gLoss, gGrads] = valueAndGrad(gLossOf)(s.g.params);
+    const g = update(s.g, gGrads);
     return { state: { g, d }, dLoss, gLoss };
   };
 }
@@ -146,6 +146,8 @@ async function main(): Promise<void> {
         equations: graph.eqns.length,
         eagerMs: ms('eager'),
         jitMs: ms('jit'),
+        eagerMinMs: Math.min(...samples.eager),
+        jitMinMs: Math.min(...samples.jit),
         samples: samples.eager.length,
         traceMs,
         firstCallMs,
@@ -167,11 +169,11 @@ async function main(): Promise<void> {
     return;
   }
   const f = (v: unknown, d = 1): string => (v as number).toFixed(d);
-  console.log('| model | equations | step ms eager → jit | passes eager → jit | MB allocated per step eager → jit | resident MB (jit) | fused: equations in groups | trace ms | compile ms | first call ms |');
+  console.log('| model | equations | step ms eager → jit (median; fastest) | passes eager → jit | MB allocated per step eager → jit | resident MB (jit) | fused: equations in groups | trace ms | compile ms | first call ms |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${String(r.model)} | ${String(r.equations)} | ${f(r.eagerMs)} → ${f(r.jitMs)} | ${String(r.eagerPasses)} → ${String(r.jitPasses)} | ${f(r.eagerFreshMB)} → ${f(r.jitFreshMB)} | ${f(r.jitResidentMB)} | ${String(r.fusedEquations)} in ${String(r.groups)} | ${f(r.traceMs)} | ${f(r.compileMs)} | ${f(r.firstCallMs)} |`,
+      `| ${String(r.model)} | ${String(r.equations)} | ${f(r.eagerMs)} → ${f(r.jitMs)}; ${f(r.eagerMinMs)} → ${f(r.jitMinMs)} | ${String(r.eagerPasses)} → ${String(r.jitPasses)} | ${f(r.eagerFreshMB)} → ${f(r.jitFreshMB)} | ${f(r.jitResidentMB)} | ${String(r.fusedEquations)} in ${String(r.groups)} | ${f(r.traceMs)} | ${f(r.compileMs)} | ${f(r.firstCallMs)} |`,
     );
   }
   console.log(`backend: ${String(rows[0]?.backend)}`);
