@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
-import { loadWasmBackend } from '../src/backend/wasm.js';
+import { loadWasmBackend } from '../src/backend/wasm/index.js';
 import { referenceBackend } from '../src/backend/reference.js';
 import { useBackend } from '../src/backend/current.js';
 import { key, normal, split } from '../src/core/random.js';
