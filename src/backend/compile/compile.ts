@@ -108,6 +108,17 @@ function gemmSpec(eqn: Eqn, shapes: Plan['shapes']): GemmSpec {
   return { m: transA ? ac : ar, k: transA ? ar : ac, n: transB ? br : bc, transA, transB };
 }
 
+type KernelCall = (k: CompileKernels, a: Float32Array, b: Float32Array, eqn: Eqn, shapes: Plan['shapes'], out: Float32Array | undefined) => Float32Array;
+const geometry = (eqn: Eqn): ConvGeometry => (eqn.params as Params<'conv2d'>).geometry;
+
+/** How each kernel primitive calls its backend kernel (the conv bias, if any, was split off by the planner). */
+const KERNEL_CALLS: Readonly<Record<'matmul' | 'conv2d' | 'conv2dGradInput' | 'conv2dGradWeight', KernelCall>> = {
+  matmul: (k, a, b, eqn, shapes, out) => k.gemm(a, b, gemmSpec(eqn, shapes), out),
+  conv2d: (k, x, w, eqn, _s, out) => k.conv2d(x, w, geometry(eqn), out),
+  conv2dGradInput: (k, dy, w, eqn, _s, out) => k.conv2dGradInput(dy, w, geometry(eqn), out),
+  conv2dGradWeight: (k, x, dy, eqn, _s, out) => k.conv2dGradWeight(x, dy, geometry(eqn), out),
+};
+
 export function compileGraph(graph: Graph, ctx: CompileContext, opts: CompileOptions): CompiledGraph {
   const plan = planGraph(graph);
   const layouts = new Map<Step, GroupLayout>();
@@ -141,17 +152,8 @@ export function compileGraph(graph: Graph, ctx: CompileContext, opts: CompileOpt
           vals[step.eqn.out] = ctx.evaluate(step.eqn, step.eqn.inputs.map((v) => asTensor(v))).data;
           break;
         case 'kernel': {
-          const [a, b] = step.eqn.inputs.map((v) => vals[v]!) as [Float32Array, Float32Array];
-          const out = target(step.out);
-          const p = step.eqn.params as Params<'conv2d'>;
-          vals[step.out] =
-            step.eqn.prim === 'matmul'
-              ? k.gemm(a, b, gemmSpec(step.eqn, plan.shapes), out)
-              : step.eqn.prim === 'conv2d'
-                ? k.conv2d(a, b, p.geometry, out)
-                : step.eqn.prim === 'conv2dGradInput'
-                  ? k.conv2dGradInput(a, b, p.geometry, out)
-                  : k.conv2dGradWeight(a, b, p.geometry, out);
+          const call = KERNEL_CALLS[step.eqn.prim as keyof typeof KERNEL_CALLS];
+          vals[step.out] = call(k, vals[step.eqn.inputs[0]!]!, vals[step.eqn.inputs[1]!]!, step.eqn, plan.shapes, target(step.out));
           break;
         }
         case 'group': {

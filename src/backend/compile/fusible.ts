@@ -65,7 +65,7 @@ export function fusionRule(prim: Primitive): FusionRule<Primitive> | undefined {
   return FUSIBLE[prim] as FusionRule<Primitive> | undefined;
 }
 
-/** Kernels whose output buffer the compiler plans (they take an `out` array). */
+/** Kernels whose output buffer the compiler plans (they take an `out` array; `compile.ts` calls them). */
 export const KERNEL_PRIMITIVES: ReadonlySet<Primitive> = new Set<Primitive>(['matmul', 'conv2d', 'conv2dGradInput', 'conv2dGradWeight']);
 
 /** Primitives whose result shares its input's data: no pass over memory, no buffer. */
