@@ -18,7 +18,11 @@ export const checkReferenceCommand = defineCommand({
   name: 'check-reference',
   summary: 'check this build against PyTorch reference cases (a directory of *.json)',
   args: ['<dir>'],
-  flags: { ...BACKEND_FLAGS, json: { type: 'boolean', help: 'one JSON line per case, then a summary line' } },
+  flags: {
+    ...BACKEND_FLAGS,
+    json: { type: 'boolean', help: 'one JSON line per case, then a summary line' },
+    jit: { type: 'boolean', help: 'run the gan_step cases through jit (their steps traced and compiled)' },
+  },
   details: 'Sub-folders are searched too. Exit code 0 when every supported case passes, 1 if any fails, 2 on bad arguments or a directory that cannot be read or holds no cases.',
   check: ({ flags }) => checkBackendFlags(flags),
   async run({ flags, positionals }) {
@@ -26,7 +30,7 @@ export const checkReferenceCommand = defineCommand({
     const backend = await loadBackendFromFlags(flags);
     if (E.isLeft(backend)) throw backend.left;
     try {
-      const result = checkReferenceDir(dir, backend.right);
+      const result = checkReferenceDir(dir, backend.right, undefined, { jit: flags.jit === true });
       if (E.isLeft(result)) {
         console.error(`puregan check-reference: ${result.left.message}`);
         return 2;

@@ -12,6 +12,7 @@ import { iterationPhases } from '../train/iteration.js';
 import { readMetrics } from '../train/metrics.js';
 import type { TrainState } from '../train/state.js';
 import { dStep, gStep } from '../train/step.js';
+import { jit } from '../jit/jit.js';
 import type { ReferenceCase } from './cases.js';
 import { declaredInput, parseLayerSpecs, type BuiltLayer } from './layer_specs.js';
 
@@ -206,25 +207,28 @@ function setUp(c: ReferenceCase): E.Either<string[], Setup> {
   return E.right({ config: config.right, state, g, d, iterations });
 }
 
-/** Runs a `gan_step` case; throws a ParseError listing every problem with it. */
-export function runGanStepCase(c: ReferenceCase): Readonly<{ outputs: Record<string, Tensor>; grads: Record<string, Tensor> }> {
+/** Runs a `gan_step` case (with `jit`, each D and G step through one jitted function); throws a ParseError listing every problem with it. */
+export function runGanStepCase(c: ReferenceCase, opts: Readonly<{ jit?: boolean }> = {}): Readonly<{ outputs: Record<string, Tensor>; grads: Record<string, Tensor> }> {
   const setup = setUp(c);
   if (E.isLeft(setup)) throw new ParseError(`case ${c.name} (gan_step):\n  - ${setup.left.join('\n  - ')}`);
   const { config, g, d, iterations } = setup.right;
+  const stage = <B>(step: (s: TrainState, b: B) => ReturnType<typeof dStep>) => (opts.jit ? jit(step) : step);
+  const dStepOf = stage((s: TrainState, b: Parameters<typeof dStep>[2]) => dStep(config, s, b));
+  const gStepOf = stage((s: TrainState, b: Parameters<typeof gStep>[2]) => gStep(config, s, b));
   let state = setup.right.state;
   const outputs: Record<string, Tensor> = {};
   const input = (name: string): Tensor => c.inputs[name]!;
   for (let i = 0; i < iterations; i++) {
     for (const phase of iterationPhases(config)) {
       if (phase === 'g') {
-        const [s, m] = gStep(config, state, { z: input(`z_g_${i}`), ...(config.gUsesReal ? { real: input(`real_${i}_${config.order === 'g-first' ? 0 : config.nDis - 1}`) } : {}) });
+        const [s, m] = gStepOf(state, { z: input(`z_g_${i}`), ...(config.gUsesReal ? { real: input(`real_${i}_${config.order === 'g-first' ? 0 : config.nDis - 1}`) } : {}) });
         state = s;
         const values = readMetrics(m);
         if (values.finite === 0) throw new ValueError(`case ${c.name}: the G step of iteration ${i} was not finite (g_loss ${values.g_loss})`);
         outputs[`g_loss_${i}`] = scalar(values.g_loss!);
       } else {
         const alpha = config.gradientPenalty ? { alpha: input(`alpha_${i}_${phase}`) } : {};
-        const [s, m] = dStep(config, state, { real: input(`real_${i}_${phase}`), z: input(`z_d_${i}_${phase}`), ...alpha });
+        const [s, m] = dStepOf(state, { real: input(`real_${i}_${phase}`), z: input(`z_d_${i}_${phase}`), ...alpha });
         state = s;
         const values = readMetrics(m);
         if (values.finite === 0) throw new ValueError(`case ${c.name}: D step ${phase} of iteration ${i} was not finite (d_loss ${values.d_loss})`);

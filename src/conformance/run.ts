@@ -5,7 +5,7 @@ import { UnsupportedError, type PureganError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { listCaseFiles, readCaseFile, type ReferenceCase } from './cases.js';
 import { compareTensors, DEFAULT_TOLERANCE, type Tolerance } from './compare.js';
-import { runCase } from './runners.js';
+import { runCase, type RunOptions } from './runners.js';
 
 /**
  * One line of the conformance report: a comparison (with its largest errors), a case that
@@ -19,10 +19,10 @@ export type CaseReport =
 export type Summary = Readonly<{ summary: true; passed: number; failed: number; unsupported: number; backend: string }>;
 
 /** Checks every output and gradient a case lists against what this project computes. */
-export function checkCase(c: ReferenceCase, tol: Tolerance = DEFAULT_TOLERANCE): CaseReport {
+export function checkCase(c: ReferenceCase, tol: Tolerance = DEFAULT_TOLERANCE, opts: RunOptions = {}): CaseReport {
   let result;
   try {
-    result = runCase(c);
+    result = runCase(c, opts);
   } catch (e) {
     if (e instanceof UnsupportedError) return { name: c.name, op: c.op, unsupported: true, reason: e.message };
     return { name: c.name, op: c.op, ok: false, error: (e as Error).message };
@@ -59,6 +59,7 @@ export function checkReferenceDir(
   dir: string,
   backend: Backend,
   tol: Tolerance = DEFAULT_TOLERANCE,
+  opts: RunOptions = {},
 ): E.Either<PureganError, { reports: CaseReport[]; summary: Summary }> {
   const files = listCaseFiles(dir);
   if (E.isLeft(files)) return files;
@@ -69,7 +70,7 @@ export function checkReferenceDir(
       reports.push({ name: f, op: '?', ok: false, error: cases.left.message });
       continue;
     }
-    for (const c of cases.right) reports.push(withBackend(backend, () => checkCase(c, tol)));
+    for (const c of cases.right) reports.push(withBackend(backend, () => checkCase(c, tol, opts)));
   }
   const passed = reports.filter((r) => 'ok' in r && r.ok).length;
   const unsupported = reports.filter((r) => 'unsupported' in r).length;

@@ -23,7 +23,10 @@ import { metricRunners } from './metric_runners.js';
  */
 export type CaseResult = Readonly<{ outputs: Record<string, Tensor>; grads: Record<string, Tensor>; tolerance?: Tolerance }>;
 
-export type Runner = (c: ReferenceCase) => CaseResult;
+/** How a case runs: `jit` stages whole training steps (gan_step) through `jit`. */
+export type RunOptions = Readonly<{ jit?: boolean }>;
+
+export type Runner = (c: ReferenceCase, opts: RunOptions) => CaseResult;
 
 function input(c: ReferenceCase, name: string): Tensor {
   const t = c.inputs[name];
@@ -200,8 +203,8 @@ function optimizerCase(c: ReferenceCase): CaseResult {
 export const supportedOps = (): string[] => Object.keys(runners).sort();
 
 /** Runs a case; throws UnsupportedError for an op without a runner. */
-export function runCase(c: ReferenceCase): CaseResult {
+export function runCase(c: ReferenceCase, opts: RunOptions = {}): CaseResult {
   const r = runners[c.op];
   if (r === undefined) throw new UnsupportedError(`op "${c.op}" is not supported yet`);
-  return r(c);
+  return r(c, opts);
 }
