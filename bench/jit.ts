@@ -10,13 +10,18 @@
  * Both: batch 64, one D step then one G step, hinge loss, `optim.adam(2e-4, { b1: 0, b2: 0.9 })`
  * (a step built from ops only, latents and data passed in).
  *
- *     node dist/bench/jit.js [--json] [--quick] [--model mlp --model dcgan] [--threads 1]
+ *   train: the same DCGAN through the project's own step, `train.makeTrainCore` (hinge, Adam as
+ *          above; latents drawn outside with `drawRandomness`), jitted as a whole.
+ *
+ *     node dist/bench/jit.js [--json] [--quick] [--model mlp --model dcgan --model train] [--threads 1]
  */
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { loadWasmBackend } from '../src/backend/wasm/index.js';
 import { referenceBackend } from '../src/backend/reference.js';
-import { useBackend } from '../src/backend/current.js';
+import { currentBackend, useBackend } from '../src/backend/current.js';
+
+const currentBackendDescription = (): string => currentBackend().description;
 import { key, normal, split } from '../src/core/random.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { adam, applyUpdates } from '../src/optim/index.js';
@@ -24,6 +29,8 @@ import * as ops from '../src/ops/index.js';
 import { stopGradient, valueAndGrad } from '../src/autodiff/index.js';
 import { Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Linear, ReLU, Reshape, Tanh, sequential, type AnyLayer } from '../src/nn/index.js';
 import { jit } from '../src/jit/index.js';
+import { drawRandomness, initTrainState, makeTrainCore, validateTrainConfig, type TrainConfig } from '../src/train/index.js';
+import * as E from 'fp-ts/lib/Either.js';
 import { opByOpProfile } from '../src/jit/execute.js';
 
 const { values } = parseArgs({
@@ -89,10 +96,80 @@ const MODELS: Record<string, () => Model> = {
   }),
 };
 
+/** Interleaved rounds (this VM has slow phases): each round times both tasks, alternating which goes first. */
+async function timeBoth(tasks: Record<'eager' | 'jit', () => unknown>): Promise<Record<'eager' | 'jit', number[]>> {
+  const samples: Record<'eager' | 'jit', number[]> = { eager: [], jit: [] };
+  for (let round = 0; round < (values.quick ? 2 : 6); round++) {
+    const bench = new Bench({ time: values.quick ? 200 : 1000, iterations: values.quick ? 2 : 3, warmupIterations: 1, retainSamples: true, throws: true });
+    const order = round % 2 === 0 ? (['eager', 'jit'] as const) : (['jit', 'eager'] as const);
+    for (const name of order) bench.add(name, tasks[name]);
+    await bench.run();
+    for (const t of bench.tasks) {
+      if (t.result.state !== 'completed') throw new Error(`benchmark did not complete: ${t.result.state}`);
+      samples[t.name as 'eager' | 'jit'].push(...(t.result.latency.samples ?? []));
+    }
+  }
+  return samples;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+async function benchTrainCore(): Promise<Record<string, unknown>> {
+  const m = MODELS['dcgan']!();
+  const config: TrainConfig = {
+    generator: m.G,
+    discriminator: m.D,
+    latent: { dim: 64, prior: 'normal' },
+    dataShape: [1, 28, 28],
+    loss: 'hinge',
+    optimizers: { g: { name: 'adam', lr: 2e-4, b1: 0, b2: 0.9 }, d: { name: 'adam', lr: 2e-4, b1: 0, b2: 0.9 } },
+  };
+  const valid = validateTrainConfig(config);
+  if (E.isLeft(valid)) throw valid.left;
+  const core = makeTrainCore(valid.right);
+  const state = initTrainState(valid.right, key(0));
+  const batch = { real: [ops.tanh(normal(key(1), [64, 1, 28, 28]))] };
+  const randomness = drawRandomness(valid.right, key(2), 64);
+  const jitted = jit(core);
+  const samples = await timeBoth({ eager: () => core(state, batch, randomness), jit: () => jitted(state, batch, randomness) });
+  const fresh = jit(core);
+  let t0 = performance.now();
+  const graph = fresh.lower(state, batch, randomness);
+  const traceMs = performance.now() - t0;
+  t0 = performance.now();
+  const profile = fresh.profile(state, batch, randomness);
+  const compileMs = performance.now() - t0;
+  const eager = opByOpProfile(graph);
+  return {
+    model: 'train.makeTrainCore, benchmark DCGAN',
+    backend: currentBackendDescription(),
+    equations: graph.eqns.length,
+    eagerMs: median(samples.eager),
+    jitMs: median(samples.jit),
+    eagerMinMs: Math.min(...samples.eager),
+    jitMinMs: Math.min(...samples.jit),
+    samples: samples.eager.length,
+    traceMs,
+    compileMs,
+    eagerPasses: eager.passes,
+    jitPasses: profile.passes,
+    eagerFreshMB: eager.freshBytes / 2 ** 20,
+    jitFreshMB: profile.freshBytes / 2 ** 20,
+    jitResidentMB: profile.residentBytes / 2 ** 20,
+    groups: profile.groups,
+    fusedEquations: profile.fusedEqns,
+  };
+}
+
 async function main(): Promise<void> {
   const backend = await loadWasmBackend({ threads: Number(values.threads) });
   const rows: Record<string, unknown>[] = [];
-  for (const name of values.model ?? ['mlp', 'dcgan']) {
+  useBackend(backend);
+  for (const name of values.model ?? ['mlp', 'dcgan', 'train']) {
+    if (name === 'train') {
+      rows.push(await benchTrainCore());
+      continue;
+    }
     const mk = MODELS[name];
     if (mk === undefined) throw new Error(`unknown model ${name} (mlp, dcgan)`);
     const m = mk();
@@ -111,21 +188,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < 3; i++) state = step(state, z, real).state;
 
       const jitted = jit(step);
-      // Interleaved rounds (this VM has slow phases): each round times both, alternating which goes first.
-      const quick = values.quick;
-      const samples: Record<'eager' | 'jit', number[]> = { eager: [], jit: [] };
-      const tasks = { eager: () => step(state, z, real), jit: () => jitted(state, z, real) };
-      for (let round = 0; round < (quick ? 2 : 6); round++) {
-        const bench = new Bench({ time: quick ? 200 : 1000, iterations: quick ? 2 : 3, warmupIterations: 1, retainSamples: true, throws: true });
-        const order = round % 2 === 0 ? (['eager', 'jit'] as const) : (['jit', 'eager'] as const);
-        for (const name of order) bench.add(name, tasks[name]);
-        await bench.run();
-        for (const t of bench.tasks) {
-          if (t.result.state !== 'completed') throw new Error(`benchmark did not complete: ${t.result.state}`);
-          samples[t.name as 'eager' | 'jit'].push(...(t.result.latency.samples ?? []));
-        }
-      }
-      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+      const samples = await timeBoth({ eager: () => step(state, z, real), jit: () => jitted(state, z, real) });
       const ms = (name: 'eager' | 'jit'): number => median(samples[name]);
 
       // Trace and compile times on fresh jitted functions (the code is warm by now).
@@ -173,7 +236,7 @@ async function main(): Promise<void> {
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${String(r.model)} | ${String(r.equations)} | ${f(r.eagerMs)} → ${f(r.jitMs)}; ${f(r.eagerMinMs)} → ${f(r.jitMinMs)} | ${String(r.eagerPasses)} → ${String(r.jitPasses)} | ${f(r.eagerFreshMB)} → ${f(r.jitFreshMB)} | ${f(r.jitResidentMB)} | ${String(r.fusedEquations)} in ${String(r.groups)} | ${f(r.traceMs)} | ${f(r.compileMs)} | ${f(r.firstCallMs)} |`,
+      `| ${String(r.model)} | ${String(r.equations)} | ${f(r.eagerMs)} → ${f(r.jitMs)}; ${f(r.eagerMinMs)} → ${f(r.jitMinMs)} | ${String(r.eagerPasses)} → ${String(r.jitPasses)} | ${f(r.eagerFreshMB)} → ${f(r.jitFreshMB)} | ${f(r.jitResidentMB)} | ${String(r.fusedEquations)} in ${String(r.groups)} | ${f(r.traceMs)} | ${f(r.compileMs)} | ${r.firstCallMs === undefined ? '–' : f(r.firstCallMs)} |`,
     );
   }
   console.log(`backend: ${String(rows[0]?.backend)}`);
