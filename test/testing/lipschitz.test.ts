@@ -17,11 +17,12 @@ import {
 } from '../../src/nn/index.js';
 import { arbMlp, arbTensorOfShape, checkLipschitzBound, estimateLipschitz, arbKey } from '../../src/testing/index.js';
 import { forEachBackend } from '../helpers/backends.js';
+import { symmetricEigen } from '../../src/metrics/linalg.js';
 
 /**
  * Singular values of W `[rows, cols]`, largest first, in float64 and independent of the
  * backends: square roots of the eigenvalues of the smaller Gram matrix (WWᵀ or WᵀW), found by
- * cyclic Jacobi rotations until the off-diagonal mass is negligible.
+ * `metrics.symmetricEigen` (cyclic Jacobi, itself tested against known decompositions).
  */
 function singularValues(w: ArrayLike<number>, rows: number, cols: number): number[] {
   const n = Math.min(rows, cols);
@@ -29,34 +30,7 @@ function singularValues(w: ArrayLike<number>, rows: number, cols: number): numbe
   const len = Math.max(rows, cols);
   const g = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < len; k++) g[i * n + j]! += at(i, k) * at(j, k);
-  const scale = g.reduce((acc, v) => acc + v * v, 0);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += g[p * n + q]! ** 2;
-    if (off <= 1e-30 * scale) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = g[p * n + q]!;
-        if (apq === 0) continue;
-        // The rotation in the (p, q) plane that zeroes g[p, q].
-        const theta = (g[q * n + q]! - g[p * n + p]!) / (2 * apq);
-        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const sn = t * c;
-        for (let k = 0; k < n; k++) {
-          const kp = g[k * n + p]!, kq = g[k * n + q]!;
-          g[k * n + p] = c * kp - sn * kq;
-          g[k * n + q] = sn * kp + c * kq;
-        }
-        for (let k = 0; k < n; k++) {
-          const pk = g[p * n + k]!, qk = g[q * n + k]!;
-          g[p * n + k] = c * pk - sn * qk;
-          g[q * n + k] = sn * pk + c * qk;
-        }
-      }
-    }
-  }
-  return Array.from({ length: n }, (_, i) => Math.sqrt(Math.max(0, g[i * n + i]!))).sort((x, y) => y - x);
+  return Array.from(symmetricEigen(g, n).values, (l) => Math.sqrt(Math.max(0, l)));
 }
 
 /** Largest singular value of W `[rows, cols]` (float64, see singularValues). */
