@@ -345,7 +345,7 @@ export function toFloat32(t: SafetensorsTensor): E.Either<SafetensorsError, Floa
     return fail('size-mismatch', `${t.dtype} [${t.shape.join(', ')}] needs ${n * DTYPE_SIZES[t.dtype]} bytes, got ${t.data.length}`);
   }
   const v = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  if (t.dtype === 'F32' && littleEndian) return E.right(new Float32Array(t.data.slice().buffer));
+  if (t.dtype === 'F32' && littleEndian) return E.right(new Float32Array(new Uint8Array(t.data).buffer));
   const out = new Float32Array(n);
   const scratch = new DataView(new ArrayBuffer(4));
   const read: ((i: number) => number) | undefined = {

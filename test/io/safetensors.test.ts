@@ -112,6 +112,13 @@ describe('safetensors: reading values', () => {
     new DataView(b.buffer).setFloat64(0, 0.1, true);
     assert.deepEqual(values(raw('F64', [...b])), [Math.fround(0.1)]);
   });
+  it('reads a Node Buffer that is a view into a larger pooled allocation', () => {
+    const bytes = serializeSafetensors({ w: tensor([3], [1.5, -2, 4]) });
+    const pooled = Buffer.from(bytes);
+    const r = parseSafetensors(pooled);
+    assert.ok(E.isRight(r));
+    assert.deepEqual([...E.getOrElseW(() => [])(toFloat32(r.right.tensors.get('w')!))], [1.5, -2, 4]);
+  });
   it('rejects converting an F8 tensor by name', () => {
     const r = toFloat32(raw('F8_E4M3', [1]));
     assert.ok(E.isLeft(r));
