@@ -18,3 +18,4 @@ export {
   type LoadCheckpointOptions,
   type SaveCheckpointOptions,
 } from './checkpoint.js';
+export { loadMnist } from './mnist.js';
