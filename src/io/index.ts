@@ -16,3 +16,4 @@ export {
 export { StateDictError, loadStateDict, snakeCase, stateDict, stateDictEntries, type StateDictEntry } from './state_dict.js';
 export { MAX_TREE_DEPTH, PYTREE_FORMAT, decodePytree, encodePytree, fromSafetensors, type DecodedPytree } from './pytree_file.js';
 export { treeDifferences } from './tree_diff.js';
+export { parseNpy, type NpyArray, type NpyDtype } from './npy.js';

@@ -19,3 +19,6 @@ export {
   type SaveCheckpointOptions,
 } from './checkpoint.js';
 export { loadMnist } from './mnist.js';
+export { decodePng, encodePng, sampleGrid, writeSampleGrid, type GridOptions, type Image } from './png.js';
+export { loadImageFolder, type ImageFolderDataset, type ImageFolderOptions } from './image_folder.js';
+export { loadNpyDataset, type NpyDatasetOptions } from './npy_dataset.js';
