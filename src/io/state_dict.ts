@@ -27,7 +27,10 @@ import { isTensor, shapesEqual, type Tensor } from '../core/tensor.js';
  * PyTorch's `weight_u`, `weight_v` exactly, and PyTorch's load hook accepts `weight_orig`,
  * `weight_u`, `weight_v` without `weight` as a current-version state dict. A spectral-norm node
  * is recognised by its state `{ inner, u, v }` (the shape `nn.spectralNorm` gives it); `inner`
- * (the wrapped layer's state) is named on the same module, as PyTorch wraps in place.
+ * (the wrapped layer's state) is named on the same module, as PyTorch wraps in place. (For a
+ * ConvTranspose2d PyTorch normalises along dim 1, u `[out]`, while puregan's weight matrix is
+ * `[in, out·kh·kw]`: names match there, u and v do not; SN-GAN and friends put spectral norm on
+ * the discriminator's Conv2d and Linear layers, where both agree.)
  *
  * BatchNorm's `num_batches_tracked` (an int64 count PyTorch keeps) is not written: PyTorch fills
  * it in when a state dict without version metadata lacks it, and puregan's momentum does not

@@ -33,6 +33,19 @@ describe('image folders', () => {
     assert.deepEqual(d.images.shape, [3, 1, 2, 2]);
     assert.deepEqual([d.images.data[0], d.images.data[4], d.images.data[8]], [-1, Math.fround(51 / 127.5 - 1), 1]);
   });
+  it('numbers classes in sorted order whatever order the file system lists them in', async () => {
+    const dir = tempDir();
+    const names = ['k', 'c', 'x', 'a', 'q', 'f', 'z', 'b', 'm', 'h', 'e', 'w'];
+    names.forEach((n) => put(dir, `${n}/img.png`, grey(1, 1, n.charCodeAt(0))));
+    const r = await loadImageFolder(dir);
+    assert.ok(E.isRight(r), E.isLeft(r) ? r.left.message : '');
+    const sorted = [...names].sort();
+    assert.deepEqual(r.right.classNames, sorted);
+    sorted.forEach((n, c) => {
+      assert.equal(r.right.labels.data[c], c);
+      assert.equal(r.right.images.data[c], Math.fround(n.charCodeAt(0) / 127.5 - 1));
+    });
+  });
   it('reads a folder without sub-folders as one class, and colour images as 3 channels [N, 3, H, W]', async () => {
     const dir = tempDir();
     put(dir, 'x.png', rgb(3, 1, [255, 0, 0]));
