@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ValueError, formatShape } from '../core/errors.js';
 import { isTensor, shapesEqual, type Tensor } from '../core/tensor.js';
+import { spectralSigma } from '../nn/spectral.js';
 
 /**
  * A layer's params and state as one flat table of PyTorch `state_dict` names, and back.
@@ -26,8 +27,10 @@ import { isTensor, shapesEqual, type Tensor } from '../core/tensor.js';
  * (`parametrizations.weight.original`, `...0._u`): its u `[out]` and v `[in·kh·kw]` are
  * PyTorch's `weight_u`, `weight_v` exactly, and PyTorch's load hook accepts `weight_orig`,
  * `weight_u`, `weight_v` without `weight` as a current-version state dict. A spectral-norm node
- * is recognised by its state `{ inner, u, v }` (the shape `nn.spectralNorm` gives it); `inner`
- * (the wrapped layer's state) is named on the same module, as PyTorch wraps in place. (For a
+ * is recognised by its state `{ inner, u, v, sigma }` (the shape `nn.spectralNorm` gives it); `inner`
+ * (the wrapped layer's state) is named on the same module, as PyTorch wraps in place. PyTorch
+ * keeps no σ, so `sigma` is not written, and loading recomputes it as uᵀ W v from the loaded
+ * `weight_orig`, `weight_u`, `weight_v` (what `refresh` would report for them). (For a
  * ConvTranspose2d PyTorch normalises along dim 1, u `[out]`, while puregan's weight matrix is
  * `[in, out·kh·kw]`: names match there, u and v do not; SN-GAN and friends put spectral norm on
  * the discriminator's Conv2d and Linear layers, where both agree.)
@@ -43,8 +46,14 @@ import { isTensor, shapesEqual, type Tensor } from '../core/tensor.js';
 export type StateDictEntry = Readonly<{ name: string; tree: 'params' | 'state'; path: readonly (string | number)[]; tensor: Tensor }>;
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x) && !isTensor(x);
-const isSpectralState = (s: unknown): s is Readonly<{ inner: unknown; u: Tensor; v: Tensor }> =>
-  isObject(s) && Object.keys(s).length === 3 && 'inner' in s && isTensor(s['u']) && isTensor(s['v']);
+/** The state `nn.spectralNorm` keeps: `{ inner, u, v, sigma }` (`sigma` optional here). */
+const isSpectralState = (s: unknown): s is Readonly<{ inner: unknown; u: Tensor; v: Tensor; sigma?: Tensor }> =>
+  isObject(s) &&
+  'inner' in s &&
+  isTensor(s['u']) &&
+  isTensor(s['v']) &&
+  (s['sigma'] === undefined || isTensor(s['sigma'])) &&
+  Object.keys(s).every((k) => k === 'inner' || k === 'u' || k === 'v' || k === 'sigma');
 
 /** camelCase → snake_case, as PyTorch names buffers (`runningMean` → `running_mean`). */
 export const snakeCase = (k: string): string => k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
@@ -54,7 +63,15 @@ export const snakeCase = (k: string): string => k.replace(/([a-z0-9])([A-Z])/g, 
  * Throws ValueError if two tensors would get the same name.
  */
 export function stateDictEntries(params: unknown, state: unknown): StateDictEntry[] {
+  return walkStateDict(params, state).entries;
+}
+
+/** A spectral-norm node: its name prefix and where its σ lives in the state tree. */
+type SpectralNode = Readonly<{ prefix: string; sigmaPath: readonly (string | number)[] }>;
+
+function walkStateDict(params: unknown, state: unknown): { entries: StateDictEntry[]; spectral: SpectralNode[] } {
   const out: StateDictEntry[] = [];
+  const spectral: SpectralNode[] = [];
   const seen = new Map<string, StateDictEntry>();
   const emit = (name: string, tree: 'params' | 'state', path: readonly (string | number)[], t: Tensor): void => {
     const prior = seen.get(name);
@@ -72,6 +89,7 @@ export function stateDictEntries(params: unknown, state: unknown): StateDictEntr
       const sn = stateSide.value;
       emit(`${prefix}weight_u`, 'state', [...stateSide.path, 'u'], sn.u);
       emit(`${prefix}weight_v`, 'state', [...stateSide.path, 'v'], sn.v);
+      if (sn.sigma !== undefined) spectral.push({ prefix, sigmaPath: [...stateSide.path, 'sigma'] });
       walk(
         sides.map((s) => (s.tree === 'state' ? { ...s, value: sn.inner, path: [...s.path, 'inner'] } : s)),
         prefix,
@@ -104,7 +122,7 @@ export function stateDictEntries(params: unknown, state: unknown): StateDictEntr
     '',
     false,
   );
-  return out;
+  return { entries: out, spectral };
 }
 
 function pushChild<K>(m: Map<K, unknown[]>, k: K, v: unknown): void {
@@ -150,7 +168,7 @@ export function loadStateDict<P, S>(
   tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>,
 ): E.Either<StateDictError, { params: P; state: S }> {
   const given = tensors instanceof Map ? (tensors as ReadonlyMap<string, Tensor>) : new Map(Object.keys(tensors).map((k) => [k, (tensors as Record<string, Tensor>)[k]!]));
-  const entries = stateDictEntries(template.params, template.state);
+  const { entries, spectral } = walkStateDict(template.params, template.state);
   const expected = new Set(entries.map((e) => e.name));
   const missing: string[] = [];
   const mismatched: StateDictError['mismatched'][number][] = [];
@@ -165,6 +183,10 @@ export function loadStateDict<P, S>(
     name.endsWith('num_batches_tracked') && expected.has(`${name.slice(0, -'num_batches_tracked'.length)}running_mean`);
   const unexpected = [...given.keys()].filter((k) => !expected.has(k) && !ignorable(k));
   if (missing.length + unexpected.length + mismatched.length > 0) return E.left(new StateDictError({ missing, unexpected, mismatched }));
+  for (const { prefix, sigmaPath } of spectral) {
+    const vectors = { u: given.get(`${prefix}weight_u`)!, v: given.get(`${prefix}weight_v`)! };
+    replace.state.set(JSON.stringify(sigmaPath), spectralSigma(given.get(`${prefix}weight_orig`)!, vectors));
+  }
   return E.right({
     params: rebuild(template.params, [], replace.params) as P,
     state: rebuild(template.state, [], replace.state) as S,

@@ -74,6 +74,14 @@ describe('loadStateDict', () => {
     assert.deepEqual([...yGot.data], [...yWant.data]);
     assert.deepEqual(stateDict(r.right.params, r.right.state), stateDict(trained.params, trained.state));
   });
+  it("recomputes spectral norm's σ = uᵀWv from the loaded tensors (PyTorch keeps no σ)", () => {
+    const r = loadStateDict(template, stateDict(trained.params, trained.state));
+    assert.ok(E.isRight(r));
+    const sigma = (state: unknown): number => (state as readonly { sigma: { data: Float32Array } }[])[7]!.sigma.data[0]!;
+    const want = sigma(trained.state);
+    assert.notEqual(sigma(template.state), want);
+    assert.ok(Math.abs(sigma(r.right.state) - want) <= 1e-5 * Math.abs(want), `${sigma(r.right.state)} vs ${want}`);
+  });
   it('names every missing, unexpected and mis-shaped tensor in one error', () => {
     const sd = stateDict(trained.params, trained.state);
     sd.delete('0.bias');
