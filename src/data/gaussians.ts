@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { normal, randint, split, type Key } from '../core/random.js';
 import { tensor, type Tensor } from '../core/tensor.js';
 
@@ -26,6 +27,7 @@ export type GaussianMixture = Readonly<{ name: string; means: readonly (readonly
 
 /** `modes` Gaussians evenly on a circle of `radius`, the first at (radius, 0). */
 export function ringMixture(opts: Readonly<{ modes: number; radius: number; std: number }>): GaussianMixture {
+  checkOptions('ringMixture', opts, { modes: true, radius: true, std: true });
   checkMixtureOptions(opts.modes, opts.std);
   const means = Array.from({ length: opts.modes }, (_, k) => {
     const a = (2 * Math.PI * k) / opts.modes;
@@ -36,6 +38,7 @@ export function ringMixture(opts: Readonly<{ modes: number; radius: number; std:
 
 /** A side×side grid of Gaussians `spacing` apart, centred on the origin (row-major, x fastest). */
 export function gridMixture(opts: Readonly<{ side: number; spacing: number; std: number }>): GaussianMixture {
+  checkOptions('gridMixture', opts, { side: true, spacing: true, std: true });
   checkMixtureOptions(opts.side, opts.std);
   const offset = ((opts.side - 1) * opts.spacing) / 2;
   const means = Array.from({ length: opts.side * opts.side }, (_, k) =>
@@ -95,6 +98,7 @@ export type ModeMetricOptions = Readonly<{
 
 /** The mode metrics of generated points `[n, 2]` against a mixture (rule above). */
 export function modeMetrics(mixture: GaussianMixture, points: Tensor, opts: ModeMetricOptions = {}): ModeMetrics {
+  checkOptions('modeMetrics', opts, { threshold: true, minCount: true });
   if (points.shape.length !== 2 || points.shape[1] !== 2) throw new ShapeError('mode metrics need points [n, 2]', { points: points.shape });
   const threshold = opts.threshold ?? 3;
   const minCount = opts.minCount ?? 1;

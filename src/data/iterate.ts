@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { foldIn, permutation, type Key } from '../core/random.js';
 import { tensor, type Tensor } from '../core/tensor.js';
 
@@ -29,6 +30,7 @@ export type EpochIteratorOptions = Readonly<{ key: Key; size: number; batchSize:
 
 /** A fresh iterator at epoch 0, position 0. Throws ValueError for sizes that give no batch. */
 export function epochIterator(opts: EpochIteratorOptions): EpochIterator {
+  checkOptions('epochIterator', opts, { key: true, size: true, batchSize: true, dropLast: true });
   const dropLast = opts.dropLast ?? true;
   if (!Number.isSafeInteger(opts.size) || opts.size < 1) throw new ValueError(`a data iterator needs at least one example, got size ${opts.size}`);
   if (!Number.isSafeInteger(opts.batchSize) || opts.batchSize < 1) throw new ValueError(`batch size must be a positive integer, got ${opts.batchSize}`);

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ParseError, ValueError, type PureganError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { tensor } from '../core/tensor.js';
 import type { ImageDataset } from './dataset.js';
 
@@ -40,7 +41,12 @@ const PIXELS = 28 * 28;
 export type MnistDigits = readonly ArrayLike<number>[];
 
 /** Checks the options, listing every problem. */
-function checkOptions(opts: MnistOptions): E.Either<ValueError, Required<MnistOptions>> {
+function checkMnistOptions(opts: MnistOptions): E.Either<ValueError, Required<MnistOptions>> {
+  try {
+    checkOptions('MNIST', opts, { split: true, size: true, classes: true });
+  } catch (e) {
+    return E.left(e as ValueError);
+  }
   const problems: string[] = [];
   const split = opts.split ?? 'train';
   const size = opts.size ?? 28;
@@ -66,7 +72,7 @@ export function mnistSplitRange(n: number, split: MnistSplit): readonly [number,
  * `images` `[N, 1, size, size]`, `labels` `[N]`.
  */
 export function mnistFromDigits(digits: MnistDigits, opts: MnistOptions = {}): E.Either<PureganError, ImageDataset> {
-  const checked = checkOptions(opts);
+  const checked = checkMnistOptions(opts);
   if (E.isLeft(checked)) return checked;
   const { split, size, classes } = checked.right;
   if (digits.length !== 10) return E.left(new ParseError(`MNIST data must hold 10 classes, got ${digits.length}`));

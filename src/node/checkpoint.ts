@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { IoError, ParseError, ValueError, type PureganError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { isTensor } from '../core/tensor.js';
 import { decodePytree, encodePytree } from '../io/pytree_file.js';
 import { treeDifferences } from '../io/tree_diff.js';
@@ -87,6 +88,11 @@ function firstNonFinite(tree: unknown): string | undefined {
 
 /** Writes a checkpoint of `tree` at `step`, then keeps only the newest `keep`. */
 export async function saveCheckpoint(opts: SaveCheckpointOptions): Promise<E.Either<PureganError, CheckpointInfo>> {
+  try {
+    checkOptions('saveCheckpoint', opts, { dir: true, step: true, tree: true, metadata: true, keep: true });
+  } catch (e) {
+    return E.left(e as ValueError);
+  }
   const keep = opts.keep ?? 3;
   if (!Number.isSafeInteger(opts.step) || opts.step < 0) return E.left(new ValueError(`checkpoint step must be a non-negative integer, got ${opts.step}`));
   if (!Number.isSafeInteger(keep) || keep < 1) return E.left(new ValueError(`checkpoint keep must be an integer >= 1, got ${keep}`));
@@ -199,6 +205,11 @@ export type LoadCheckpointOptions = Readonly<{
 
 /** Reads, verifies and decodes a checkpoint (the newest unless `step` is given). */
 export async function loadCheckpoint(opts: LoadCheckpointOptions): Promise<E.Either<PureganError, Checkpoint>> {
+  try {
+    checkOptions('loadCheckpoint', opts, { dir: true, step: true, like: true });
+  } catch (e) {
+    return E.left(e as ValueError);
+  }
   const steps = await listCheckpointSteps(opts.dir);
   if (E.isLeft(steps)) return steps;
   const step = opts.step ?? steps.right[steps.right.length - 1];

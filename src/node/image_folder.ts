@@ -1,7 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { IoError, ParseError, type PureganError } from '../core/errors.js';
+import { IoError, ParseError, type PureganError, type ValueError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { tensor } from '../core/tensor.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { decodePng, type Image } from './png.js';
@@ -34,6 +35,14 @@ async function pngsUnder(dir: string): Promise<string[]> {
 }
 
 export async function loadImageFolder(dir: string, opts: ImageFolderOptions = {}): Promise<E.Either<PureganError, ImageFolderDataset>> {
+  try {
+    checkOptions('loadImageFolder', opts, { channels: true });
+  } catch (e) {
+    return E.left(e as ValueError);
+  }
+  if (opts.channels !== undefined && opts.channels !== 1 && opts.channels !== 3 && opts.channels !== 'auto') {
+    return E.left(new ParseError(`loadImageFolder: channels must be 1, 3 or "auto", got ${JSON.stringify(opts.channels)}`));
+  }
   let entries;
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });

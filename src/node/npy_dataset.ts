@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { promises as fs } from 'node:fs';
-import { IoError, ParseError, type PureganError } from '../core/errors.js';
+import { IoError, ParseError, type PureganError, type ValueError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { tensor } from '../core/tensor.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { parseNpy, type NpyArray } from '../io/npy.js';
@@ -30,6 +31,11 @@ async function readNpy(file: string): Promise<E.Either<PureganError, NpyArray>> 
 }
 
 export async function loadNpyDataset(opts: NpyDatasetOptions): Promise<E.Either<PureganError, ImageDataset>> {
+  try {
+    checkOptions('loadNpyDataset', opts, { images: true, labels: true });
+  } catch (e) {
+    return E.left(e as ValueError);
+  }
   const images = await readNpy(opts.images);
   const labels = opts.labels === undefined ? undefined : await readNpy(opts.labels);
   const problems: string[] = [];

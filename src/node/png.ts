@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { PNG } from 'pngjs';
 import { IoError, ParseError, ShapeError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import type { Tensor } from '../core/tensor.js';
 import { atomicWriteFile } from './atomic_write.js';
 
@@ -72,6 +73,7 @@ export type GridOptions = Readonly<{
  * (H + padding) × (W + padding) plus a border of `padding`.
  */
 export function sampleGrid(x: Tensor, opts: GridOptions = {}): Image {
+  checkOptions('sampleGrid', opts, { columns: true, padding: true, padValue: true });
   if (x.shape.length !== 4 || (x.shape[1] !== 1 && x.shape[1] !== 3) || x.shape[0] === 0) {
     throw new ShapeError('a sample grid needs images [N, C, H, W] with N ≥ 1 and C = 1 or 3', { x: x.shape });
   }

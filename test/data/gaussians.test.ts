@@ -80,6 +80,9 @@ describe('mode metrics (PacGAN / VEEGAN rule)', () => {
     );
     close(modeMetrics(ring8, pts(ring8.means.map((m) => [...m]))).klFromUniform, 0);
   });
+  it('rejects a misspelt option', () => {
+    assert.throws(() => modeMetrics(ring8, pts([[2, 0]]), { minCounts: 2 } as never), /modeMetrics: unknown option "minCounts"/);
+  });
   it('rejects points that are not [n, 2]', () => {
     assert.throws(() => modeMetrics(ring8, tensor([3], [0, 0, 0])), /points \[n, 2\]/);
   });

@@ -49,6 +49,9 @@ describe('epoch iterator', () => {
       }),
     );
   });
+  it('rejects a misspelt option', () => {
+    assert.throws(() => epochIterator({ key: key(0), size: 3, batchsize: 1 } as never), /unknown option "batchsize" \(did you mean "batchSize"\?\)/);
+  });
   it('rejects sizes that give no batch', () => {
     assert.throws(() => epochIterator({ key: key(0), size: 3, batchSize: 4 }), /exceeds the 3 examples/);
     assert.throws(() => epochIterator({ key: key(0), size: 0, batchSize: 1 }), /at least one example/);

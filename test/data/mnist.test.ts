@@ -70,6 +70,11 @@ describe('MNIST (the mnist package)', () => {
     assert.deepEqual(countLabels(d), [0, 901, 0, 0, 0, 0, 0, 0, 755, 0]);
     assert.equal(d.labels.data[0], 1);
   });
+  it('rejects a misspelt option', () => {
+    const r = mnistFromPackage(pkg, { class: [1] } as never);
+    assert.ok(E.isLeft(r));
+    assert.match(r.left.message, /unknown option "class"/);
+  });
   it('lists every bad option at once', () => {
     const r = mnistFromPackage(pkg, { split: 'val' as 'train', size: 64 as 28, classes: [1, 1, 12] });
     assert.ok(E.isLeft(r));

@@ -93,6 +93,16 @@ describe('checkpoints', () => {
     assert.match(r2.left.message, /lr is Infinity/);
     assert.equal((await load(dir)).step, 1);
   });
+  it('rejects a misspelt option, naming the right one, before writing anything', async () => {
+    const dir = tempDir();
+    const r = await saveCheckpoint({ dir, step: 1, tree: {}, Keep: 1 } as never);
+    assert.ok(E.isLeft(r));
+    assert.match(r.left.message, /saveCheckpoint: unknown option "Keep" \(did you mean "keep"\?\)/);
+    const l = await loadCheckpoint({ dir, steps: 1 } as never);
+    assert.ok(E.isLeft(l));
+    assert.match(l.left.message, /loadCheckpoint: unknown option "steps"/);
+    assert.deepEqual(readdirSync(dir), []);
+  });
   it('rejects bad steps and keep counts before writing anything', async () => {
     const dir = tempDir();
     for (const [step, keep] of [[-1, 3], [1.5, 3], [1, 0]] as const) {

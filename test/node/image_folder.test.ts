@@ -86,6 +86,16 @@ describe('image folders', () => {
     assert.match(m, /b\/4\.png is 4×3/);
     assert.ok(!m.includes('\n'));
   });
+  it('rejects a misspelt option and a channel count other than 1, 3 or auto', async () => {
+    const dir = tempDir();
+    put(dir, 'a.png', grey(1, 1, 0));
+    const r = await loadImageFolder(dir, { channel: 1 } as never);
+    assert.ok(E.isLeft(r));
+    assert.match(r.left.message, /unknown option "channel"/);
+    const r2 = await loadImageFolder(dir, { channels: 2 } as never);
+    assert.ok(E.isLeft(r2));
+    assert.match(r2.left.message, /channels must be 1, 3 or "auto", got 2/);
+  });
   it('says so when there are no images, and when the folder cannot be read', async () => {
     const dir = tempDir();
     put(dir, 'cats/readme.txt', 'x');

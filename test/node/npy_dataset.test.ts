@@ -46,6 +46,11 @@ describe('.npy datasets', () => {
     assert.deepEqual([...r.right.labels.data], [0]);
     assert.equal(r.right.classes, 1);
   });
+  it('rejects a misspelt option', async () => {
+    const r = await loadNpyDataset({ images: 'x.npy', label: 'y.npy' } as never);
+    assert.ok(E.isLeft(r));
+    assert.match(r.left.message, /loadNpyDataset: unknown option "label"; valid options: images, labels/);
+  });
   it('refuses channels-last images with the transpose to apply', async () => {
     const f = files({ 'x.npy': npy('|u1', [2, 4, 4, 3], new Uint8Array(96)) });
     const r = await loadNpyDataset({ images: f['x.npy']! });

@@ -63,6 +63,9 @@ describe('sample grids', () => {
     assert.deepEqual([g.width, g.height, g.channels], [3, 2, 3]);
     assert.deepEqual([...g.data.subarray(0, 3)], [0, 128, 255]);
   });
+  it('rejects a misspelt option', () => {
+    assert.throws(() => sampleGrid(tensor([1, 1, 1, 1], [0]), { column: 2 } as never), /sampleGrid: unknown option "column"/);
+  });
   it('rejects tensors that are not [N, 1|3, H, W]', () => {
     assert.throws(() => sampleGrid(tensor([1, 2, 1, 1], [0, 0])), /C = 1 or 3/);
     assert.throws(() => sampleGrid(tensor([2, 2], [0, 0, 0, 0])), /\[N, C, H, W\]/);
