@@ -8,6 +8,8 @@ import { listCheckpointSteps, loadCheckpoint, saveCheckpoint } from '../../src/n
 import { tensor, zeros, type Tensor } from '../../src/core/tensor.js';
 import { key, normal } from '../../src/core/random.js';
 import { runAndKillMidWrite } from '../helpers/crash.js';
+import { bitsOf, tinyConfig } from '../helpers/tiny_gan.js';
+import { initTrainState } from '../../src/train/state.js';
 
 const tempDir = (): string => mkdtempSync(path.join(os.tmpdir(), 'puregan-ckpt-'));
 
@@ -49,6 +51,14 @@ describe('checkpoints', () => {
     assert.equal(got.g.opt.count, 7);
     assert.deepEqual(bits(got.g.params[0]!.weight), bits(want.g.params[0]!.weight));
     assert.deepEqual(got.g.state[0]!.runningVar.shape, [3]);
+  });
+  it("round-trips makeTrainStep's TrainState bit for bit and accepts it as `like`", async () => {
+    const dir = tempDir();
+    const s = initTrainState(tinyConfig(), key(3));
+    assert.ok(E.isRight(await saveCheckpoint({ dir, step: 0, tree: s })));
+    const r = await loadCheckpoint({ dir, like: s });
+    assert.ok(E.isRight(r), E.isLeft(r) ? r.left.message : '');
+    assert.deepEqual(bitsOf(r.right.tree), bitsOf(s));
   });
   it('keeps the newest K checkpoints and nothing else in the directory', async () => {
     const dir = tempDir();
