@@ -27,6 +27,8 @@ export * as optim from './optim/index.js';
 export * as losses from './losses/index.js';
 export * as train from './train/index.js';
 export * as metrics from './metrics/index.js';
+export * as io from './io/index.js';
+export * as data from './data/index.js';
 export { grad, valueAndGrad, vjp, vjpWithAux, stopGradient, type GradOptions, type Pullback } from './autodiff/index.js';
 export { jit, type JitOptions, type JitStats, type Jitted } from './jit/index.js';
 export type { Graph, Eqn, VarId, CompiledGraph, CompileContext, RunProfile } from './backend/graph.js';

@@ -7,6 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -20,10 +21,14 @@ const browserEntries = Object.entries(exportsMap)
   .filter(([name]) => !NODE_ONLY.has(name))
   .map(([name, e]) => [name, typeof e === 'string' ? e : e.default] as const);
 
+/** Node built-ins by their bare names too (`zlib`, `stream`), as dependencies such as pngjs import them. */
+const BUILTINS = new Set(builtinModules);
+
 /**
- * Bundles `entry` for the browser and returns every static import of a `node:*` module
- * reachable from it, as "importer → node:x". A dynamic `import('node:…')` is allowed: code
- * guards it by checking for Node first (threads, reading the wasm file from disk).
+ * Bundles `entry` for the browser and returns every static import of a `node:*` module (or of a
+ * built-in by its bare name) reachable from it, as "importer → node:x". A dynamic
+ * `import('node:…')` is allowed: code guards it by checking for Node first (threads, reading
+ * the wasm file from disk).
  */
 async function staticNodeImports(entry: string): Promise<string[]> {
   const result = await build({
@@ -34,11 +39,11 @@ async function staticNodeImports(entry: string): Promise<string[]> {
     write: false,
     metafile: true,
     logLevel: 'silent',
-    external: ['node:*'],
+    external: ['node:*', ...builtinModules],
   });
   const inputs: Metafile['inputs'] = result.metafile.inputs;
   return Object.entries(inputs).flatMap(([file, input]) =>
-    input.imports.filter((i) => i.path.startsWith('node:') && i.kind !== 'dynamic-import').map((i) => `${file} → ${i.path}`),
+    input.imports.filter((i) => (i.path.startsWith('node:') || BUILTINS.has(i.path)) && i.kind !== 'dynamic-import').map((i) => `${file} → ${i.path}`),
   );
 }
 

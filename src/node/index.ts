@@ -1,8 +1,24 @@
 /**
- * `puregan/node`: the parts of puregan that need Node built-ins (`node:fs`, `node:path`), kept
- * out of the root entry so that `import 'puregan'` loads in a browser. Today: the PyTorch
- * conformance runner, which reads a directory of reference cases.
+ * `puregan/node`: the parts of puregan that need Node built-ins (`node:fs`, `node:path`,
+ * `node:crypto`), kept out of the root entry so that `import 'puregan'` loads in a browser: the
+ * PyTorch conformance runner (it reads a directory of reference cases), atomic files and
+ * checkpoints.
  *
- *     import { checkReferenceDir } from 'puregan/node';
+ *     import { checkReferenceDir, saveCheckpoint, loadCheckpoint } from 'puregan/node';
  */
 export { checkReferenceDir, checkCase, type CaseReport, type Summary } from '../conformance/run.js';
+export { atomicWriteFile } from './atomic_write.js';
+export {
+  CHECKPOINT_FORMAT,
+  listCheckpointSteps,
+  loadCheckpoint,
+  saveCheckpoint,
+  type Checkpoint,
+  type CheckpointInfo,
+  type LoadCheckpointOptions,
+  type SaveCheckpointOptions,
+} from './checkpoint.js';
+export { loadMnist } from './mnist.js';
+export { decodePng, encodePng, sampleGrid, writeSampleGrid, type GridOptions, type Image } from './png.js';
+export { loadImageFolder, type ImageFolderDataset, type ImageFolderOptions } from './image_folder.js';
+export { loadNpyDataset, type NpyDatasetOptions } from './npy_dataset.js';

@@ -30,7 +30,7 @@ describe('puregan CLI', () => {
     assert.equal(r.status, 0);
     assert.deepEqual(
       COMMANDS.map((c) => c.name),
-      ['info', 'check-reference', 'help'],
+      ['info', 'check-reference', 'inspect', 'help'],
     );
     for (const c of COMMANDS) {
       assert.match(r.stdout, new RegExp(`^  puregan ${c.name}\\b`, 'm'));
@@ -85,7 +85,7 @@ describe('puregan CLI', () => {
   });
 
   it('an unknown command is one line listing the commands', () => {
-    assert.match(usageError('frobnicate'), /unknown command "frobnicate" \(commands: info, check-reference, help\)/);
+    assert.match(usageError('frobnicate'), /unknown command "frobnicate" \(commands: info, check-reference, inspect, help\)/);
     assert.match(usageError('help', 'frobnicate'), /unknown command "frobnicate"/);
   });
 
