@@ -3,6 +3,7 @@ export {
   MAX_HEADER_BYTES,
   SafetensorsError,
   dtypeSize,
+  parseFloat32Tensors,
   parseSafetensors,
   serializeSafetensors,
   toFloat32,

@@ -377,3 +377,20 @@ export function toFloat32(t: SafetensorsTensor): E.Either<SafetensorsError, Floa
 export function toTensor(t: SafetensorsTensor): E.Either<SafetensorsError, Tensor> {
   return E.map((data: Float32Array) => tensor(t.shape, data))(toFloat32(t));
 }
+
+/**
+ * Every tensor of a safetensors file as a float32 puregan Tensor, by name (a null-prototype
+ * record, so a name such as `__proto__` is only a name): the file is validated by
+ * `parseSafetensors`, then each tensor converted by `toTensor`.
+ */
+export function parseFloat32Tensors(bytes: Uint8Array): E.Either<SafetensorsError, Record<string, Tensor>> {
+  const parsed = parseSafetensors(bytes);
+  if (E.isLeft(parsed)) return parsed;
+  const out: Record<string, Tensor> = Object.create(null) as Record<string, Tensor>;
+  for (const [name, t] of parsed.right.tensors) {
+    const converted = toTensor(t);
+    if (E.isLeft(converted)) return converted;
+    out[name] = converted.right;
+  }
+  return E.right(out);
+}

@@ -12,4 +12,3 @@ export * from './precision_recall.js';
 export * from './feature_network.js';
 export * from './sample_quality.js';
 export * from './mnist_classifier.js';
-export { encodeSafetensorsF32, decodeSafetensorsF32 } from './safetensors_f32.js';

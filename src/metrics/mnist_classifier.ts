@@ -21,7 +21,7 @@ import { Linear } from '../nn/linear.js';
 import { Dropout } from '../nn/dropout.js';
 import { Flatten } from '../nn/reshape.js';
 import { softmax } from '../ops/activations.js';
-import { decodeSafetensorsF32, encodeSafetensorsF32 } from './safetensors_f32.js';
+import { parseFloat32Tensors, serializeSafetensors } from '../io/safetensors.js';
 import { extractFeatures, featureFn, type FeatureFn } from './feature_network.js';
 
 /** The classifier's layers (fresh, untrained). */
@@ -67,7 +67,7 @@ export function classifierTensors(params: readonly unknown[]): Record<string, Te
 }
 
 /** Encodes trained params as the safetensors file the package ships. */
-export const encodeMnistClassifier = (params: readonly unknown[]): Uint8Array => encodeSafetensorsF32(classifierTensors(params));
+export const encodeMnistClassifier = (params: readonly unknown[]): Uint8Array => serializeSafetensors(classifierTensors(params));
 
 /** A classifier from its layers and trained params (state: the layers have none). */
 export function mnistClassifierFromParams(params: readonly unknown[]): MnistClassifier {
@@ -91,7 +91,7 @@ export function mnistClassifierFromParams(params: readonly unknown[]): MnistClas
  * with its shape; all problems are listed in one ParseError.
  */
 export function mnistClassifierFromBytes(bytes: Uint8Array): E.Either<PureganError, MnistClassifier> {
-  const decoded = decodeSafetensorsF32(bytes);
+  const decoded = parseFloat32Tensors(bytes);
   if (E.isLeft(decoded)) return decoded;
   const template = sequential(...mnistClassifierLayers()).init(key(0), MNIST_INPUT_SHAPE).params;
   const wanted = classifierTensors(template);

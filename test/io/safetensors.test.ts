@@ -7,6 +7,7 @@ import {
   MAX_HEADER_BYTES,
   SafetensorsError,
   dtypeSize,
+  parseFloat32Tensors,
   parseSafetensors,
   serializeSafetensors,
   toFloat32,
@@ -82,6 +83,22 @@ describe('safetensors: bytes of the reference implementation', () => {
 });
 
 describe('safetensors: reading values', () => {
+  it('parseFloat32Tensors gives every tensor as a float32 Tensor by name, a name like __proto__ included', () => {
+    const a = tensor([2, 2], [1, -2, 3.5, 0]);
+    const p = tensor([1], [7]);
+    const r = parseFloat32Tensors(serializeSafetensors({ a, ['__proto__']: p }));
+    assert.ok(E.isRight(r));
+    assert.deepEqual(Object.keys(r.right).sort(), ['__proto__', 'a']);
+    assert.deepEqual([...r.right.a!.data], [1, -2, 3.5, 0]);
+    assert.deepEqual(r.right.a!.shape, [2, 2]);
+    assert.deepEqual([...r.right['__proto__']!.data], [7]);
+    assert.equal(Object.getPrototypeOf(r.right), null);
+  });
+  it('parseFloat32Tensors passes the parser\'s error on, for a truncated file', () => {
+    const bytes = serializeSafetensors({ a: tensor([3], [1, 2, 3]) });
+    const r = parseFloat32Tensors(bytes.subarray(0, bytes.length - 1));
+    assert.ok(E.isLeft(r) && r.left instanceof SafetensorsError);
+  });
   const raw = (dtype: SafetensorsTensor['dtype'], bytes: number[]): SafetensorsTensor => ({
     dtype,
     shape: [bytes.length / dtypeSize(dtype)],

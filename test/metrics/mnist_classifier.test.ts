@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as E from 'fp-ts/lib/Either.js';
 import { key, normal } from '../../src/core/random.js';
 import { sequential } from '../../src/nn/layer.js';
-import { encodeSafetensorsF32 } from '../../src/metrics/safetensors_f32.js';
+import { serializeSafetensors } from '../../src/io/safetensors.js';
 import { predictedClasses } from '../../src/metrics/class_probabilities.js';
 import {
   classifierTensors,
@@ -51,7 +51,7 @@ describe('MNIST classifier', () => {
     const tensors = classifierTensors(fresh);
     delete tensors['layers.8.bias'];
     tensors['layers.0.weight'] = normal(key(0), [32, 1, 3, 3]);
-    const r = mnistClassifierFromBytes(encodeSafetensorsF32(tensors));
+    const r = mnistClassifierFromBytes(serializeSafetensors(tensors));
     assert.ok(E.isLeft(r));
     assert.match(r.left.message, /layers\.8\.bias is missing/);
     assert.match(r.left.message, /layers\.0\.weight has shape \[32, 1, 3, 3\], expected \[32, 1, 5, 5\]/);
