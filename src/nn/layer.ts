@@ -2,8 +2,34 @@ import { ShapeError, ValueError } from '../core/errors.js';
 import { split, type Key } from '../core/random.js';
 import { isTensor, type Tensor } from '../core/tensor.js';
 
-/** Per-call context: training mode, and a key for layers that draw random numbers (dropout). */
-export type Ctx = Readonly<{ train: boolean; key?: Key }>;
+/**
+ * Per-call context: training mode, a key for layers that draw random numbers (dropout,
+ * DiffAugment), and the class labels of the batch for conditional layers: `labels` `[N]`,
+ * integer class ids held as a float tensor (so a conditional network is still a `Layer`).
+ */
+export type Ctx = Readonly<{ train: boolean; key?: Key; labels?: Tensor }>;
+
+/**
+ * The labels `[N]` of a conditional layer's call, checked against the batch size n; a
+ * ValueError naming the layer when the context has none, a ShapeError when they do not fit.
+ */
+export function requireLabels(layer: string, ctx: Ctx, n: number): Tensor {
+  const labels = ctx.labels;
+  if (labels === undefined) throw new ValueError(`${layer} is class-conditional: pass the batch's class ids as ctx.labels ([N])`);
+  if (labels.shape.length !== 1 || labels.shape[0] !== n) {
+    throw new ShapeError(`${layer} needs ctx.labels [${n}] (one class id per sample), got [${labels.shape.join(', ')}]`, { labels: labels.shape });
+  }
+  return labels;
+}
+
+/** The context handed to the i-th of `count` children: the same labels and mode, the i-th split of the key. */
+export function childContexts(ctx: Ctx, count: number): Ctx[] {
+  const keys = ctx.key !== undefined ? split(ctx.key, Math.max(count, 1)) : undefined;
+  return Array.from({ length: count }, (_, i) => {
+    const { key: _k, ...rest } = ctx;
+    return keys ? { ...rest, key: keys[i]! } : rest;
+  });
+}
 
 /** The state of a layer that has none. */
 export type NoState = Readonly<Record<string, never>>;
@@ -72,7 +98,8 @@ export function expectTensors(layer: string, what: 'params' | 'state', value: un
 
 /**
  * Layers applied in order. Params and state are arrays with one entry per layer; `refresh`
- * refreshes every child that has a refresh.
+ * refreshes every child that has a refresh. Each child gets the labels and mode of the call
+ * and its own split of the key.
  */
 export function sequential(...layers: AnyLayer[]): Layer<readonly unknown[], readonly unknown[]> {
   const refreshes = layers.some((l) => l.refresh !== undefined);
@@ -97,11 +124,11 @@ export function sequential(...layers: AnyLayer[]): Layer<readonly unknown[], rea
           throw new ValueError(`${seq.name}.apply: ${what} must be an array with one entry per layer (${layers.length}), got ${Array.isArray(v) ? `${v.length} entries` : String(v)} (pass what init returned)`);
         }
       }
-      const keys = ctx.key !== undefined ? split(ctx.key, Math.max(layers.length, 1)) : undefined;
+      const ctxs = childContexts(ctx, layers.length);
       const next: unknown[] = [];
       let y = x;
       layers.forEach((l, i) => {
-        const [out, s] = l.apply(params[i], state[i], y, keys ? { train: ctx.train, key: keys[i]! } : { train: ctx.train });
+        const [out, s] = l.apply(params[i], state[i], y, ctxs[i]!);
         next.push(s);
         y = out;
       });

@@ -9,6 +9,10 @@ import {
   BatchNorm,
   Conv2d,
   ConvTranspose2d,
+  ConcatLabelEmbedding,
+  ConcatOneHotLabels,
+  ConditionalBatchNorm,
+  DiffAugment,
   Dropout,
   ELU,
   Embedding,
@@ -18,13 +22,17 @@ import {
   LeakyReLU,
   Linear,
   MinibatchStddev,
+  Pack,
+  ProjectionHead,
   ReLU,
   Reshape,
   Sigmoid,
   Tanh,
   Upsample,
   refreshState,
+  residual,
   sequential,
+  withHeads,
   spectralNorm,
   type AnyLayer,
   type Ctx,
@@ -34,6 +42,7 @@ import { DataReadError, withoutData } from '../helpers/no_data_interpreter.js';
 type Case = Readonly<{ layer: AnyLayer; sample: readonly number[]; batch?: number; x?: Tensor; ctx?: Ctx }>;
 
 const [kd] = split(key(9), 1);
+const labels = tensor([4], [2, 0, 1, 2]);
 const cases: readonly Case[] = [
   { layer: Linear(3) as AnyLayer, sample: [5] },
   { layer: Conv2d(2, { kernel: 3, padding: 1 }) as AnyLayer, sample: [2, 6, 6] },
@@ -60,6 +69,15 @@ const cases: readonly Case[] = [
     layer: sequential(spectralNorm(Conv2d(4, { kernel: 4, stride: 2, padding: 1 })), BatchNorm(), LeakyReLU(0.2), Flatten(), spectralNorm(Linear(1))),
     sample: [1, 8, 8],
   },
+  { layer: ConcatLabelEmbedding(3, 2) as AnyLayer, sample: [5], ctx: { train: true, labels } },
+  { layer: ConcatOneHotLabels(3), sample: [1, 4, 4], ctx: { train: true, labels } },
+  { layer: ConditionalBatchNorm(3) as AnyLayer, sample: [2, 4, 4], ctx: { train: true, labels } },
+  { layer: ConditionalBatchNorm(3) as AnyLayer, sample: [2, 4, 4], ctx: { train: false, labels } },
+  { layer: ProjectionHead(3, { spectralNorm: true }) as AnyLayer, sample: [6], ctx: { train: true, labels } },
+  { layer: withHeads(Linear(6), [spectralNorm(Linear(1)), Linear(3)]) as AnyLayer, sample: [5] },
+  { layer: residual(sequential(ReLU(), spectralNorm(Conv2d(2, { kernel: 3, padding: 1 }))), Conv2d(2, { kernel: 1 })) as AnyLayer, sample: [3, 4, 4] },
+  { layer: DiffAugment(), sample: [2, 8, 8], ctx: { train: true, key: kd! } },
+  { layer: Pack(2), sample: [2, 4, 4] },
 ];
 
 /** refresh (if the layer has one), then apply in the case's mode: the work a training step does with a layer. */
