@@ -6,13 +6,14 @@ import { shapesEqual } from '../core/tensor.js';
 import { GAN_LOSS_NAMES, GAN_LOSSES, type GanLoss, type GanLossName } from '../losses/gan.js';
 import type { AnyLayer } from '../nn/layer.js';
 import { adam, adamax, adamw, rmsprop, sgd, type GradientTransformation } from '../optim/index.js';
+import { layoutWidth, packedDiscriminator, resolveTechniques, type ResolvedTechniques, type Techniques } from './techniques.js';
 
 /**
  * The configuration of a GAN training step, as the user writes it. `validateTrainConfig`
  * checks it (every problem at once) and resolves it into a `ValidTrainConfig`, which is what
  * `dStep` and `gStep` take; `makeTrainStep` and `initTrainState` accept either.
  */
-export type TrainConfig = Readonly<{
+export type TrainConfig = Techniques & Readonly<{
   /** z `[N, latent.dim]` → x `[N, ...dataShape]`. */
   generator: AnyLayer;
   /** x `[N, ...dataShape]` → raw outputs (logits for the BCE losses), averaged by the loss. */
@@ -101,6 +102,10 @@ export type ValidTrainConfig = Readonly<{
   nDis: number;
   order: 'd-first' | 'g-first';
   optimizers: Readonly<{ g: GradientTransformation<unknown>; d: GradientTransformation<unknown> }>;
+  /** Conditioning, ACGAN, InfoGAN, noisy labels, instance noise, replay, EMA, packing (`Techniques`), resolved. */
+  techniques: ResolvedTechniques;
+  /** G's input width: latent.dim plus InfoGAN's codes. */
+  gInputDim: number;
 }>;
 
 const CONFIG_KEYS: OptionKeys<TrainConfig> = {
@@ -176,18 +181,23 @@ function checkWeight(x: unknown, where: string, problems: string[]): x is number
 }
 
 /** Runs both layers' `init` on shapes: G's output must be the data shape D takes. */
-function checkShapes(c: TrainConfig, problems: string[]): void {
+function checkShapes(c: TrainConfig, t: ResolvedTechniques, problems: string[]): void {
   if (!isLayer(c.generator) || !isLayer(c.discriminator) || !isShape(c.dataShape) || !isObject(c.latent) || !isPositiveInt(c.latent.dim)) return;
+  const gIn = c.latent.dim + t.codeDim;
   try {
-    const out = c.generator.init(key(0), [c.latent.dim]).outputShape;
+    const out = c.generator.init(key(0), [gIn]).outputShape;
     if (!shapesEqual(out, c.dataShape)) {
       problems.push(`generator: its output per sample is ${fmt(out)} but dataShape (the discriminator's input) is ${fmt(c.dataShape)}`);
     }
   } catch (e) {
-    problems.push(`generator: init on the latent shape [${c.latent.dim}] failed: ${(e as Error).message}`);
+    problems.push(`generator: init on the latent shape [${gIn}] failed: ${(e as Error).message}`);
   }
   try {
-    c.discriminator.init(key(0), c.dataShape);
+    const out = packedDiscriminator(c.discriminator, t.pack).init(key(0), c.dataShape).outputShape;
+    const width = layoutWidth(t.layout);
+    if (width > 1 && !shapesEqual(out, [width])) {
+      problems.push(`discriminator: with ACGAN/InfoGAN heads its output per sample must be [${width}] (1 logit, ${t.layout.classes} classes, ${t.layout.categorical.join('+') || 0} categorical, ${t.layout.continuous} continuous: withHeads), got ${fmt(out)}`);
+    }
   } catch (e) {
     problems.push(`discriminator: init on dataShape ${fmt(c.dataShape)} failed: ${(e as Error).message}`);
   }
@@ -249,13 +259,14 @@ export function validateTrainConfig(config: TrainConfig): E.Either<ConfigError, 
   if (opts === undefined) problems.push('optimizers: expected { g, d }');
   const g = opts && resolveOptimizer(opts.g, 'optimizers.g', problems);
   const d = opts && resolveOptimizer(opts.d, 'optimizers.d', problems);
-  checkShapes(c, problems);
+  const techniques = resolveTechniques(c, { loss: c.loss, problems });
+  checkShapes(c, techniques, problems);
 
   if (problems.length > 0 || loss === undefined || g === undefined || d === undefined) return E.left(new ConfigError(problems));
   return E.right({
     valid: true,
     generator: c.generator,
-    discriminator: c.discriminator,
+    discriminator: packedDiscriminator(c.discriminator, techniques.pack),
     latent: { dim: c.latent.dim, prior: c.latent.prior },
     dataShape: [...c.dataShape],
     loss,
@@ -268,6 +279,8 @@ export function validateTrainConfig(config: TrainConfig): E.Either<ConfigError, 
     nDis,
     order,
     optimizers: { g, d },
+    techniques,
+    gInputDim: c.latent.dim + techniques.codeDim,
   });
 }
 

@@ -3,11 +3,16 @@ import { ShapeError, ValueError } from '../core/errors.js';
 import { treeMap } from '../core/pytree.js';
 import { shapesEqual, sizeOf, zeros, type Tensor } from '../core/tensor.js';
 import { inputGradient, gradientPenalty } from '../losses/penalties.js';
-import { refreshState } from '../nn/layer.js';
+import { split, type Key } from '../core/random.js';
+import { refreshState, type Ctx } from '../nn/layer.js';
 import { relu } from '../ops/activations.js';
-import { add, clamp, mul, square, sub } from '../ops/elementwise.js';
+import { add, asTensor, clamp, mul, square, sub } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
-import { reshape } from '../ops/shape.js';
+import { reshape, slice } from '../ops/shape.js';
+import { emaUpdate } from './ema.js';
+import { accuracy, auxiliaryLoss, infoLoss, splitOutputs } from './heads.js';
+import { replayMix, replayPush } from './replay.js';
+import { bceWithTargets, type Targets } from './targets.js';
 import { applyUpdates, globalNorm } from '../optim/transform.js';
 import type { ValidTrainConfig } from './config.js';
 import type { Metrics } from './metrics.js';
@@ -32,16 +37,53 @@ export type DStepInputs = Readonly<{
   z: Tensor;
   /** Interpolation weights of the gradient penalty, one per sample: `[N]` or `[N, 1, ...]`; needed with a penalty. */
   alpha?: Tensor;
+  /** Conditioning: the real batch's class ids `[N]` and the fake batch's `[N]` (G's and D's `ctx.labels`). */
+  labels?: Tensor;
+  fakeLabels?: Tensor;
+  /** Noisy labels / label flipping: per-sample BCE targets, one per D output row. */
+  targets?: Targets;
+  /** Instance noise: N(0, 1) draws shaped like the real and the fake batch (scaled by σ(step)). */
+  noise?: Readonly<{ real: Tensor; fake: Tensor }>;
+  /** Replay: U(0, 1) draws `[round(fraction·N)]` picking the replayed fakes. */
+  replayPick?: Tensor;
+  /** A key for layers that draw (DiffAugment, dropout): split for G and for D on real, fake and penalties. */
+  key?: Key;
 }>;
 
 export type GStepInputs = Readonly<{
-  /** Latents `[N, latent.dim]`. */
+  /** Latents `[N, latent.dim]` (plus InfoGAN's codes). */
   z: Tensor;
   /** A real batch, needed only by losses whose G part reads D(real) (relativistic). */
   real?: Tensor;
+  /** Conditioning: the class ids `[N]` of the fakes (and `realLabels` of `real`). */
+  labels?: Tensor;
+  realLabels?: Tensor;
+  /** Instance noise: an N(0, 1) draw shaped like the fake batch. */
+  noise?: Tensor;
+  /** A key for layers that draw: split for G, for D on the fakes and on `real`. */
+  key?: Key;
 }>;
 
-const TRAIN = { train: true } as const;
+/** The call context of a training-mode application: the labels of the batch and a key, where there are. */
+function trainCtx(key: Key | undefined, labels: Tensor | undefined): Ctx {
+  return { train: true, ...(key ? { key } : {}), ...(labels ? { labels } : {}) };
+}
+
+/** x + σ·ε, or x without instance noise. */
+const noisy = (x: Tensor, sigma: Tensor | undefined, eps: Tensor | undefined): Tensor => (sigma === undefined || eps === undefined ? x : add(x, mul(eps, sigma)));
+
+/** σ(step) of the instance-noise schedule as a 0-d tensor, or undefined without it. */
+function noiseSigma(config: ValidTrainConfig, step: Tensor, eps: unknown): Tensor | undefined {
+  const sched = config.techniques.instanceNoise;
+  if (sched === undefined) return undefined;
+  if (eps === undefined) throw new ValueError('instance noise needs N(0, 1) draws: pass noise to the step');
+  return asTensor(sched(step));
+}
+
+function need<T>(x: T | undefined, what: string): T {
+  if (x === undefined) throw new ValueError(`this config needs ${what}`);
+  return x;
+}
 
 /** Per-sample axes of a batch `[N, ...]`. */
 const sampleAxes = (x: Tensor): number[] => x.shape.map((_, i) => i).slice(1);
@@ -85,37 +127,61 @@ function alphaFor(alpha: Tensor | undefined, real: Tensor): Tensor {
  */
 export function dStep(config: ValidTrainConfig, state: TrainState, inputs: DStepInputs): [TrainState, Metrics] {
   const { generator: G, discriminator: D } = config;
+  const t = config.techniques;
   checkBatch('real', inputs.real, config.dataShape);
   const n = inputs.real.shape[0]!;
-  checkBatch('z', inputs.z, [config.latent.dim], n);
+  checkBatch('z', inputs.z, [config.gInputDim], n);
   const alpha = config.gradientPenalty ? alphaFor(inputs.alpha, inputs.real) : undefined;
+  const labels = t.classes !== undefined ? need(inputs.labels, 'the real labels (labels) in the D step') : undefined;
+  const fakeLabels = t.classes !== undefined ? need(inputs.fakeLabels, 'the fake labels (fakeLabels) in the D step') : undefined;
+  const sigma = noiseSigma(config, state.step, inputs.noise);
+  const [kg, kr, kf, kc] = inputs.key ? split(inputs.key, 4) : [];
   const dState = refreshState(D, state.d.params, state.d.state);
-  const [fakeOut, gState] = G.apply(state.g.params, state.g.state, inputs.z, TRAIN);
-  const fake = stopGradient(fakeOut);
+  const [fakeOut, gState] = G.apply(state.g.params, state.g.state, inputs.z, trainCtx(kg, fakeLabels));
+  const fresh = stopGradient(fakeOut);
+  const buffer = t.replay !== undefined ? need(state.replay, 'a replay buffer in the train state (initTrainState makes one)') : undefined;
+  const fake = buffer === undefined ? fresh : replayMix(buffer, fresh, need(inputs.replayPick, 'replayPick draws for the replay buffer'));
+  const realIn = noisy(inputs.real, sigma, inputs.noise?.real);
+  const fakeIn = noisy(fake, sigma, inputs.noise?.fake);
+  const codes = t.infogan ? slice(inputs.z, [0, config.latent.dim]) : undefined;
 
   const loss = (params: unknown) => {
-    const [realLogits, s1] = D.apply(params, dState, inputs.real, TRAIN);
-    const [fakeLogits, s2] = D.apply(params, s1, fake, TRAIN);
-    const critic = (x: Tensor): Tensor => D.apply(params, s2, x, TRAIN)[0];
-    const adversarial = config.loss.d(realLogits, fakeLogits, { realLabel: config.realLabel });
+    const [realRaw, s1] = D.apply(params, dState, realIn, trainCtx(kr, labels));
+    const [fakeRaw, s2] = D.apply(params, s1, fakeIn, trainCtx(kf, fakeLabels));
+    const real = splitOutputs(realRaw, t.layout);
+    const fakeO = splitOutputs(fakeRaw, t.layout);
+    const critic = (y: Tensor | undefined) => (x: Tensor): Tensor => splitOutputs(D.apply(params, s2, x, trainCtx(kc, y))[0], t.layout).adv;
+    const adversarial =
+      inputs.targets !== undefined
+        ? add(bceWithTargets(real.adv, inputs.targets.real), bceWithTargets(fakeO.adv, inputs.targets.fake))
+        : config.loss.d(real.adv, fakeO.adv, { realLabel: config.realLabel });
     const terms: Record<string, Tensor> = {};
     let total = adversarial;
     const gpc = config.gradientPenalty;
     if (gpc !== undefined) {
-      const { gradNorms } = gradientPenalty({ critic, real: inputs.real, fake, alpha: alpha! });
+      const { gradNorms } = gradientPenalty({ critic: critic(labels), real: realIn, fake: fakeIn, alpha: alpha! });
       const excess = sub(gradNorms, gpc.target);
       terms.gp = mean(square(gpc.oneSided ? relu(excess) : excess));
       total = add(total, mul(terms.gp, gpc.weight));
     }
     if (config.r1 !== undefined) {
-      terms.r1 = meanSquaredGradNorm(critic, inputs.real);
+      terms.r1 = meanSquaredGradNorm(critic(labels), realIn);
       total = add(total, mul(terms.r1, config.r1.weight / 2));
     }
     if (config.r2 !== undefined) {
-      terms.r2 = meanSquaredGradNorm(critic, fake);
+      terms.r2 = meanSquaredGradNorm(critic(fakeLabels), fakeIn);
       total = add(total, mul(terms.r2, config.r2.weight / 2));
     }
-    return [total, { layerState: s2, realLogits, fakeLogits, adversarial, terms }] as const;
+    if (t.acganWeight !== undefined) {
+      terms.acgan_d = add(auxiliaryLoss(real.classes!, labels!), auxiliaryLoss(fakeO.classes!, fakeLabels!));
+      terms.acgan_acc_real = accuracy(real.classes!, labels!);
+      total = add(total, mul(terms.acgan_d, t.acganWeight));
+    }
+    if (t.infogan !== undefined) {
+      terms.info_d = infoLoss(fakeO, codes!, t.layout);
+      total = add(total, mul(terms.info_d, t.infogan.weight));
+    }
+    return [total, { layerState: s2, realLogits: real.adv, fakeLogits: fakeO.adv, adversarial, terms }] as const;
   };
   const [[total, aux], grads] = valueAndGrad(loss, { hasAux: true })(state.d.params);
   const gradNorm = globalNorm(grads);
@@ -126,16 +192,20 @@ export function dStep(config: ValidTrainConfig, state: TrainState, inputs: DStep
   const finite = isFiniteScalar(add(total, gradNorm));
   const d: PlayerState = selectTree(finite, { params, state: aux.layerState, opt }, state.d);
   const g: PlayerState = selectTree(finite, { ...state.g, state: gState }, state.g);
+  const replay = buffer === undefined ? {} : { replay: selectTree(finite, replayPush(buffer, fresh), buffer) };
+  const { acgan_acc_real: acc, ...lossTerms } = aux.terms;
   const metrics: Metrics = {
     d_loss: aux.adversarial,
-    ...aux.terms,
+    ...lossTerms,
     grad_norm_d: gradNorm,
     d_real: mean(aux.realLogits),
     d_fake: mean(aux.fakeLogits),
+    ...(acc ? { acgan_acc_real: acc } : {}),
+    ...(sigma ? { instance_noise: sigma } : {}),
     ...spectralSigmas('d', dState),
     finite,
   };
-  return [{ step: state.step, g, d }, metrics];
+  return [{ ...state, g, d, ...replay }, metrics];
 }
 
 /**
@@ -149,22 +219,41 @@ export function dStep(config: ValidTrainConfig, state: TrainState, inputs: DStep
  */
 export function gStep(config: ValidTrainConfig, state: TrainState, inputs: GStepInputs): [TrainState, Metrics] {
   const { generator: G, discriminator: D } = config;
-  checkBatch('z', inputs.z, [config.latent.dim]);
+  const t = config.techniques;
+  checkBatch('z', inputs.z, [config.gInputDim]);
   const n = inputs.z.shape[0]!;
+  const labels = t.classes !== undefined ? need(inputs.labels, 'the fake labels (labels) in the G step') : undefined;
+  const sigma = noiseSigma(config, state.step, inputs.noise);
+  const [kg, kf, kr] = inputs.key ? split(inputs.key, 3) : [];
   let dState = state.d.state;
   let realLogits: Tensor | undefined;
   if (config.gUsesReal) {
     if (inputs.real === undefined) throw new ValueError('this loss reads D(real) in the G step: pass a real batch to gStep');
     checkBatch('real', inputs.real, config.dataShape, n);
-    [realLogits, dState] = D.apply(state.d.params, dState, inputs.real, TRAIN);
+    const realLabels = t.classes !== undefined ? need(inputs.realLabels, 'the real labels (realLabels) in the G step') : undefined;
+    const [raw, s1] = D.apply(state.d.params, dState, noisy(inputs.real, sigma, inputs.noise), trainCtx(kr, realLabels));
+    [realLogits, dState] = [splitOutputs(raw, t.layout).adv, s1];
   }
   const gState = refreshState(G, state.g.params, state.g.state);
+  const codes = t.infogan ? slice(inputs.z, [0, config.latent.dim]) : undefined;
 
   const loss = (params: unknown) => {
-    const [fake, gNext] = G.apply(params, gState, inputs.z, TRAIN);
-    const [fakeLogits, dNext] = D.apply(state.d.params, dState, fake, TRAIN);
-    const real = realLogits ?? zeros([0, ...fakeLogits.shape.slice(1)]);
-    return [config.loss.g(real, fakeLogits), { gNext, dNext }] as const;
+    const [fake, gNext] = G.apply(params, gState, inputs.z, trainCtx(kg, labels));
+    const [raw, dNext] = D.apply(state.d.params, dState, noisy(fake, sigma, inputs.noise), trainCtx(kf, labels));
+    const out = splitOutputs(raw, t.layout);
+    const real = realLogits ?? zeros([0, ...out.adv.shape.slice(1)]);
+    const terms: Record<string, Tensor> = {};
+    let total = config.loss.g(real, out.adv);
+    const adversarial = total;
+    if (t.acganWeight !== undefined) {
+      terms.acgan_g = auxiliaryLoss(out.classes!, labels!);
+      total = add(total, mul(terms.acgan_g, t.acganWeight));
+    }
+    if (t.infogan !== undefined) {
+      terms.info_g = infoLoss(out, codes!, t.layout);
+      total = add(total, mul(terms.info_g, t.infogan.weight));
+    }
+    return [total, { gNext, dNext, adversarial, terms }] as const;
   };
   const [[gLoss, aux], grads] = valueAndGrad(loss, { hasAux: true })(state.g.params);
   const gradNorm = globalNorm(grads);
@@ -173,6 +262,10 @@ export function gStep(config: ValidTrainConfig, state: TrainState, inputs: GStep
   const finite = isFiniteScalar(add(gLoss, gradNorm));
   const g: PlayerState = selectTree(finite, { params, state: aux.gNext, opt }, state.g);
   const d: PlayerState = selectTree(finite, { ...state.d, state: aux.dNext }, state.d);
-  const metrics: Metrics = { g_loss: gLoss, grad_norm_g: gradNorm, ...spectralSigmas('g', gState), finite };
-  return [{ step: state.step, g, d }, metrics];
+  const ema =
+    t.ema === undefined
+      ? {}
+      : { ema: selectTree(finite, emaUpdate(need(state.ema, 'an EMA copy in the train state (initTrainState makes one)'), params, { ...t.ema, step: state.step }), state.ema!) };
+  const metrics: Metrics = { g_loss: aux.adversarial, ...aux.terms, grad_norm_g: gradNorm, ...spectralSigmas('g', gState), finite };
+  return [{ ...state, g, d, ...ema }, metrics];
 }
