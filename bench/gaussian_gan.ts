@@ -1,0 +1,85 @@
+/**
+ * The 2-D mode-collapse benchmark GAN (VEEGAN / PacGAN setting): an MLP generator and
+ * discriminator trained on a Gaussian mixture, evaluated with PacGAN's mode rule on 2,500
+ * samples (`modeMetrics`). Shared by test/train/gaussians_ring.test.ts and
+ * scripts/gaussians_benchmark.ts.
+ */
+import { key as makeKey, split } from '../src/core/random.js';
+import { modeMetrics, sampleMixture, MODE_METRIC_SAMPLES, type GaussianMixture, type ModeMetrics } from '../src/data/gaussians.js';
+import { LeakyReLU, Linear, ReLU, sequential, spectralNorm, type AnyLayer } from '../src/nn/index.js';
+import { concrete } from '../src/ops/dispatch.js';
+import { makeTrainStep, resolveTrainConfig, sampleGenerator, initTrainState, type TrainConfig } from '../src/train/index.js';
+import { normal } from '../src/core/random.js';
+import { adam, linearSchedule, type GradientTransformation, type Schedule } from '../src/optim/index.js';
+
+export const VARIANTS = ['nonsaturating', 'hinge+sn', 'wgan-gp', 'nonsaturating+pac2'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+export type GaussianRun = Readonly<{ mixture: GaussianMixture; variant: Variant; seed: number; steps: number; batch?: number } & GaussianOptions>;
+
+/**
+ * Width of the MLPs (default 128), Adam's learning rate for both players (default 1e-3), decayed
+ * linearly to 0 over `decaySteps` iterations when given, EMA decay of G (none by default).
+ */
+export type GaussianOptions = Readonly<{ hidden?: number; lr?: number; decaySteps?: number; emaDecay?: number }>;
+
+/** A 2-layer MLP, `[N, in] → [N, out]`, ReLU (G) or LeakyReLU 0.2 (D), optionally spectrally normalised. */
+function mlp(hidden: number, out: number, opts: Readonly<{ leaky?: boolean; sn?: boolean }> = {}): AnyLayer {
+  const lin = (k: number): AnyLayer => (opts.sn ? (spectralNorm(Linear(k)) as AnyLayer) : (Linear(k) as AnyLayer));
+  const act = (): AnyLayer => (opts.leaky ? LeakyReLU(0.2) : ReLU());
+  return sequential(lin(hidden), act(), lin(hidden), act(), lin(out)) as AnyLayer;
+}
+
+/** The train config of a variant: non-saturating, hinge with SN in D, WGAN-GP (nDis 5, λ 0.1), non-saturating with PacGAN packing 2. */
+export function gaussianConfig(variant: Variant, opts: GaussianOptions = {}): TrainConfig {
+  const hidden = opts.hidden ?? 128;
+  const peak = opts.lr ?? 1e-3;
+  const lr = (nDis: number): number | Schedule =>
+    opts.decaySteps === undefined ? peak : linearSchedule({ init: peak, end: 0, transitionSteps: opts.decaySteps * nDis });
+  const adamOf = (nDis: number, b2: number) => adam(lr(nDis), { b1: 0.5, b2 }) as GradientTransformation<unknown>;
+  const base = {
+    ...(opts.emaDecay !== undefined ? { ema: { decay: opts.emaDecay } } : {}),
+    generator: mlp(hidden, 2),
+    latent: { dim: 8, prior: 'normal' as const },
+    dataShape: [2],
+    optimizers: { g: adamOf(1, 0.999), d: adamOf(1, 0.999) },
+  };
+  switch (variant) {
+    case 'nonsaturating':
+      return { ...base, discriminator: mlp(hidden, 1, { leaky: true }), loss: 'nonsaturating' };
+    case 'hinge+sn':
+      return { ...base, discriminator: mlp(hidden, 1, { leaky: true, sn: true }), loss: 'hinge' };
+    case 'wgan-gp':
+      return {
+        ...base,
+        discriminator: mlp(hidden, 1, { leaky: true }),
+        loss: 'wasserstein',
+        nDis: 5,
+        regularizers: { gradientPenalty: { weight: 0.1 } },
+        optimizers: { g: adamOf(1, 0.9), d: adamOf(5, 0.9) },
+      };
+    case 'nonsaturating+pac2':
+      return { ...base, discriminator: mlp(hidden, 1, { leaky: true }), loss: 'nonsaturating', pack: 2 };
+  }
+}
+
+export type GaussianResult = ModeMetrics & Readonly<{ msPerStep: number }>;
+
+/** Trains one run (`steps` iterations on fresh batches from the mixture) and evaluates 2,500 samples of G. */
+export function trainGaussianGan(run: GaussianRun): GaussianResult {
+  const config = resolveTrainConfig(gaussianConfig(run.variant, { decaySteps: run.steps, ...run }));
+  const batch = run.batch ?? 256;
+  const [kInit, kData, kStep, kEval] = split(makeKey(run.seed), 4) as [readonly [number, number], readonly [number, number], readonly [number, number], readonly [number, number]];
+  const step = makeTrainStep(config);
+  let state = initTrainState(config, kInit);
+  const dataKeys = split(kData, run.steps);
+  const stepKeys = split(kStep, run.steps);
+  const started = performance.now();
+  for (let i = 0; i < run.steps; i++) {
+    const real = split(dataKeys[i]!, config.nDis).map((k) => sampleMixture(run.mixture, k, batch));
+    [state] = step(state, { real }, stepKeys[i]!);
+  }
+  const msPerStep = (performance.now() - started) / Math.max(run.steps, 1);
+  const points = concrete(sampleGenerator(config, state, normal(kEval, [MODE_METRIC_SAMPLES, config.gInputDim])));
+  return { ...modeMetrics(run.mixture, points), msPerStep };
+}
