@@ -19,9 +19,10 @@ export type GaussianRun = Readonly<{ mixture: GaussianMixture; variant: Variant;
 
 /**
  * Width of the MLPs (default 128), Adam's learning rate for both players (default 1e-3), decayed
- * linearly to 0 over `decaySteps` iterations when given, EMA decay of G (none by default).
+ * linearly to 0 over `decaySteps` iterations when given, EMA decay of G (none by default), an R1
+ * penalty weight γ on D (none by default).
  */
-export type GaussianOptions = Readonly<{ hidden?: number; lr?: number; decaySteps?: number; emaDecay?: number }>;
+export type GaussianOptions = Readonly<{ hidden?: number; lr?: number; decaySteps?: number; emaDecay?: number; r1?: number }>;
 
 /** A 2-layer MLP, `[N, in] → [N, out]`, ReLU (G) or LeakyReLU 0.2 (D), optionally spectrally normalised. */
 function mlp(hidden: number, out: number, opts: Readonly<{ leaky?: boolean; sn?: boolean }> = {}): AnyLayer {
@@ -39,6 +40,7 @@ export function gaussianConfig(variant: Variant, opts: GaussianOptions = {}): Tr
   const adamOf = (nDis: number, b2: number) => adam(lr(nDis), { b1: 0.5, b2 }) as GradientTransformation<unknown>;
   const base = {
     ...(opts.emaDecay !== undefined ? { ema: { decay: opts.emaDecay } } : {}),
+    ...(opts.r1 !== undefined ? { regularizers: { r1: { weight: opts.r1 } } } : {}),
     generator: mlp(hidden, 2),
     latent: { dim: 8, prior: 'normal' as const },
     dataShape: [2],
@@ -83,3 +85,6 @@ export function trainGaussianGan(run: GaussianRun): GaussianResult {
   const points = concrete(sampleGenerator(config, state, normal(kEval, [MODE_METRIC_SAMPLES, config.gInputDim])));
   return { ...modeMetrics(run.mixture, points), msPerStep };
 }
+
+/** The run the ring test trains (seed aside): the variant, budget and learning rate it asserts on. */
+export const RING_TEST_RUN = { variant: 'nonsaturating', steps: 1000, batch: 256, lr: 2e-3 } as const satisfies Omit<GaussianRun, 'mixture' | 'seed'>;

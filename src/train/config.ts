@@ -207,7 +207,10 @@ function checkShapes(c: TrainConfig, t: ResolvedTechniques, problems: string[]):
  * Checks a training configuration before any step runs and resolves it (defaults, the loss by
  * name, optimiser specs into transformations). Lists every problem at once: an unknown loss or
  * optimiser, nDis < 1, a negative learning rate, G's output shape not D's input shape, a
- * smoothing target outside (0, 1], negative regulariser weights, and so on.
+ * smoothing target outside (0, 1], negative regulariser weights, and the techniques'
+ * problems (`resolveTechniques`: noisy-label ranges outside [0, 1], an EMA decay outside
+ * [0, 1), a pack size that does not divide `batchSize`, ACGAN without conditioning, a D whose
+ * output does not fit the ACGAN/InfoGAN heads, and so on).
  */
 export function validateTrainConfig(config: TrainConfig): E.Either<ConfigError, ValidTrainConfig> {
   const c = config as TrainConfig & Record<string, unknown>;

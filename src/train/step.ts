@@ -121,6 +121,13 @@ function alphaFor(alpha: Tensor | undefined, real: Tensor): Tensor {
  *    R1 on real, R2 on fake;
  * 4. D's optimiser step, then weight clipping into [−c, c] if configured.
  *
+ * With the techniques (`config.techniques`): G and D get `ctx.labels` (fake labels for G and
+ * for D on the fakes, real labels for D on real) and a split of `key`; the fake batch is mixed
+ * with the replay buffer, which then takes the fresh fakes; D's inputs get σ(step)·noise; the
+ * adversarial loss uses per-sample `targets` when given; ACGAN's and InfoGAN's terms are added
+ * with their weights (Q, a head of D, is updated here by D's optimiser). D's output is cut into
+ * its columns (`splitOutputs`): the losses and penalties read the adversarial column.
+ *
  * Metrics: `d_loss` (adversarial part, without penalties), `gp`, `r1`, `r2` (unweighted, when
  * used), `grad_norm_d` (of the whole loss), `d_real`, `d_fake` (means of D's outputs),
  * `sigma/d.<path>` (σ of each SN layer of D with the refreshed vectors), `finite`.
@@ -213,7 +220,9 @@ export function dStep(config: ValidTrainConfig, state: TrainState, inputs: DStep
  * params are used as they are); fake = G(z) in train mode; loss = g_loss(D(real), D(fake))
  * with D in train mode (D's layer state threaded as in PyTorch; SN vectors do not change);
  * G's optimiser step. `real` is only evaluated for losses that read it (`gUsesReal`); others
- * get an empty batch in its place.
+ * get an empty batch in its place. With the techniques: G and D get the fake labels; D's input
+ * gets σ(step)·noise; ACGAN's and InfoGAN's G terms are added; the EMA copy is updated from the
+ * new params (`emaUpdate`).
  *
  * Metrics: `g_loss`, `grad_norm_g`, `sigma/g.<path>` for each SN layer of G, `finite`.
  */
