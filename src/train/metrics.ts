@@ -7,6 +7,8 @@ import { concrete } from '../ops/dispatch.js';
  * (unweighted, where configured), `grad_norm_d`, `d_real`, `d_fake` (means of D's outputs), all
  * from the last D step of the iteration; `g_loss`, `grad_norm_g`; `sigma/<layer path>` for each
  * spectrally normalised layer (`sigma/d.0`); `finite` (1 when the iteration was applied).
+ * The techniques add `acgan_d`, `acgan_acc_real` (the auxiliary classifier's accuracy on the
+ * real batch), `acgan_g`, `info_d`, `info_g` (InfoGAN's L_I) and `instance_noise` (σ of the step).
  */
 export type Metrics = Readonly<Record<string, Tensor>>;
 
