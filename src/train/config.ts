@@ -110,6 +110,7 @@ export type ValidTrainConfig = Readonly<{
 
 const CONFIG_KEYS: OptionKeys<TrainConfig> = {
   generator: true, discriminator: true, latent: true, dataShape: true, loss: true, regularizers: true, nDis: true, order: true, optimizers: true,
+  conditioning: true, acgan: true, infogan: true, noisyLabels: true, labelFlip: true, instanceNoise: true, replay: true, ema: true, pack: true, batchSize: true,
 };
 const REGULARIZER_KEYS: OptionKeys<Regularizers> = { gradientPenalty: true, r1: true, r2: true, weightClip: true, labelSmoothing: true };
 const SPEC_KEYS: { readonly [N in OptimizerSpec['name']]: OptionKeys<Extract<OptimizerSpec, { name: N }>> } = {
