@@ -11,3 +11,4 @@ export { initReplay, replayMix, replayPush, type ReplayState } from './replay.js
 export { emaUpdate, type EmaState } from './ema.js';
 export { bceWithTargets, drawTargets, type Targets } from './targets.js';
 export { accuracy, auxiliaryLoss, infoLoss, splitOutputs, type DOutputs } from './heads.js';
+export * from './loop.js';

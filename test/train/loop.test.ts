@@ -1,0 +1,114 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { key } from '../../src/core/random.js';
+import { tensor } from '../../src/core/tensor.js';
+import { ring8, sampleMixture } from '../../src/data/gaussians.js';
+import { decodePytree, encodePytree } from '../../src/io/pytree_file.js';
+import { BatchNorm, LeakyReLU, Linear, ReLU, sequential, spectralNorm } from '../../src/nn/index.js';
+import { adam } from '../../src/optim/index.js';
+import { exponentialDecay } from '../../src/optim/schedules.js';
+import type { TrainConfig } from '../../src/train/config.js';
+import { fit, initRunState, runStep, type LogEvent, type RunState } from '../../src/train/loop.js';
+import { bitsOf } from '../helpers/tiny_gan.js';
+
+/** Batch norm in G, spectral norm in D, nDis = 2, a decaying learning rate on both players. */
+export function resumeConfig(): TrainConfig {
+  const lr = exponentialDecay({ init: 2e-3, transitionSteps: 2, decayRate: 0.7 });
+  return {
+    generator: sequential(Linear(8), BatchNorm(), ReLU(), Linear(2)),
+    discriminator: sequential(spectralNorm(Linear(8)), LeakyReLU(0.2), spectralNorm(Linear(1))),
+    latent: { dim: 3, prior: 'normal' },
+    dataShape: [2],
+    loss: 'hinge',
+    nDis: 2,
+    optimizers: { g: adam(lr, { b1: 0.5 }), d: adam(lr, { b1: 0.5 }) },
+  };
+}
+
+const data = { x: sampleMixture(ring8, key(7), 40) };
+const base = { data, batchSize: 8, key: key(3) } as const;
+
+/** Through the checkpoint's file format and back, as a resumed run gets it. */
+const throughFile = (run: RunState): RunState => {
+  const decoded = decodePytree(encodePytree(run));
+  assert.ok(decoded._tag === 'Right');
+  return decoded.right.tree as RunState;
+};
+
+describe('fit', () => {
+  it('runs to the total step count and reports each step to onLog', async () => {
+    const logged: number[] = [];
+    const r = await fit({ ...base, config: resumeConfig(), steps: 5, hooks: { onLog: (e) => void logged.push(e.step) } });
+    assert.equal(r.stopped, 'steps');
+    assert.equal(r.step, 5);
+    assert.equal(runStep(r.state), 5);
+    assert.deepEqual(logged, [1, 2, 3, 4, 5]);
+  });
+
+  it('stopped through the AbortSignal after N steps and resumed to 2N, ends in the uninterrupted run\'s state bit for bit', async () => {
+    const whole = await fit({ ...base, config: resumeConfig(), steps: 8 });
+    const controller = new AbortController();
+    let saved: RunState | undefined;
+    const first = await fit({
+      ...base,
+      config: resumeConfig(),
+      steps: 8,
+      signal: controller.signal,
+      hooks: {
+        onLog: (e: LogEvent) => (e.step === 4 ? controller.abort() : undefined),
+        onCheckpoint: (run) => void (saved = throughFile(run)),
+      },
+    });
+    assert.equal(first.stopped, 'aborted');
+    assert.equal(first.step, 4);
+    assert.ok(saved);
+    const resumed = await fit({ data, batchSize: 8, config: resumeConfig(), steps: 8, state: saved });
+    assert.equal(resumed.step, 8);
+    assert.deepEqual(bitsOf(resumed.state), bitsOf(whole.state));
+    assert.deepEqual(resumed.metrics, whole.metrics);
+  });
+
+  it('continues a finished run of N steps to 2N when given steps = 2N', async () => {
+    const whole = await fit({ ...base, config: resumeConfig(), steps: 6 });
+    const half = await fit({ ...base, config: resumeConfig(), steps: 3 });
+    const rest = await fit({ data, batchSize: 8, config: resumeConfig(), steps: 6, state: throughFile(half.state) });
+    assert.deepEqual(bitsOf(rest.state), bitsOf(whole.state));
+  });
+
+  it('calls the eval, sample and checkpoint hooks at their intervals, and checkpoints at the end', async () => {
+    const calls: string[] = [];
+    await fit({
+      ...base,
+      config: resumeConfig(),
+      steps: 6,
+      every: { log: 0, eval: 3, sample: 2, checkpoint: 4 },
+      hooks: {
+        onLog: (e) => void calls.push(`log ${e.step}`),
+        onEval: (_, t) => void calls.push(`eval ${t}`),
+        onSample: (_, t) => void calls.push(`sample ${t}`),
+        onCheckpoint: (_, t) => void calls.push(`checkpoint ${t}`),
+      },
+    });
+    assert.deepEqual(calls, ['sample 2', 'eval 3', 'sample 4', 'checkpoint 4', 'log 6', 'eval 6', 'sample 6', 'checkpoint 6']);
+  });
+
+  it('stops at a non-finite step naming the step and the metric, returns the last good state and writes no checkpoint', async () => {
+    const poisoned = { x: tensor([8, 2], [0, 0, 1, 1, NaN, 2, 3, 3, 1, 0, 0, 1, 2, 2, 1, 1]) };
+    const checkpoints: number[] = [];
+    const cfg = resumeConfig();
+    const start = initRunState({ config: cfg, key: key(3), size: 8, batchSize: 8 });
+    const r = await fit({ data: poisoned, batchSize: 8, config: cfg, steps: 5, state: start, hooks: { onCheckpoint: (_, t) => void checkpoints.push(t) } });
+    assert.equal(r.stopped, 'non-finite');
+    assert.equal(r.step, 0);
+    assert.match(r.message ?? '', /^step 1 was not finite: d_loss is NaN/);
+    assert.deepEqual(checkpoints, []);
+    assert.deepEqual(bitsOf(r.state), bitsOf(start));
+  });
+
+  it('rejects negative steps, batch size 0 and a start without key or state, listing each', async () => {
+    await assert.rejects(
+      fit({ data, config: resumeConfig(), steps: -1, batchSize: 0 }),
+      (e: Error) => /steps must be an integer >= 0, got -1/.test(e.message) && /batchSize must be an integer >= 1, got 0/.test(e.message) && /a key is needed/.test(e.message),
+    );
+  });
+});
