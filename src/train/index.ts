@@ -12,3 +12,5 @@ export { emaUpdate, type EmaState } from './ema.js';
 export { bceWithTargets, drawTargets, type Targets } from './targets.js';
 export { accuracy, auxiliaryLoss, infoLoss, splitOutputs, type DOutputs } from './heads.js';
 export * from './loop.js';
+export * from './run_config.js';
+export * from './presets.js';

@@ -1,0 +1,125 @@
+import type { LayerSpec, RunConfig } from './run_config.js';
+
+/**
+ * The built-in runs, as plain `RunConfig` data: `puregan train --preset NAME` starts from one,
+ * `--config FILE.json` overrides any field (`mergeConfig`), and the result is validated as a
+ * whole (`resolveRunConfig`). New techniques add fields; a preset only names them.
+ */
+
+const every = (log: number, sample: number, checkpoint: number): RunConfig['every'] => ({ log, eval: 0, sample, checkpoint });
+
+/** The 2-D mixtures: an MLP G (z [N, 2] → [N, 2]) and D ([N, 2] → [N, 1]), 128 units, as PacGAN's 2-D experiments use. */
+function gaussians(name: string, mixture: 'ring8' | 'grid25', description: string): RunConfig {
+  return {
+    preset: name,
+    description,
+    data: { source: 'gaussians', mixture, samples: 4096 },
+    latent: { dim: 2, prior: 'normal' },
+    generator: [
+      { type: 'linear', in: 2, out: 128 },
+      { type: 'relu' },
+      { type: 'linear', in: 128, out: 128 },
+      { type: 'relu' },
+      { type: 'linear', in: 128, out: 2 },
+    ],
+    discriminator: [
+      { type: 'linear', in: 2, out: 128 },
+      { type: 'leaky_relu', slope: 0.2 },
+      { type: 'linear', in: 128, out: 128 },
+      { type: 'leaky_relu', slope: 0.2 },
+      { type: 'linear', in: 128, out: 1 },
+    ],
+    loss: 'nonsaturating',
+    regularizers: {},
+    nDis: 1,
+    optimizers: { g: { name: 'adam', lr: 1e-3, b1: 0.5, b2: 0.999 }, d: { name: 'adam', lr: 1e-3, b1: 0.5, b2: 0.999 } },
+    steps: 2000,
+    batchSize: 256,
+    seed: 0,
+    every: every(50, 500, 500),
+    keep: 3,
+    samples: 1024,
+  };
+}
+
+/**
+ * DCGAN-style MNIST networks at 28×28 (z [N, 64]):
+ *   G: Linear(64 → 2w·7·7) → Reshape [2w, 7, 7] → BN → ReLU → ConvT(2w → w, k4 s2 p1) [14×14]
+ *      → BN → ReLU → ConvT(w → 1, k4 s2 p1) [28×28] → Tanh
+ *   D: Conv(1 → w, k4 s2 p1) [14×14] → LeakyReLU(0.2) → Conv(w → 2w, k4 s2 p1) [7×7]
+ *      → (BN) → LeakyReLU(0.2) → Flatten → Linear(2w·49 → 1)
+ * `sn` wraps every D weight layer in spectral norm (and drops D's batch norm, as SNGAN does).
+ */
+function mnistGenerator(w: number): LayerSpec[] {
+  return [
+    { type: 'linear', in: 64, out: 2 * w * 49 },
+    { type: 'reshape', shape: [2 * w, 7, 7] },
+    { type: 'batch_norm', features: 2 * w },
+    { type: 'relu' },
+    { type: 'conv_transpose2d', in: 2 * w, out: w, kernel: 4, stride: 2, padding: 1 },
+    { type: 'batch_norm', features: w },
+    { type: 'relu' },
+    { type: 'conv_transpose2d', in: w, out: 1, kernel: 4, stride: 2, padding: 1 },
+    { type: 'tanh' },
+  ];
+}
+
+function mnistDiscriminator(w: number, opts: Readonly<{ bn: boolean; sn: boolean }>): LayerSpec[] {
+  const sn = opts.sn ? { spectral_norm: true } : {};
+  return [
+    { type: 'conv2d', in: 1, out: w, kernel: 4, stride: 2, padding: 1, ...sn },
+    { type: 'leaky_relu', slope: 0.2 },
+    { type: 'conv2d', in: w, out: 2 * w, kernel: 4, stride: 2, padding: 1, ...sn },
+    ...(opts.bn ? [{ type: 'batch_norm', features: 2 * w }] : []),
+    { type: 'leaky_relu', slope: 0.2 },
+    { type: 'flatten' },
+    { type: 'linear', in: 2 * w * 49, out: 1, ...sn },
+  ];
+}
+
+function mnist(name: string, description: string, fields: Pick<RunConfig, 'discriminator' | 'loss' | 'regularizers' | 'nDis' | 'optimizers'>): RunConfig {
+  return {
+    preset: name,
+    description,
+    data: { source: 'mnist', size: 28 },
+    latent: { dim: 64, prior: 'normal' },
+    generator: mnistGenerator(32),
+    ...fields,
+    steps: 1500,
+    batchSize: 64,
+    seed: 0,
+    every: every(25, 250, 250),
+    keep: 3,
+    samples: 64,
+  };
+}
+
+const adam = (lr: number, b1: number, b2: number) => ({ name: 'adam', lr, b1, b2 }) as const;
+
+export const PRESETS: Readonly<Record<string, RunConfig>> = {
+  'gaussians-8': gaussians('gaussians-8', 'ring8', '2-D ring of 8 Gaussians (mode-collapse benchmark), MLP GAN, non-saturating loss, Adam 1e-3'),
+  'gaussians-25': gaussians('gaussians-25', 'grid25', '2-D 5×5 grid of 25 Gaussians (PacGAN benchmark), MLP GAN, non-saturating loss, Adam 1e-3'),
+  'mnist-dcgan': mnist('mnist-dcgan', 'MNIST digits, DCGAN with batch norm, non-saturating loss, Adam 2e-4 (0.5, 0.999)', {
+    discriminator: mnistDiscriminator(32, { bn: true, sn: false }),
+    loss: 'nonsaturating',
+    regularizers: {},
+    nDis: 1,
+    optimizers: { g: adam(2e-4, 0.5, 0.999), d: adam(2e-4, 0.5, 0.999) },
+  }),
+  'mnist-sngan': mnist('mnist-sngan', 'MNIST digits, hinge loss + spectral norm on D, Adam 2e-4 (0, 0.9), nDis 1 (set "nDis" to change)', {
+    discriminator: mnistDiscriminator(32, { bn: false, sn: true }),
+    loss: 'hinge',
+    regularizers: {},
+    nDis: 1,
+    optimizers: { g: adam(2e-4, 0, 0.9), d: adam(2e-4, 0, 0.9) },
+  }),
+  'mnist-wgan-gp': mnist('mnist-wgan-gp', 'MNIST digits, WGAN-GP (gradient penalty 10, nDis 5, no batch norm in D), Adam 1e-4 (0, 0.9)', {
+    discriminator: mnistDiscriminator(32, { bn: false, sn: false }),
+    loss: 'wasserstein',
+    regularizers: { gradientPenalty: { weight: 10 } },
+    nDis: 5,
+    optimizers: { g: adam(1e-4, 0, 0.9), d: adam(1e-4, 0, 0.9) },
+  }),
+};
+
+export const PRESET_NAMES = Object.keys(PRESETS);
