@@ -4,6 +4,7 @@ import { checkReferenceCommand } from './check_reference.js';
 import { commandHelp, defineCommand, runCommand, synopsis, type Command } from './command.js';
 import { infoCommand } from './info.js';
 import { inspectCommand } from './inspect.js';
+import { trainCommand } from './train.js';
 
 /** `puregan help [command]`: the command list, or one command's help. */
 const helpCommand = defineCommand({
@@ -23,7 +24,7 @@ const helpCommand = defineCommand({
  * Every subcommand, in the order `puregan help` lists them. A new command is a file exporting
  * a `Command` (see command.ts) and one entry here.
  */
-export const COMMANDS: readonly Command[] = [infoCommand, checkReferenceCommand, inspectCommand, helpCommand];
+export const COMMANDS: readonly Command[] = [infoCommand, checkReferenceCommand, inspectCommand, trainCommand, helpCommand];
 
 function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

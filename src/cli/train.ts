@@ -1,0 +1,189 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { useBackend } from '../backend/current.js';
+import { IoError, UsageError, ValueError } from '../core/errors.js';
+import { foldIn, key } from '../core/random.js';
+import { modeMetrics, MODE_METRIC_SAMPLES } from '../data/gaussians.js';
+import { progressMode, makeProgress } from '../node/progress.js';
+import { loadRunData, MIXTURES } from '../node/run_data.js';
+import { appendMetrics, openRun, readRunConfig, runPaths, writeRunCheckpoint, writeSampleImage } from '../node/run_dir.js';
+import { fit, initRunState, type RunState } from '../train/loop.js';
+import { PRESETS, PRESET_NAMES } from '../train/presets.js';
+import { mergeConfig, resolveRunConfig, type ResolvedRun } from '../train/run_config.js';
+import { generate, sampleLatents } from '../train/sampling.js';
+import { BACKEND_FLAGS, checkBackendFlags, loadBackendFromFlags } from './backend_flags.js';
+import { defineCommand } from './command.js';
+
+const BIG = 1_000_000_000;
+
+const TRAIN_FLAGS = {
+  preset: { type: 'string', value: 'NAME', help: `a built-in run: ${PRESET_NAMES.join(', ')} (--list-presets describes them)` },
+  config: { type: 'string', value: 'FILE.json', help: 'a JSON object overriding any field of the preset (see config.json of a run)' },
+  steps: { type: 'integer', value: 'N', min: 0, max: BIG, help: "the run's total step count (--resume --steps 2N continues a run of N to 2N)" },
+  batch: { type: 'integer', value: 'B', min: 1, max: 1_000_000, help: 'batch size' },
+  seed: { type: 'integer', value: 'S', min: 0, max: 2 ** 32 - 1, help: 'the run seed (init, data order, latents)' },
+  out: { type: 'string', value: 'DIR', help: 'run directory (default runs/<preset>-<date>)' },
+  resume: { type: 'boolean', help: 'continue the run in --out from its newest checkpoint' },
+  ...BACKEND_FLAGS,
+  'eval-every': { type: 'integer', value: 'K', min: 0, max: BIG, help: 'evaluate every K steps (0: never)' },
+  'sample-every': { type: 'integer', value: 'K', min: 0, max: BIG, help: 'write samples/step_XXXXXX.png every K steps (0: never)' },
+  'checkpoint-every': { type: 'integer', value: 'K', min: 0, max: BIG, help: 'checkpoint every K steps (0: only at the end and on Ctrl-C)' },
+  quiet: { type: 'boolean', help: 'print nothing while training' },
+  'list-presets': { type: 'boolean', help: 'print each preset with one line on what it is' },
+} as const;
+
+type TrainFlags = Readonly<{ [K in keyof typeof TRAIN_FLAGS]: (typeof TRAIN_FLAGS)[K] extends { type: 'boolean' } ? boolean : (typeof TRAIN_FLAGS)[K] extends { type: 'integer' } ? number | undefined : string | undefined }>;
+
+const timestamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+
+async function readJsonFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new IoError(`cannot read --config ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new UsageError([`--config ${file} is not valid JSON: ${(e as Error).message}`]);
+  }
+}
+
+/** The preset (or the resumed run's config), the --config file and the flags, merged and checked. */
+async function resolveFromFlags(f: TrainFlags): Promise<ResolvedRun> {
+  let base: unknown;
+  if (f.preset !== undefined) base = PRESETS[f.preset];
+  else {
+    const old = await readRunConfig(f.out!);
+    if (E.isLeft(old)) throw old.left;
+    if (old.right === undefined) throw new ValueError(`cannot resume: ${f.out} holds no run (no config.json)`);
+    base = old.right;
+  }
+  const file = f.config === undefined ? {} : await readJsonFile(f.config);
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new UsageError([`--config ${f.config} must hold a JSON object`]);
+  const fromFlags = {
+    ...(f.steps !== undefined ? { steps: f.steps } : {}),
+    ...(f.batch !== undefined ? { batchSize: f.batch } : {}),
+    ...(f.seed !== undefined ? { seed: f.seed } : {}),
+    every: {
+      ...(f['eval-every'] !== undefined ? { eval: f['eval-every'] } : {}),
+      ...(f['sample-every'] !== undefined ? { sample: f['sample-every'] } : {}),
+      ...(f['checkpoint-every'] !== undefined ? { checkpoint: f['checkpoint-every'] } : {}),
+    },
+  };
+  const r = resolveRunConfig(mergeConfig(mergeConfig(base, file), fromFlags));
+  if (E.isLeft(r)) throw new UsageError(r.left.problems.map((p) => `config ${p}`));
+  return r.right;
+}
+
+export const trainCommand = defineCommand({
+  name: 'train',
+  summary: 'train a GAN from a preset (and a JSON config), writing a run directory',
+  args: [],
+  flags: TRAIN_FLAGS,
+  details: [
+    'Writes <out>/config.json, metrics.jsonl, samples/step_XXXXXX.png and checkpoints/.',
+    'Ctrl-C writes a checkpoint and exits with code 130; --resume continues bit for bit.',
+    'Exit codes: 0 done, 1 a run error (non-finite step, unreadable or incompatible files), 2 bad arguments.',
+  ].join('\n'),
+  check: ({ flags }) => {
+    const problems = checkBackendFlags(flags);
+    if (flags['list-presets']) return problems;
+    if (flags.preset !== undefined && !(flags.preset in PRESETS)) problems.push(`unknown preset "${flags.preset}"; expected one of: ${PRESET_NAMES.join(', ')}`);
+    if (flags.preset === undefined && !(flags.resume && flags.out !== undefined)) problems.push('--preset NAME is required (or --resume --out DIR to continue a run)');
+    if (flags.resume && flags.out === undefined) problems.push('--resume needs --out DIR (the run to continue)');
+    return problems;
+  },
+  async run({ flags }) {
+    if (flags['list-presets']) {
+      const width = Math.max(...PRESET_NAMES.map((n) => n.length));
+      for (const n of PRESET_NAMES) console.log(`${n.padEnd(width)}  ${PRESETS[n]!.description}`);
+      return 0;
+    }
+    const resolved = await resolveFromFlags(flags);
+    const { run: config, train } = resolved;
+    const out = flags.out ?? path.join('runs', `${config.preset}-${timestamp()}`);
+    const backend = await loadBackendFromFlags(flags);
+    if (E.isLeft(backend)) throw backend.left;
+    useBackend(backend.right);
+    try {
+      const data = await loadRunData(config.data, config.seed);
+      if (E.isLeft(data)) throw data.left;
+      const x = data.right;
+      const runKey = key(config.seed);
+      const like = initRunState({ config: train, key: runKey, size: x.shape[0]!, batchSize: config.batchSize });
+      const opened = await openRun({ dir: out, config, resume: flags.resume, like });
+      if (E.isLeft(opened)) throw opened.left;
+      const start = opened.right ?? like;
+      const paths = runPaths(out);
+      const zFixed = sampleLatents(config.latent, foldIn(runKey, 2), config.samples);
+      const progress = makeProgress({ mode: progressMode(flags.quiet, process.stdout.isTTY), start: Number(start.train.step.data[0]), total: config.steps });
+      const controller = new AbortController();
+      const onSigint = (): void => controller.abort();
+      process.once('SIGINT', onSigint);
+      const t0 = performance.now();
+      let lastSample: string | undefined;
+      const checkpoint = async (run: RunState, step: number): Promise<void> => {
+        const r = await writeRunCheckpoint({ dir: out, run, step, config });
+        if (E.isLeft(r)) throw r.left;
+      };
+      const result = await fit({
+        config: train,
+        data: { x },
+        steps: config.steps,
+        batchSize: config.batchSize,
+        state: start,
+        signal: controller.signal,
+        every: config.every,
+        hooks: {
+          async onLog({ step, metrics }) {
+            progress.update(step, metrics);
+            const r = await appendMetrics(out, { step, time: Number(((performance.now() - t0) / 1000).toFixed(3)), ...metrics });
+            if (E.isLeft(r)) throw r.left;
+          },
+          async onEval(run, step) {
+            if (config.data.source !== 'gaussians') return;
+            const points = generate(train.generator, run.train.g, sampleLatents(config.latent, foldIn(runKey, 3), MODE_METRIC_SAMPLES));
+            const m = modeMetrics(MIXTURES[config.data.mixture], points);
+            const evaluation = { modesCovered: m.modesCovered, modes: m.modes, highQualityFraction: m.highQualityFraction, klFromUniform: m.klFromUniform };
+            progress.note(`step ${step}: ${m.modesCovered}/${m.modes} modes covered, ${(100 * m.highQualityFraction).toFixed(1)}% high quality`);
+            const r = await appendMetrics(out, { step, eval: evaluation });
+            if (E.isLeft(r)) throw r.left;
+          },
+          async onSample(run, step) {
+            lastSample = paths.sample(step);
+            const r = await writeSampleImage(lastSample, generate(train.generator, run.train.g, zFixed));
+            if (E.isLeft(r)) throw r.left;
+          },
+          onCheckpoint: checkpoint,
+        },
+      }).finally(() => {
+        process.removeListener('SIGINT', onSigint);
+        progress.stop();
+      });
+      if (result.stopped === 'non-finite') {
+        console.error(`puregan train: ${result.message}`);
+        return 1;
+      }
+      if (lastSample === undefined || !lastSample.endsWith(`${String(result.step).padStart(6, '0')}.png`)) {
+        lastSample = paths.sample(result.step);
+        const r = await writeSampleImage(lastSample, generate(train.generator, result.state.train.g, zFixed));
+        if (E.isLeft(r)) throw r.left;
+      }
+      if (result.stopped === 'aborted') {
+        console.log(`interrupted at step ${result.step}: checkpoint written to ${paths.checkpoints}; continue with: puregan train --out ${out} --resume`);
+        return 130;
+      }
+      if (!flags.quiet) {
+        console.log(`done: ${result.step} steps in ${out}`);
+        console.log(`  samples: ${lastSample}`);
+        console.log(`  metrics: ${paths.metrics}`);
+      }
+      return 0;
+    } finally {
+      await backend.right.close?.();
+    }
+  },
+});
