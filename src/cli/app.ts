@@ -5,6 +5,9 @@ import { commandHelp, defineCommand, runCommand, synopsis, type Command } from '
 import { infoCommand } from './info.js';
 import { inspectCommand } from './inspect.js';
 import { trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
+import { sampleCommand } from './sample.js';
+import { exportCommand } from './export.js';
 
 /** `puregan help [command]`: the command list, or one command's help. */
 const helpCommand = defineCommand({
@@ -24,7 +27,7 @@ const helpCommand = defineCommand({
  * Every subcommand, in the order `puregan help` lists them. A new command is a file exporting
  * a `Command` (see command.ts) and one entry here.
  */
-export const COMMANDS: readonly Command[] = [infoCommand, checkReferenceCommand, inspectCommand, trainCommand, helpCommand];
+export const COMMANDS: readonly Command[] = [infoCommand, checkReferenceCommand, inspectCommand, trainCommand, evalCommand, sampleCommand, exportCommand, helpCommand];
 
 function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -7,7 +7,7 @@ import type { RunState } from '../train/loop.js';
 import { runConfigDifferences, type RunConfig } from '../train/run_config.js';
 import { atomicWriteFile } from './atomic_write.js';
 import { listCheckpointSteps, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { encodePng, writeSampleGrid } from './png.js';
+import { encodePng, writeSampleGrid, type GridOptions } from './png.js';
 
 /**
  * A run directory:
@@ -179,11 +179,11 @@ export function scatterPng(points: Tensor, extent: number): Uint8Array {
 }
 
 /** Writes a sample image: a grid of images `[N, C, H, W]`, or a scatter plot of points `[N, 2]`. */
-export async function writeSampleImage(file: string, x: Tensor): Promise<E.Either<IoError, void>> {
+export async function writeSampleImage(file: string, x: Tensor, grid: GridOptions = {}): Promise<E.Either<IoError, void>> {
   if (x.shape.length === 2 && x.shape[1] === 2) {
     let extent = 1;
     for (const v of x.data) if (Number.isFinite(v)) extent = Math.max(extent, Math.abs(v));
     return atomicWriteFile(file, scatterPng(x, Math.min(Math.ceil(extent * 1.1), 20)));
   }
-  return writeSampleGrid(file, x);
+  return writeSampleGrid(file, x, grid);
 }

@@ -14,3 +14,5 @@ export { accuracy, auxiliaryLoss, infoLoss, splitOutputs, type DOutputs } from '
 export * from './loop.js';
 export * from './run_config.js';
 export * from './presets.js';
+export * from './sampling.js';
+export { GENERATOR_FORMAT, encodeGenerator, loadGenerator, type GeneratorDescription, type LoadedGenerator } from './generator_file.js';

@@ -1,0 +1,38 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { ValueError } from '../core/errors.js';
+import { readMetricsLog } from '../node/run_dir.js';
+import { defineCommand } from './command.js';
+
+/** `puregan eval --run DIR [--json]`: the latest logged metrics (and evaluation) of a run. */
+export const evalCommand = defineCommand({
+  name: 'eval',
+  summary: 'the latest metrics of a run (its last metrics.jsonl step and evaluation)',
+  args: [],
+  flags: {
+    run: { type: 'string', value: 'DIR', help: 'the run directory (required)' },
+    json: { type: 'boolean', help: 'one JSON object { step, metrics, eval? }' },
+  },
+  details: 'Exit codes: 0, 1 for a missing or unreadable run, 2 for bad arguments.',
+  check: ({ flags }) => (flags.run === undefined ? ['--run DIR is required'] : []),
+  async run({ flags }) {
+    const log = await readMetricsLog(flags.run!);
+    if (E.isLeft(log)) throw log.left;
+    const steps = log.right.filter((r) => r.eval === undefined);
+    const evals = log.right.filter((r) => r.eval !== undefined);
+    const last = steps[steps.length - 1];
+    if (last === undefined) throw new ValueError(`${flags.run} has logged no step yet`);
+    const { step, time: _time, ...metrics } = last;
+    const lastEval = evals[evals.length - 1];
+    if (flags.json) {
+      console.log(JSON.stringify({ step, metrics, ...(lastEval ? { eval: { step: lastEval.step, ...(lastEval.eval as object) } } : {}) }));
+      return 0;
+    }
+    console.log(`step ${String(step)}`);
+    for (const [k, v] of Object.entries(metrics)) console.log(`  ${k.padEnd(14)} ${typeof v === 'number' ? v.toPrecision(6) : JSON.stringify(v)}`);
+    if (lastEval) {
+      console.log(`evaluation at step ${String(lastEval.step)}`);
+      for (const [k, v] of Object.entries(lastEval.eval as Record<string, unknown>)) console.log(`  ${k.padEnd(20)} ${typeof v === 'number' ? Number(v.toPrecision(6)) : JSON.stringify(v)}`);
+    }
+    return 0;
+  },
+});

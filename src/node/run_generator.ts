@@ -1,0 +1,31 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { ValueError, type PureganError } from '../core/errors.js';
+import { key } from '../core/random.js';
+import { treeDifferences } from '../io/tree_diff.js';
+import type { RunState } from '../train/loop.js';
+import { resolveRunConfig, type ResolvedRun } from '../train/run_config.js';
+import { loadCheckpoint } from './checkpoint.js';
+import { readRunConfig, runPaths } from './run_dir.js';
+
+/** A run's generator from its newest checkpoint: the resolved config, the step, G's params and state. */
+export type RunGenerator = Readonly<{ resolved: ResolvedRun; step: number; g: Readonly<{ params: unknown; state: unknown }> }>;
+
+/**
+ * Reads a run directory's config.json and newest checkpoint (verified by its sha256) and checks
+ * that the checkpoint's generator has the structure and shapes the config builds.
+ */
+export async function loadRunGenerator(dir: string): Promise<E.Either<PureganError, RunGenerator>> {
+  const raw = await readRunConfig(dir);
+  if (E.isLeft(raw)) return raw;
+  if (raw.right === undefined) return E.left(new ValueError(`${dir} holds no run (no config.json)`));
+  const resolved = resolveRunConfig(raw.right);
+  if (E.isLeft(resolved)) return E.left(new ValueError(`${runPaths(dir).config}: ${resolved.left.problems.join('; ')}`));
+  const ck = await loadCheckpoint({ dir: runPaths(dir).checkpoints });
+  if (E.isLeft(ck)) return ck;
+  const run = ck.right.tree as Partial<RunState> | undefined;
+  const g = run?.train?.g;
+  const init = resolved.right.train.generator.init(key(0), [resolved.right.run.latent.dim]);
+  const diffs = treeDifferences({ params: init.params, state: init.state }, g === undefined ? undefined : { params: g.params, state: g.state });
+  if (diffs.length > 0) return E.left(new ValueError(`the checkpoint of step ${ck.right.step} in ${dir} does not hold this config's generator: ${diffs.slice(0, 6).join('; ')}`));
+  return E.right({ resolved: resolved.right, step: ck.right.step, g: { params: g!.params, state: g!.state } });
+}
