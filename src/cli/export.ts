@@ -1,4 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { useBackend } from '../backend/current.js';
+import { referenceBackend } from '../backend/reference.js';
 import { atomicWriteFile } from '../node/atomic_write.js';
 import { loadRunGenerator } from '../node/run_generator.js';
 import { dataShapeOf } from '../train/run_config.js';
@@ -17,6 +19,7 @@ export const exportCommand = defineCommand({
   details: 'Load it with loadGenerator (puregan, browser-safe) or safetensors.torch.load_file. Exit codes: 0, 1 for a missing or bad run, 2 for bad arguments.',
   check: ({ flags }) => [...(flags.run === undefined ? ['--run DIR is required'] : []), ...(flags.out === undefined ? ['--out FILE is required'] : [])],
   async run({ flags }) {
+    useBackend(referenceBackend);
     const loaded = await loadRunGenerator(flags.run!);
     if (E.isLeft(loaded)) throw loaded.left;
     const { resolved, g, step } = loaded.right;

@@ -27,13 +27,13 @@ export const sampleCommand = defineCommand({
   details: 'Conditional models (--class) come with the conditioning presets. Exit codes: 0, 1 for a missing or bad run, 2 for bad arguments.',
   check: ({ flags }) => [...checkBackendFlags(flags), ...(flags.run === undefined ? ['--run DIR is required'] : [])],
   async run({ flags }) {
-    const loaded = await loadRunGenerator(flags.run!);
-    if (E.isLeft(loaded)) throw loaded.left;
-    const { resolved, g, step } = loaded.right;
     const backend = await loadBackendFromFlags(flags);
     if (E.isLeft(backend)) throw backend.left;
     useBackend(backend.right);
     try {
+      const loaded = await loadRunGenerator(flags.run!);
+      if (E.isLeft(loaded)) throw loaded.left;
+      const { resolved, g, step } = loaded.right;
       const k = key(flags.seed ?? 0);
       const n = flags.n ?? 64;
       const latent = resolved.run.latent;

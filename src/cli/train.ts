@@ -102,13 +102,12 @@ export const trainCommand = defineCommand({
       for (const n of PRESET_NAMES) console.log(`${n.padEnd(width)}  ${PRESETS[n]!.description}`);
       return 0;
     }
-    const resolved = await resolveFromFlags(flags);
-    const { run: config, train } = resolved;
-    const out = flags.out ?? path.join('runs', `${config.preset}-${timestamp()}`);
     const backend = await loadBackendFromFlags(flags);
     if (E.isLeft(backend)) throw backend.left;
     useBackend(backend.right);
     try {
+      const { run: config, train } = await resolveFromFlags(flags);
+      const out = flags.out ?? path.join('runs', `${config.preset}-${timestamp()}`);
       const data = await loadRunData(config.data, config.seed);
       if (E.isLeft(data)) throw data.left;
       const x = data.right;

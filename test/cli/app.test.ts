@@ -30,7 +30,7 @@ describe('puregan CLI', () => {
     assert.equal(r.status, 0);
     assert.deepEqual(
       COMMANDS.map((c) => c.name),
-      ['info', 'check-reference', 'inspect', 'help'],
+      ['info', 'check-reference', 'inspect', 'train', 'eval', 'sample', 'export', 'help'],
     );
     for (const c of COMMANDS) {
       assert.match(r.stdout, new RegExp(`^  puregan ${c.name}\\b`, 'm'));
