@@ -1,0 +1,101 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as E from 'fp-ts/lib/Either.js';
+import { useBackend } from '../../src/backend/current.js';
+import { referenceBackend } from '../../src/backend/reference.js';
+import { PRESETS, PRESET_NAMES } from '../../src/train/presets.js';
+import { mergeConfig, resolveRunConfig, runConfigDifferences, type RunConfig } from '../../src/train/run_config.js';
+
+useBackend(referenceBackend);
+
+const problemsOf = (x: unknown): readonly string[] => {
+  const r = resolveRunConfig(x);
+  assert.ok(E.isLeft(r), 'expected the config to be refused');
+  return r.left.problems;
+};
+
+describe('presets', () => {
+  it('every preset resolves, with a one-line description and G output equal to the data shape', () => {
+    for (const name of PRESET_NAMES) {
+      const r = resolveRunConfig(PRESETS[name]);
+      assert.ok(E.isRight(r), `${name}: ${E.isLeft(r) ? r.left.message : ''}`);
+      assert.equal(r.right.run.preset, name);
+      assert.ok(r.right.run.description.length > 10 && !r.right.run.description.includes('\n'));
+    }
+  });
+
+  it('mnist-dcgan is non-saturating with batch norm and Adam 2e-4 (0.5, 0.999); mnist-sngan hinge + SN with Adam (0, 0.9)', () => {
+    const dc = PRESETS['mnist-dcgan']!;
+    assert.equal(dc.loss, 'nonsaturating');
+    assert.deepEqual(dc.optimizers.g, { name: 'adam', lr: 2e-4, b1: 0.5, b2: 0.999 });
+    assert.ok(dc.generator.some((l) => l.type === 'batch_norm') && dc.discriminator.some((l) => l.type === 'batch_norm'));
+    const sn = PRESETS['mnist-sngan']!;
+    assert.equal(sn.loss, 'hinge');
+    assert.deepEqual(sn.optimizers.d, { name: 'adam', lr: 2e-4, b1: 0, b2: 0.9 });
+    assert.ok(sn.discriminator.filter((l) => 'in' in l).every((l) => l.spectral_norm === true));
+  });
+});
+
+describe('mergeConfig', () => {
+  it('merges objects key by key and replaces arrays and scalars whole', () => {
+    assert.deepEqual(mergeConfig({ a: { b: 1, c: 2 }, d: [1, 2, 3], e: 1 }, { a: { c: 5 }, d: [9], e: 'x' }), { a: { b: 1, c: 5 }, d: [9], e: 'x' });
+  });
+
+  it('does not pollute Object.prototype through a __proto__ key of a JSON file', () => {
+    const merged = mergeConfig({ a: 1 }, JSON.parse('{"__proto__": {"polluted": true}}')) as Record<string, unknown>;
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.ok(problemsOf({ ...PRESETS['gaussians-8'], ...merged }).length >= 0);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+});
+
+describe('resolveRunConfig', () => {
+  it('lists every problem at once: unknown fields, bad numbers, bad data, bad layers, bad loss', () => {
+    const bad = mergeConfig(PRESETS['gaussians-8'], {
+      stepz: 3,
+      batchSize: 0,
+      steps: -1,
+      every: { sample: 1.5, often: 2 },
+      data: { mixture: 'ring9' },
+      loss: 'nope',
+      generator: [{ type: 'linear', in: 2 }, { type: 'warp' }],
+    });
+    const p = problemsOf(bad);
+    for (const want of [
+      /^stepz: unknown field/,
+      /^batchSize: expected an integer >= 1, got 0/,
+      /^steps: expected an integer >= 0, got -1/,
+      /^every\.often: unknown field/,
+      /^every\.sample: expected an integer >= 0, got 1\.5/,
+      /^data\.mixture: expected ring8, grid25 or grid100, got "ring9"/,
+      /^loss: expected one of: .*got "nope"/,
+      /^generator\[0\]\.out: missing/,
+      /^generator\[1\]\.type: unknown layer type "warp"/,
+    ]) {
+      assert.ok(p.some((x) => want.test(x)), `${want} in:\n${p.join('\n')}`);
+    }
+  });
+
+  it('reports a generator whose output is not the data shape', () => {
+    const wrong = mergeConfig(PRESETS['gaussians-8'], { generator: [{ type: 'linear', in: 2, out: 3 }] });
+    assert.ok(problemsOf(wrong).some((p) => /output per sample is \[3\] but dataShape .* is \[2\]/.test(p)));
+  });
+
+  it('reports a negative learning rate from the train config validation', () => {
+    const neg = mergeConfig(PRESETS['gaussians-8'], { optimizers: { d: { lr: -1 } } });
+    assert.ok(problemsOf(neg).some((p) => /optimizers\.d\.lr: the learning rate must be a finite number >= 0, got -1/.test(p)));
+  });
+});
+
+describe('runConfigDifferences', () => {
+  const base = PRESETS['gaussians-8']!;
+  it('is empty when only steps, seed, intervals and descriptions differ', () => {
+    const later = mergeConfig(base, { steps: 99, seed: 4, every: { sample: 7 }, description: 'x' }) as RunConfig;
+    assert.deepEqual(runConfigDifferences(base, later), []);
+  });
+
+  it('names each architecture, optimiser and batch difference by path', () => {
+    const other = mergeConfig(base, { nDis: 3, batchSize: 8, optimizers: { g: { lr: 5e-4 } }, latent: { dim: 4 } }) as RunConfig;
+    assert.deepEqual(runConfigDifferences(base, other).sort(), ['batchSize: 256 → 8', 'latent.dim: 2 → 4', 'nDis: 1 → 3', 'optimizers.g.lr: 0.001 → 0.0005'].sort());
+  });
+});
