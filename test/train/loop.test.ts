@@ -75,6 +75,11 @@ describe('fit', () => {
     assert.deepEqual(bitsOf(rest.state), bitsOf(whole.state));
   });
 
+  it('draws nDis batches per iteration from the epoch iterator: 3 iterations × 2 batches of 8 from 40 examples end at epoch 1, position 8', async () => {
+    const r = await fit({ ...base, config: resumeConfig(), steps: 3 });
+    assert.deepEqual([r.state.data.epoch, r.state.data.position], [1, 8]);
+  });
+
   it('calls the eval, sample and checkpoint hooks at their intervals, and checkpoints at the end', async () => {
     const calls: string[] = [];
     await fit({
