@@ -85,7 +85,7 @@ describe('puregan CLI', () => {
   });
 
   it('an unknown command is one line listing the commands', () => {
-    assert.match(usageError('frobnicate'), /unknown command "frobnicate" \(commands: info, check-reference, inspect, help\)/);
+    assert.match(usageError('frobnicate'), /unknown command "frobnicate" \(commands: info, check-reference, inspect, train, eval, sample, export, help\)/);
     assert.match(usageError('help', 'frobnicate'), /unknown command "frobnicate"/);
   });
 
