@@ -43,7 +43,8 @@ const { values } = parseArgs({
   strict: true,
 });
 
-type Net = { params: unknown; opt: unknown };
+/** One network's params, (unchanging: no batch norm here) layer state and optimiser state. */
+type Net = { params: unknown; state: unknown; opt: unknown };
 type State = { g: Net; d: Net };
 
 /** Adam(2e-4, β = (0, 0.9)), the optimiser's own ops (0-d step count in its state). */
@@ -51,18 +52,18 @@ const tx = adam(2e-4, { b1: 0, b2: 0.9 });
 
 function update(net: Net, grads: unknown): Net {
   const [updates, opt] = tx.update(grads, net.opt as never, net.params);
-  return { params: applyUpdates(net.params, updates), opt };
+  return { params: applyUpdates(net.params, updates), state: net.state, opt };
 }
 
 function makeStep(G: AnyLayer, D: AnyLayer): (s: State, z: Tensor, real: Tensor) => { state: State; dLoss: Tensor; gLoss: Tensor } {
-  const apply = (l: AnyLayer, p: unknown, x: Tensor): Tensor => l.apply(p, [], x, { train: true })[0];
+  const apply = (l: AnyLayer, p: unknown, st: unknown, x: Tensor): Tensor => l.apply(p, st, x, { train: true })[0];
   return (s, z, real) => {
-    const fake = stopGradient(apply(G, s.g.params, z));
+    const fake = stopGradient(apply(G, s.g.params, s.g.state, z));
     const dLossOf = (dp: unknown): Tensor =>
-      ops.add(ops.mean(ops.relu(ops.sub(1, apply(D, dp, real)))), ops.mean(ops.relu(ops.add(1, apply(D, dp, fake)))));
+      ops.add(ops.mean(ops.relu(ops.sub(1, apply(D, dp, s.d.state, real)))), ops.mean(ops.relu(ops.add(1, apply(D, dp, s.d.state, fake)))));
     const [dLoss, dGrads] = valueAndGrad(dLossOf)(s.d.params);
     const d = update(s.d, dGrads);
-    const gLossOf = (gp: unknown): Tensor => ops.neg(ops.mean(apply(D, d.params, apply(G, gp, z))));
+    const gLossOf = (gp: unknown): Tensor => ops.neg(ops.mean(apply(D, d.params, d.state, apply(G, gp, s.g.state, z))));
     const [gLoss, gGrads] = valueAndGrad(gLossOf)(s.g.params);
     const g = update(s.g, gGrads);
     return { state: { g, d }, dLoss, gLoss };
@@ -114,6 +115,47 @@ async function timeBoth(tasks: Record<'eager' | 'jit', () => unknown>): Promise<
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
+/**
+ * One bench row: `fn(...args)` eager against `jit(fn)` (interleaved), then the trace and
+ * compile times on a fresh jitted function, the first call's time, and passes / bytes of both.
+ */
+async function measure<A extends unknown[]>(model: string, fn: (...args: A) => unknown, args: A): Promise<Record<string, unknown>> {
+  const jitted = jit(fn);
+  const samples = await timeBoth({ eager: () => fn(...args), jit: () => jitted(...args) });
+  // Trace and compile times on fresh jitted functions (the code is warm by now).
+  const fresh = jit(fn);
+  let t0 = performance.now();
+  const graph = fresh.lower(...args);
+  const traceMs = performance.now() - t0;
+  t0 = performance.now();
+  const profile = fresh.profile(...args);
+  const compileMs = performance.now() - t0;
+  t0 = performance.now();
+  jit(fn)(...args);
+  const firstCallMs = performance.now() - t0;
+  const eager = opByOpProfile(graph);
+  return {
+    model,
+    backend: currentBackendDescription(),
+    equations: graph.eqns.length,
+    eagerMs: median(samples.eager),
+    jitMs: median(samples.jit),
+    eagerMinMs: Math.min(...samples.eager),
+    jitMinMs: Math.min(...samples.jit),
+    samples: samples.eager.length,
+    traceMs,
+    firstCallMs,
+    compileMs,
+    eagerPasses: eager.passes,
+    jitPasses: profile.passes,
+    eagerFreshMB: eager.freshBytes / 2 ** 20,
+    jitFreshMB: profile.freshBytes / 2 ** 20,
+    jitResidentMB: profile.residentBytes / 2 ** 20,
+    groups: profile.groups,
+    fusedEquations: profile.fusedEqns,
+  };
+}
+
 async function benchTrainCore(): Promise<Record<string, unknown>> {
   const m = MODELS['dcgan']!();
   const config: TrainConfig = {
@@ -130,35 +172,7 @@ async function benchTrainCore(): Promise<Record<string, unknown>> {
   const state = initTrainState(valid.right, key(0));
   const batch = { real: [ops.tanh(normal(key(1), [64, 1, 28, 28]))] };
   const randomness = drawRandomness(valid.right, key(2), 64);
-  const jitted = jit(core);
-  const samples = await timeBoth({ eager: () => core(state, batch, randomness), jit: () => jitted(state, batch, randomness) });
-  const fresh = jit(core);
-  let t0 = performance.now();
-  const graph = fresh.lower(state, batch, randomness);
-  const traceMs = performance.now() - t0;
-  t0 = performance.now();
-  const profile = fresh.profile(state, batch, randomness);
-  const compileMs = performance.now() - t0;
-  const eager = opByOpProfile(graph);
-  return {
-    model: 'train.makeTrainCore, benchmark DCGAN',
-    backend: currentBackendDescription(),
-    equations: graph.eqns.length,
-    eagerMs: median(samples.eager),
-    jitMs: median(samples.jit),
-    eagerMinMs: Math.min(...samples.eager),
-    jitMinMs: Math.min(...samples.jit),
-    samples: samples.eager.length,
-    traceMs,
-    compileMs,
-    eagerPasses: eager.passes,
-    jitPasses: profile.passes,
-    eagerFreshMB: eager.freshBytes / 2 ** 20,
-    jitFreshMB: profile.freshBytes / 2 ** 20,
-    jitResidentMB: profile.residentBytes / 2 ** 20,
-    groups: profile.groups,
-    fusedEquations: profile.fusedEqns,
-  };
+  return measure('train.makeTrainCore, benchmark DCGAN', core, [state, batch, randomness]);
 }
 
 async function main(): Promise<void> {
@@ -176,9 +190,9 @@ async function main(): Promise<void> {
     useBackend(backend);
     {
       const [kg, kd, kz, kx] = split(key(0), 4) as [ReturnType<typeof key>, ReturnType<typeof key>, ReturnType<typeof key>, ReturnType<typeof key>];
-      const gp = m.G.init(kg, m.zShape).params;
-      const dp = m.D.init(kd, m.xShape).params;
-      const init: State = { g: { params: gp, opt: tx.init(gp) }, d: { params: dp, opt: tx.init(dp) } };
+      const g0 = m.G.init(kg, m.zShape);
+      const d0 = m.D.init(kd, m.xShape);
+      const init: State = { g: { params: g0.params, state: g0.state, opt: tx.init(g0.params) }, d: { params: d0.params, state: d0.state, opt: tx.init(d0.params) } };
       const z = normal(kz, [64, ...m.zShape]);
       const real = ops.tanh(normal(kx, [64, ...m.xShape]));
       const step = makeStep(m.G, m.D);
@@ -187,42 +201,7 @@ async function main(): Promise<void> {
       let state = init;
       for (let i = 0; i < 3; i++) state = step(state, z, real).state;
 
-      const jitted = jit(step);
-      const samples = await timeBoth({ eager: () => step(state, z, real), jit: () => jitted(state, z, real) });
-      const ms = (name: 'eager' | 'jit'): number => median(samples[name]);
-
-      // Trace and compile times on fresh jitted functions (the code is warm by now).
-      const fresh = jit(step);
-      let t0 = performance.now();
-      const graph = fresh.lower(state, z, real);
-      const traceMs = performance.now() - t0;
-      t0 = performance.now();
-      const profile = fresh.profile(state, z, real);
-      const compileMs = performance.now() - t0;
-      t0 = performance.now();
-      jit(step)(state, z, real);
-      const firstCallMs = performance.now() - t0;
-      const eager = opByOpProfile(graph);
-      rows.push({
-        model: m.name,
-        backend: backend.description,
-        equations: graph.eqns.length,
-        eagerMs: ms('eager'),
-        jitMs: ms('jit'),
-        eagerMinMs: Math.min(...samples.eager),
-        jitMinMs: Math.min(...samples.jit),
-        samples: samples.eager.length,
-        traceMs,
-        firstCallMs,
-        compileMs,
-        eagerPasses: eager.passes,
-        jitPasses: profile.passes,
-        eagerFreshMB: eager.freshBytes / 2 ** 20,
-        jitFreshMB: profile.freshBytes / 2 ** 20,
-        jitResidentMB: profile.residentBytes / 2 ** 20,
-        groups: profile.groups,
-        fusedEquations: profile.fusedEqns,
-      });
+      rows.push(await measure(m.name, step, [state, z, real] as const));
     }
   }
   useBackend(referenceBackend);
