@@ -314,6 +314,44 @@ describe('PacGAN in the step', () => {
     const [, m] = makeTrainStep(c)(s, { real: [real!] }, key(1));
     assert.equal(readMetrics(m).finite, 1);
   });
+
+  /** Rows 2k and 2k + 1 of `[N, 2]` side by side, `[N/2, 4]`, on the host (independent of Pack). */
+  const pairUp = (x: Tensor): Tensor => {
+    const n = x.shape[0]! / 2;
+    return tensor([n, 4], Float32Array.from({ length: 4 * n }, (_, i) => x.data[4 * Math.floor(i / 4) + (i % 4)]!));
+  };
+  const softplus = (v: number): number => Math.log1p(Math.exp(-Math.abs(v))) + Math.max(v, 0);
+  const meanOf = (xs: ArrayLike<number>, f: (v: number) => number = (v) => v): number => Array.from(xs, f).reduce((a, v) => a + v, 0) / xs.length;
+
+  it('the D step packs the real and the fake batch alike, consecutive samples per pack: its loss is the unpacked D on hand-made pairs', () => {
+    const inner = sequential(Linear(8), LeakyReLU(0.2), Linear(1));
+    const c = resolveTrainConfig(tinyConfig({ pack: 2, discriminator: inner }));
+    const s = initTrainState(c, key(0));
+    const [real] = realBatches(4, 1, 6);
+    const z = normal(key(5), [6, 3]);
+    const [, m] = dStep(c, s, { real: real!, z });
+    const fake = c.generator.apply(s.g.params, s.g.state, z, { train: true })[0];
+    const dParams = (s.d.params as unknown[])[1] as readonly unknown[];
+    const dState = (s.d.state as unknown[])[1] as readonly unknown[];
+    const r = inner.apply(dParams, dState, pairUp(real!), { train: true })[0].data;
+    const f = inner.apply(dParams, dState, pairUp(fake), { train: true })[0].data;
+    assert.equal(r.length, 3);
+    const got = readMetrics(m);
+    assertClose(got.d_real!, meanOf(r), 1e-5, 'd_real');
+    assertClose(got.d_fake!, meanOf(f), 1e-5, 'd_fake');
+    assertClose(got.d_loss!, meanOf(r, (v) => softplus(-v)) + meanOf(f, softplus), 1e-5, 'd_loss');
+  });
+
+  it('the G step judges G\'s samples in packs of consecutive pairs: g_loss is E[softplus(−D(pair))] of the unpacked D', () => {
+    const inner = sequential(Linear(8), LeakyReLU(0.2), Linear(1));
+    const c = resolveTrainConfig(tinyConfig({ pack: 2, discriminator: inner }));
+    const s = initTrainState(c, key(0));
+    const z = normal(key(6), [6, 3]);
+    const [, m] = gStep(c, s, { z });
+    const fake = c.generator.apply(s.g.params, s.g.state, z, { train: true })[0];
+    const f = inner.apply((s.d.params as unknown[])[1] as readonly unknown[], (s.d.state as unknown[])[1] as readonly unknown[], pairUp(fake), { train: true })[0].data;
+    assertClose(readMetrics(m).g_loss!, meanOf(f, (v) => softplus(-v)), 1e-5, 'g_loss');
+  });
 });
 
 describe('DiffAugment in the step', () => {
