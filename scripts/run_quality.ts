@@ -1,0 +1,48 @@
+/**
+ * `npm run quality -- <run dir>`: the MNIST metrics of a run's newest generator with the shipped
+ * classifier, on the same footing as `npm run metrics:floor`: N = 2,000 generated digits (latents
+ * from seed 0) against the same reference, 2,000 held-out digits (seed 1 of the held-out split),
+ * so its FD is comparable with the floor's. Prints one line and a JSON object.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { init } from '../src/index.js';
+import { key, permutation } from '../src/core/random.js';
+import { tensor, type Tensor } from '../src/core/tensor.js';
+import { loadMnistClassifier } from '../src/metrics/mnist_classifier.js';
+import { realReference, sampleQuality } from '../src/metrics/sample_quality.js';
+import { loadRunGenerator } from '../src/node/run_generator.js';
+import { generate, sampleLatents } from '../src/train/sampling.js';
+import { loadMnistSplits, type MnistSplit } from './mnist_split.js';
+
+const N = 2000;
+
+function subset(split: MnistSplit, seed: number, n: number): Tensor {
+  const idx = permutation(key(seed), split.labels.length).subarray(0, n);
+  const out = new Float32Array(n * 784);
+  idx.forEach((r, i) => out.set(split.images.data.subarray(r * 784, (r + 1) * 784), i * 784));
+  return tensor([n, 1, 28, 28], out);
+}
+
+const dir = process.argv[2];
+if (dir === undefined) {
+  console.error('usage: npm run quality -- <run dir>');
+  process.exit(2);
+}
+const backend = await init({ threads: 2 });
+const run = await loadRunGenerator(dir);
+if (E.isLeft(run)) {
+  console.error(`run_quality: ${run.left.message}`);
+  process.exit(1);
+}
+const loaded = await loadMnistClassifier();
+if (E.isLeft(loaded)) throw loaded.left;
+const { heldOut } = loadMnistSplits();
+const reference = realReference(loaded.right, subset(heldOut, 1, N));
+const { resolved, g, step } = run.right;
+const samples = generate(resolved.train.generator, g, sampleLatents(resolved.run.latent, key(0), N));
+const q = sampleQuality({ net: loaded.right, samples, reference });
+console.log(
+  `${dir} at step ${step}, N = ${N} vs ${N} held-out digits: FD ${q.frechetDistance.toFixed(2)}, MNIST score ${q.score.toFixed(2)}, classes ${q.classesCovered}/10, precision ${q.precision.toFixed(3)}, recall ${q.recall.toFixed(3)}`,
+);
+console.log(JSON.stringify({ dir, step, ...q }));
+await backend.close?.();
