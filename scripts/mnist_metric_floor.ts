@@ -8,22 +8,13 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { init } from '../src/index.js';
-import { key, permutation } from '../src/core/random.js';
-import { tensor, type Tensor } from '../src/core/tensor.js';
 import { loadMnistClassifier } from '../src/metrics/mnist_classifier.js';
 import { classCoverage } from '../src/metrics/class_coverage.js';
 import { mnistScore, predictedClasses } from '../src/metrics/class_probabilities.js';
 import { realReference, sampleQuality } from '../src/metrics/sample_quality.js';
-import { loadMnistSplits, type MnistSplit } from './mnist_split.js';
+import { loadMnistSplits, subset } from './mnist_split.js';
 
 const N = 2000;
-
-function subset(split: MnistSplit, seed: number, n: number): Tensor {
-  const idx = permutation(key(seed), split.labels.length).subarray(0, n);
-  const out = new Float32Array(n * 784);
-  idx.forEach((r, i) => out.set(split.images.data.subarray(r * 784, (r + 1) * 784), i * 784));
-  return tensor([n, 1, 28, 28], out);
-}
 
 const backend = await init();
 const loaded = await loadMnistClassifier();

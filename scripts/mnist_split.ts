@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { key, permutation } from '../src/core/random.js';
 import { tensor, type Tensor } from '../src/core/tensor.js';
 
 export type MnistSplit = Readonly<{ images: Tensor; labels: Int32Array }>;
@@ -26,4 +27,12 @@ export function loadMnistSplits(): { train: MnistSplit; heldOut: MnistSplit } {
     return { images: tensor([xs.length, 1, 28, 28], images), labels: Int32Array.from(xs, (x) => x.label) };
   };
   return { train: pack(parts.train), heldOut: pack(parts.heldOut) };
+}
+
+/** The first `n` digits of a split in a fixed permutation (seed `seed`), as `[n, 1, 28, 28]`. */
+export function subset(split: MnistSplit, seed: number, n: number): Tensor {
+  const idx = permutation(key(seed), split.labels.length).subarray(0, n);
+  const out = new Float32Array(n * 784);
+  idx.forEach((r, i) => out.set(split.images.data.subarray(r * 784, (r + 1) * 784), i * 784));
+  return tensor([n, 1, 28, 28], out);
 }

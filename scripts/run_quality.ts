@@ -6,22 +6,14 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { init } from '../src/index.js';
-import { key, permutation } from '../src/core/random.js';
-import { tensor, type Tensor } from '../src/core/tensor.js';
+import { key } from '../src/core/random.js';
 import { loadMnistClassifier } from '../src/metrics/mnist_classifier.js';
 import { realReference, sampleQuality } from '../src/metrics/sample_quality.js';
 import { loadRunGenerator } from '../src/node/run_generator.js';
 import { generate, sampleLatents } from '../src/train/sampling.js';
-import { loadMnistSplits, type MnistSplit } from './mnist_split.js';
+import { loadMnistSplits, subset } from './mnist_split.js';
 
 const N = 2000;
-
-function subset(split: MnistSplit, seed: number, n: number): Tensor {
-  const idx = permutation(key(seed), split.labels.length).subarray(0, n);
-  const out = new Float32Array(n * 784);
-  idx.forEach((r, i) => out.set(split.images.data.subarray(r * 784, (r + 1) * 784), i * 784));
-  return tensor([n, 1, 28, 28], out);
-}
 
 const dir = process.argv[2];
 if (dir === undefined) {
