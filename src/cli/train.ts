@@ -4,14 +4,15 @@ import * as path from 'node:path';
 import { useBackend } from '../backend/current.js';
 import { IoError, UsageError, ValueError } from '../core/errors.js';
 import { foldIn, key } from '../core/random.js';
+import type { Tensor } from '../core/tensor.js';
 import { modeMetrics, MODE_METRIC_SAMPLES } from '../data/gaussians.js';
 import { progressMode, makeProgress } from '../node/progress.js';
-import { loadRunData, MIXTURES } from '../node/run_data.js';
+import { loadLabelledRunData, loadRunData, MIXTURES } from '../node/run_data.js';
 import { appendMetrics, openRun, readRunConfig, runPaths, writeRunCheckpoint, writeSampleImage } from '../node/run_dir.js';
 import { fit, initRunState, type RunState } from '../train/loop.js';
 import { PRESETS, PRESET_NAMES } from '../train/presets.js';
 import { mergeConfig, resolveRunConfig, type ResolvedRun } from '../train/run_config.js';
-import { generate, sampleLatents } from '../train/sampling.js';
+import { cyclicLabels, generate, sampleLatents } from '../train/sampling.js';
 import { BACKEND_FLAGS, checkBackendFlags, loadBackendFromFlags } from './backend_flags.js';
 import { defineCommand } from './command.js';
 
@@ -108,9 +109,9 @@ export const trainCommand = defineCommand({
     try {
       const { run: config, train } = await resolveFromFlags(flags);
       const out = flags.out ?? path.join('runs', `${config.preset}-${timestamp()}`);
-      const data = await loadRunData(config.data, config.seed);
+      const data = config.conditioning === undefined ? E.map((x: Tensor) => ({ x }))(await loadRunData(config.data, config.seed)) : await loadLabelledRunData(config.data);
       if (E.isLeft(data)) throw data.left;
-      const x = data.right;
+      const x = data.right.x;
       const runKey = key(config.seed);
       const like = initRunState({ config: train, key: runKey, size: x.shape[0]!, batchSize: config.batchSize });
       const opened = await openRun({ dir: out, config, resume: flags.resume, like });
@@ -118,6 +119,7 @@ export const trainCommand = defineCommand({
       const start = opened.right ?? like;
       const paths = runPaths(out);
       const zFixed = sampleLatents(config.latent, foldIn(runKey, 2), config.samples);
+      const yFixed = config.conditioning === undefined ? undefined : cyclicLabels(config.samples, config.conditioning.classes);
       const progress = makeProgress({ mode: progressMode(flags.quiet, process.stdout.isTTY), start: Number(start.train.step.data[0]), total: config.steps });
       const controller = new AbortController();
       const onSigint = (): void => controller.abort();
@@ -130,7 +132,7 @@ export const trainCommand = defineCommand({
       };
       const result = await fit({
         config: train,
-        data: { x },
+        data: data.right,
         steps: config.steps,
         batchSize: config.batchSize,
         state: start,
@@ -153,7 +155,7 @@ export const trainCommand = defineCommand({
           },
           async onSample(run, step) {
             lastSample = paths.sample(step);
-            const r = await writeSampleImage(lastSample, generate(train.generator, run.train.g, zFixed));
+            const r = await writeSampleImage(lastSample, generate(train.generator, run.train.g, zFixed, yFixed));
             if (E.isLeft(r)) throw r.left;
           },
           onCheckpoint: checkpoint,
@@ -168,7 +170,7 @@ export const trainCommand = defineCommand({
       }
       if (lastSample === undefined || !lastSample.endsWith(`${String(result.step).padStart(6, '0')}.png`)) {
         lastSample = paths.sample(result.step);
-        const r = await writeSampleImage(lastSample, generate(train.generator, result.state.train.g, zFixed));
+        const r = await writeSampleImage(lastSample, generate(train.generator, result.state.train.g, zFixed, yFixed));
         if (E.isLeft(r)) throw r.left;
       }
       if (result.stopped === 'aborted') {

@@ -6,6 +6,7 @@ import type { AnyLayer, Layer } from '../nn/layer.js';
 import { Linear } from '../nn/linear.js';
 import { Flatten, Reshape } from '../nn/reshape.js';
 import { BatchNorm, InstanceNorm } from '../nn/norm.js';
+import { ConcatLabelEmbedding } from '../nn/label_concat.js';
 import { spectralNorm } from '../nn/spectral_norm.js';
 import { softplus } from '../ops/elementwise.js';
 import { avgPool2d, pixelShuffle, upsampleNearest } from '../ops/conv.js';
@@ -21,7 +22,9 @@ import { transpose } from '../ops/shape.js';
  *   batch_norm {features, momentum?, eps?, affine?}; instance_norm {features, eps?, affine?};
  *   leaky_relu {slope?}; reshape {shape} (no batch axis); avg_pool2d {kernel};
  *   upsample_nearest (or upsample_nearest2x) {scale?}; pixel_shuffle {upscale};
- *   flatten, relu, tanh, sigmoid, softplus.
+ *   flatten, relu, tanh, sigmoid, softplus;
+ *   label_embedding {classes, dim}: `ConcatLabelEmbedding` (needs `ctx.labels`; run configs only,
+ *   no op case).
  *
  * `spectral_norm: true` on a weight layer wraps it in `nn.spectralNorm`, with W viewed as
  * `[out, -1]` as PyTorch's `spectral_norm` does; for conv_transpose2d (weight `[in, out, k, k]`)
@@ -69,6 +72,7 @@ const LAYER_FIELDS: Readonly<Record<string, Readonly<Record<string, FieldRule>>>
   upsample_nearest: { scale: opt(posInt, 'an integer >= 1') },
   upsample_nearest2x: { scale: opt(posInt, 'an integer >= 1') },
   pixel_shuffle: { upscale: req(posInt, 'an integer >= 1') },
+  label_embedding: { classes: req(posInt, 'an integer >= 1'), dim: req(posInt, 'an integer >= 1') },
   flatten: {},
   relu: {},
   tanh: {},
@@ -147,6 +151,8 @@ function build(spec: Fields): BuiltLayer {
       const r = n('upscale');
       return plain(fromFunction(`PixelShuffle(${r})`, (x) => pixelShuffle(x, r), (sh) => [sh[0]! / (r * r), sh[1]! * r, sh[2]! * r]) as Layer<unknown, unknown>);
     }
+    case 'label_embedding':
+      return plain(ConcatLabelEmbedding(n('classes'), n('dim')) as Layer<unknown, unknown>);
     case 'flatten':
       return plain(Flatten() as Layer<unknown, unknown>);
     case 'relu':

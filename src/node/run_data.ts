@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type { PureganError } from '../core/errors.js';
+import { ValueError, type PureganError } from '../core/errors.js';
 import { foldIn, key } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { grid100, grid25, ring8, sampleMixture, type GaussianMixture } from '../data/gaussians.js';
@@ -7,6 +7,13 @@ import type { DataSpec } from '../train/run_config.js';
 import { loadMnist } from './mnist.js';
 
 export const MIXTURES: Readonly<Record<'ring8' | 'grid25' | 'grid100', GaussianMixture>> = { ring8, grid25, grid100 };
+
+/** A run's training data with the dataset's class ids `[N]` (MNIST's digits), for conditional runs. */
+export async function loadLabelledRunData(spec: DataSpec): Promise<E.Either<PureganError, Readonly<{ x: Tensor; labels: Tensor }>>> {
+  if (spec.source !== 'mnist') return E.left(new ValueError(`conditional runs need labelled data (mnist), got ${spec.source}`));
+  const ds = await loadMnist({ split: 'train', size: spec.size, ...(spec.classes ? { classes: spec.classes } : {}) });
+  return E.map((d: { images: Tensor; labels: Tensor }) => ({ x: d.images, labels: d.labels }))(ds);
+}
 
 /**
  * The training data of a run: MNIST's train split (`[N, 1, size, size]` in [−1, 1], the held-out

@@ -25,8 +25,8 @@ import { initTrainState, type TrainState } from './state.js';
  */
 export type RunState = Readonly<{ train: TrainState; key: Key; data: EpochIterator }>;
 
-/** The real data: `x` `[N, ...dataShape]`; batches are rows of it. */
-export type FitData = Readonly<{ x: Tensor }>;
+/** The real data: `x` `[N, ...dataShape]` and, for a class-conditional config, class ids `labels` `[N]`; batches are rows of them. */
+export type FitData = Readonly<{ x: Tensor; labels?: Tensor }>;
 
 /** What a log hook receives: the absolute step just completed and its metrics as numbers. */
 export type LogEvent = Readonly<{ step: number; metrics: Readonly<Record<string, number>> }>;
@@ -105,6 +105,9 @@ function checkOptions(o: FitOptions): void {
   const n = o.data.x.shape[0] ?? 0;
   if (o.state === undefined && o.key === undefined) problems.push('a key is needed to start a run (or a state to continue one)');
   if (n < o.batchSize) problems.push(`the data has ${n} examples, fewer than one batch of ${o.batchSize}`);
+  if (o.data.labels !== undefined && (o.data.labels.shape.length !== 1 || o.data.labels.shape[0] !== n)) {
+    problems.push(`data.labels must be [${n}] (one class id per example), got [${o.data.labels.shape.join(', ')}]`);
+  }
   if (problems.length > 0) throw new ValueError(`fit: ${problems.join('; ')}`);
   if (o.state !== undefined && (o.state.data.size !== n || o.state.data.batchSize !== o.batchSize)) {
     throw new ShapeError(
@@ -145,12 +148,14 @@ export async function fit(o: FitOptions): Promise<FitResult> {
     if (o.signal?.aborted) return finish('aborted');
     let data = run.data;
     const real: Tensor[] = [];
+    const labels: Tensor[] = [];
     for (let k = 0; k < config.nDis; k++) {
       const [indices, next] = nextBatch(data);
       real.push(takeRows(o.data.x, indices));
+      if (o.data.labels !== undefined) labels.push(takeRows(o.data.labels, indices));
       data = next;
     }
-    const [train, m] = step(run.train, { real }, foldIn(run.key, t));
+    const [train, m] = step(run.train, { real, ...(o.data.labels !== undefined ? { labels } : {}) }, foldIn(run.key, t));
     metrics = readMetrics(m);
     if (metrics.finite !== 1) {
       const message = `step ${t + 1} was not finite: ${nonFiniteMetric(metrics)}; training stopped at step ${t}, the last good checkpoint is kept`;

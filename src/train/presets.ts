@@ -77,7 +77,28 @@ function mnistDiscriminator(w: number, opts: Readonly<{ bn: boolean; sn: boolean
   ];
 }
 
-function mnist(name: string, description: string, fields: Pick<RunConfig, 'discriminator' | 'loss' | 'regularizers' | 'nDis' | 'optimizers'>): RunConfig {
+/**
+ * ACGAN on MNIST (Odena et al. 2017): G gets a learned 10 → 16 label embedding concatenated
+ * with z (`[N, 64] → [N, 80]`) ahead of the DCGAN generator; D is the DCGAN trunk up to its
+ * flattened features `[N, 2w·49]` with two heads, the adversarial logit (Linear → 1) and the
+ * auxiliary classifier (Linear → 10): output `[N, 11]`.
+ */
+function mnistAcgan(w: number): Pick<RunConfig, 'generator' | 'discriminator' | 'heads' | 'conditioning' | 'acgan'> {
+  const [first, ...rest] = mnistGenerator(w);
+  return {
+    generator: [{ type: 'label_embedding', classes: 10, dim: 16 }, { ...first!, in: 80 }, ...rest],
+    discriminator: mnistDiscriminator(w, { bn: true, sn: false }).slice(0, -1),
+    heads: [[{ type: 'linear', in: 2 * w * 49, out: 1 }], [{ type: 'linear', in: 2 * w * 49, out: 10 }]],
+    conditioning: { classes: 10 },
+    acgan: { weight: 1 },
+  };
+}
+
+function mnist(
+  name: string,
+  description: string,
+  fields: Pick<RunConfig, 'discriminator' | 'loss' | 'regularizers' | 'nDis' | 'optimizers'> & Partial<Pick<RunConfig, 'generator' | 'heads' | 'conditioning' | 'acgan'>>,
+): RunConfig {
   return {
     preset: name,
     description,
@@ -119,6 +140,13 @@ export const PRESETS: Readonly<Record<string, RunConfig>> = {
     regularizers: { gradientPenalty: { weight: 10 } },
     nDis: 5,
     optimizers: { g: adam(1e-4, 0, 0.9), d: adam(1e-4, 0, 0.9) },
+  }),
+  'mnist-acgan': mnist('mnist-acgan', 'MNIST digits, class-conditional ACGAN (label embedding on z, auxiliary classifier head on D), non-saturating, Adam 2e-4 (0.5, 0.999)', {
+    ...mnistAcgan(32),
+    loss: 'nonsaturating',
+    regularizers: {},
+    nDis: 1,
+    optimizers: { g: adam(2e-4, 0.5, 0.999), d: adam(2e-4, 0.5, 0.999) },
   }),
 };
 

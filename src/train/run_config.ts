@@ -2,7 +2,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { ConfigError } from '../core/errors.js';
 import { parseLayerSpecs } from '../conformance/layer_specs.js';
 import { GAN_LOSS_NAMES, type GanLossName } from '../losses/gan.js';
-import { sequential } from '../nn/layer.js';
+import { withHeads } from '../nn/heads.js';
+import { sequential, type AnyLayer } from '../nn/layer.js';
 import { validateTrainConfig, type OptimizerSpec, type Regularizers, type ValidTrainConfig } from './config.js';
 
 /**
@@ -34,6 +35,16 @@ export type RunConfig = Readonly<{
   keep: number;
   /** Images (or points) in each sample grid, from one fixed latent batch. */
   samples: number;
+  /** Class-conditional training on the dataset's labels (MNIST only): G and D see `ctx.labels`. */
+  conditioning?: Readonly<{ classes: number }>;
+  /** ACGAN's auxiliary classifier loss weight (needs `conditioning` and `heads`). */
+  acgan?: Readonly<{ weight: number }>;
+  /**
+   * Heads on D's trunk (`discriminator` is then the trunk): D = `withHeads(trunk, heads)`, each
+   * head a list of layer specs `φ → [N, kᵢ]`, outputs concatenated as the step's output layout
+   * (adversarial logit first, then ACGAN's classes).
+   */
+  heads?: readonly (readonly LayerSpec[])[];
 }>;
 
 export type LayerSpec = Readonly<Record<string, unknown> & { type: string }>;
@@ -67,7 +78,7 @@ export function mergeConfig(base: unknown, over: unknown): unknown {
   return { ...out };
 }
 
-const TOP_KEYS = ['preset', 'description', 'data', 'latent', 'generator', 'discriminator', 'loss', 'regularizers', 'nDis', 'optimizers', 'steps', 'batchSize', 'seed', 'every', 'keep', 'samples'];
+const TOP_KEYS = ['preset', 'description', 'data', 'latent', 'generator', 'discriminator', 'loss', 'regularizers', 'nDis', 'optimizers', 'steps', 'batchSize', 'seed', 'every', 'keep', 'samples', 'conditioning', 'acgan', 'heads'];
 const EVERY_KEYS = ['log', 'eval', 'sample', 'checkpoint'];
 
 const intAtLeast = (x: unknown, min: number): x is number => Number.isSafeInteger(x) && (x as number) >= min;
@@ -91,6 +102,37 @@ function checkData(d: unknown, problems: string[]): void {
   } else {
     problems.push(`data.source: expected "mnist" or "gaussians", got ${JSON.stringify(d.source)}`);
   }
+}
+
+/** `conditioning` and `acgan`: their shape and fields (their values are checked by `resolveTechniques`). */
+function checkTechniqueFields(c: Record<string, unknown>, problems: string[]): void {
+  for (const [k, field] of [['conditioning', 'classes'], ['acgan', 'weight']] as const) {
+    const v = c[k];
+    if (v === undefined) continue;
+    if (!isRecord(v)) {
+      problems.push(`${k}: expected { ${field} }, got ${JSON.stringify(v)}`);
+      continue;
+    }
+    for (const f of Object.keys(v)) if (f !== field) problems.push(`${k}.${f}: unknown field; expected: ${field}`);
+    if (typeof v[field] !== 'number') problems.push(`${k}.${field}: expected a number, got ${JSON.stringify(v[field])}`);
+  }
+  if (c.conditioning !== undefined && isRecord(c.data) && c.data.source !== 'mnist') problems.push('conditioning: needs labelled data (data.source "mnist")');
+}
+
+/** The D heads of a run config (`heads`), built; problems listed at `heads[i]`. */
+function parseHeads(heads: unknown, problems: string[]): AnyLayer[] | undefined {
+  if (heads === undefined) return undefined;
+  if (!Array.isArray(heads) || heads.length === 0) {
+    problems.push('heads: expected a non-empty list of heads, each a list of layer specs');
+    return undefined;
+  }
+  const built: AnyLayer[] = [];
+  heads.forEach((h, i) => {
+    const r = parseLayerSpecs(h, `heads[${i}]`);
+    if (E.isLeft(r)) problems.push(...r.left);
+    else built.push(sequential(...r.right.map((l) => l.layer)) as AnyLayer);
+  });
+  return built;
 }
 
 /**
@@ -117,22 +159,26 @@ export function resolveRunConfig(input: unknown): E.Either<ConfigError, Resolved
     problems.push(`loss: expected one of: ${GAN_LOSS_NAMES.join(', ')}, got ${JSON.stringify(c.loss)}`);
   }
   if (!isRecord(c.regularizers)) problems.push('regularizers: expected an object (possibly empty)');
+  checkTechniqueFields(c, problems);
   const g = parseLayerSpecs(c.generator, 'generator');
   const d = parseLayerSpecs(c.discriminator, 'discriminator');
   if (E.isLeft(g)) problems.push(...g.left);
   if (E.isLeft(d)) problems.push(...d.left);
+  const heads = parseHeads(c.heads, problems);
   if (problems.length > 0 || E.isLeft(g) || E.isLeft(d)) return E.left(new ConfigError(problems));
 
   const run = c as unknown as RunConfig;
   const train = validateTrainConfig({
     generator: sequential(...g.right.map((l) => l.layer)),
-    discriminator: sequential(...d.right.map((l) => l.layer)),
+    discriminator: heads === undefined ? sequential(...d.right.map((l) => l.layer)) : withHeads(sequential(...d.right.map((l) => l.layer)), heads),
     latent: run.latent,
     dataShape: dataShapeOf(run.data),
     loss: run.loss,
     regularizers: run.regularizers,
     nDis: run.nDis,
     optimizers: run.optimizers,
+    ...(run.conditioning ? { conditioning: run.conditioning } : {}),
+    ...(run.acgan ? { acgan: run.acgan } : {}),
   });
   if (E.isLeft(train)) return train;
   return E.right({ run: JSON.parse(JSON.stringify(run)) as RunConfig, train: train.right });
@@ -144,7 +190,7 @@ const show = (x: unknown): string => {
 };
 
 /** The fields that fix the shapes of the train state: a checkpoint resumes only under equal ones. */
-const ARCHITECTURE_KEYS = ['data', 'latent', 'generator', 'discriminator', 'nDis', 'optimizers', 'loss', 'regularizers', 'batchSize'] as const;
+const ARCHITECTURE_KEYS = ['data', 'latent', 'generator', 'discriminator', 'heads', 'conditioning', 'acgan', 'nDis', 'optimizers', 'loss', 'regularizers', 'batchSize'] as const;
 
 /**
  * Where two run configs differ in what a checkpoint depends on (architecture, shapes, data,

@@ -12,9 +12,17 @@ export function sampleLatents(latent: LatentPrior, key: Key, n: number): Tensor 
   return latent.prior === 'normal' ? normal(key, shape) : uniform(key, shape, -1, 1);
 }
 
-/** G in eval mode (batch norm uses its running statistics): z `[N, dim]` → x `[N, ...dataShape]`. */
-export function generate(generator: AnyLayer, g: Readonly<{ params: unknown; state: unknown }>, z: Tensor): Tensor {
-  return generator.apply(g.params, g.state, z, { train: false })[0];
+/**
+ * G in eval mode (batch norm uses its running statistics): z `[N, dim]` → x `[N, ...dataShape]`;
+ * a class-conditional G takes class ids `labels` `[N]` (its `ctx.labels`).
+ */
+export function generate(generator: AnyLayer, g: Readonly<{ params: unknown; state: unknown }>, z: Tensor, labels?: Tensor): Tensor {
+  return generator.apply(g.params, g.state, z, { train: false, ...(labels ? { labels } : {}) })[0];
+}
+
+/** Class ids `[n]` cycling through `classes` (0, 1, …, classes − 1, 0, …): a sample grid's labels. */
+export function cyclicLabels(n: number, classes: number): Tensor {
+  return tensor([n], Float32Array.from({ length: n }, (_, i) => i % classes));
 }
 
 /**

@@ -225,4 +225,14 @@ describe('puregan eval / sample / export', () => {
       assert.match(oneErrorLine(run(...args), 1), /no run|cannot read/);
     }
   });
+
+  it('trains mnist-acgan on the digits with their labels: the ACGAN terms are logged', () => {
+    const dir = tmp();
+    const out = join(dir, 'run');
+    const r = run('train', '--preset', 'mnist-acgan', '--out', out, '--backend', 'reference', '--steps', '2', '--batch', '8', '--quiet');
+    assert.equal(r.status, 0, r.stderr);
+    const last = JSON.parse(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trimEnd().split('\n').pop()!) as Record<string, number>;
+    assert.equal(last.step, 2);
+    for (const k of ['acgan_d', 'acgan_g', 'acgan_acc_real']) assert.ok(Number.isFinite(last[k]), `${k} in ${JSON.stringify(last)}`);
+  });
 });

@@ -1,6 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { key } from '../../src/core/random.js';
+import { foldIn, key } from '../../src/core/random.js';
+import { nextBatch, takeRows } from '../../src/data/iterate.js';
+import { withHeads } from '../../src/nn/heads.js';
+import { ConcatLabelEmbedding } from '../../src/nn/label_concat.js';
+import { makeTrainStep } from '../../src/train/iteration.js';
 import { tensor } from '../../src/core/tensor.js';
 import { ring8, sampleMixture } from '../../src/data/gaussians.js';
 import { decodePytree, encodePytree } from '../../src/io/pytree_file.js';
@@ -115,5 +119,31 @@ describe('fit', () => {
       fit({ data, config: resumeConfig(), steps: -1, batchSize: 0 }),
       (e: Error) => /steps must be an integer >= 0, got -1/.test(e.message) && /batchSize must be an integer >= 1, got 0/.test(e.message) && /a key is needed/.test(e.message),
     );
+  });
+
+  it('hands a conditional config the rows of data.labels that go with its real batch: one step equals the step on those rows', async () => {
+    const config: TrainConfig = {
+      generator: sequential(ConcatLabelEmbedding(3, 2), Linear(8), ReLU(), Linear(2)),
+      discriminator: withHeads(sequential(Linear(8), LeakyReLU(0.2)), [Linear(1), Linear(3)]),
+      latent: { dim: 3, prior: 'normal' },
+      dataShape: [2],
+      loss: 'nonsaturating',
+      nDis: 1,
+      optimizers: { g: adam(1e-3), d: adam(1e-3) },
+      conditioning: { classes: 3 },
+      acgan: { weight: 1 },
+    };
+    const labels = tensor([40], Float32Array.from({ length: 40 }, (_, i) => (i * 7) % 3));
+    const start = initRunState({ config, key: key(3), size: 40, batchSize: 8 });
+    const [indices] = nextBatch(start.data);
+    const [expected] = makeTrainStep(config)(start.train, { real: [takeRows(data.x, indices)], labels: [takeRows(labels, indices)] }, foldIn(start.key, 0));
+    const r = await fit({ data: { x: data.x, labels }, batchSize: 8, config, steps: 1, state: start });
+    assert.deepEqual(bitsOf(r.state.train), bitsOf(expected));
+    const shuffled = await fit({ data: { x: data.x, labels: tensor([40], labels.data.map((y) => (y + 1) % 3)) }, batchSize: 8, config, steps: 1, state: start });
+    assert.notDeepEqual(bitsOf(shuffled.state.train), bitsOf(expected));
+  });
+
+  it('rejects labels that are not one class id per example', async () => {
+    await assert.rejects(fit({ ...base, data: { x: data.x, labels: tensor([39], new Float32Array(39)) }, config: resumeConfig(), steps: 1 }), /data\.labels must be \[40\]/);
   });
 });

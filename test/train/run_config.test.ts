@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as E from 'fp-ts/lib/Either.js';
 import { useBackend } from '../../src/backend/current.js';
 import { referenceBackend } from '../../src/backend/reference.js';
+import { key } from '../../src/core/random.js';
 import { PRESETS, PRESET_NAMES } from '../../src/train/presets.js';
 import { mergeConfig, resolveRunConfig, runConfigDifferences, type RunConfig } from '../../src/train/run_config.js';
 
@@ -33,6 +34,41 @@ describe('presets', () => {
     assert.equal(sn.loss, 'hinge');
     assert.deepEqual(sn.optimizers.d, { name: 'adam', lr: 2e-4, b1: 0, b2: 0.9 });
     assert.ok(sn.discriminator.filter((l) => 'in' in l).every((l) => l.spectral_norm === true));
+  });
+});
+
+describe('mnist-acgan', () => {
+  it('is class-conditional over the 10 digits: G takes [N, 64] latents with labels to [N, 1, 28, 28], D outputs [N, 1 + 10]', () => {
+    const r = resolveRunConfig(PRESETS['mnist-acgan']);
+    assert.ok(E.isRight(r), E.isLeft(r) ? r.left.message : '');
+    const { generator: G, discriminator: D, techniques } = r.right.train;
+    assert.equal(techniques.classes, 10);
+    assert.equal(techniques.acganWeight, 1);
+    assert.deepEqual(G.init(key(0), [64]).outputShape, [1, 28, 28]);
+    assert.deepEqual(D.init(key(1), [1, 28, 28]).outputShape, [11]);
+  });
+
+  it('lists bad conditioning, acgan and heads fields together, and conditioning on unlabelled data', () => {
+    const p = problemsOf({
+      ...PRESETS['gaussians-8'],
+      conditioning: { classes: 10, extra: 1 },
+      acgan: { weight: 'big' },
+      heads: [[{ type: 'linear', in: 128 }]],
+    });
+    assert.ok(p.some((x) => x.startsWith('conditioning.extra: unknown field')), p.join('\n'));
+    assert.ok(p.some((x) => x.startsWith('acgan.weight: expected a number')), p.join('\n'));
+    assert.ok(p.some((x) => x.startsWith('heads[0][0].out: missing')), p.join('\n'));
+    assert.ok(p.some((x) => x.startsWith('conditioning: needs labelled data')), p.join('\n'));
+  });
+
+  it('refuses ACGAN whose D heads do not give 1 + classes outputs', () => {
+    const heads = [[{ type: 'linear', in: 32 * 2 * 49, out: 1 }], [{ type: 'linear', in: 32 * 2 * 49, out: 9 }]];
+    assert.ok(problemsOf({ ...PRESETS['mnist-acgan'], heads }).some((x) => x.startsWith('discriminator: with ACGAN/InfoGAN heads its output per sample must be [11]')));
+  });
+
+  it('a label_embedding layer spec refuses a missing dim', () => {
+    const generator = [{ type: 'label_embedding', classes: 10 }, ...PRESETS['mnist-dcgan']!.generator];
+    assert.ok(problemsOf({ ...PRESETS['mnist-acgan'], generator }).some((x) => x === 'generator[0].dim: missing (an integer >= 1)'));
   });
 });
 
