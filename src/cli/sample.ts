@@ -1,16 +1,37 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as path from 'node:path';
 import { useBackend } from '../backend/current.js';
+import { ValueError } from '../core/errors.js';
 import { key } from '../core/random.js';
+import { tensor, type Tensor } from '../core/tensor.js';
 import { loadRunGenerator } from '../node/run_generator.js';
 import { writeSampleImage } from '../node/run_dir.js';
-import { generate, interpolationLatents, sampleLatents } from '../train/sampling.js';
+import { cyclicLabels, generate, interpolationLatents, sampleLatents } from '../train/sampling.js';
 import { BACKEND_FLAGS, checkBackendFlags, loadBackendFromFlags } from './backend_flags.js';
 import { defineCommand } from './command.js';
 
+/** `--class` as given: one class id, or `all` (one row per class). */
+type ClassChoice = number | 'all';
+
+const parseClass = (s: string): ClassChoice | undefined => (s === 'all' ? 'all' : /^(0|[1-9][0-9]{0,5})$/.test(s) ? Number(s) : undefined);
+
 /**
- * `puregan sample --run DIR [--n 64] [--seed S] [--out grid.png] [--interpolate STEPS]`: a PNG
- * grid from the run's newest generator (a scatter plot for 2-D data).
+ * The class ids `[N]` of a conditional run's samples: all `choice` for one class, or for `all`
+ * row c (of `perRow` samples) class c. Refuses `--class` for an unconditional run and a class
+ * outside [0, classes).
+ */
+function sampleLabels(choice: ClassChoice, o: Readonly<{ classes: number | undefined; n: number; perRow: number; run: string }>): Tensor {
+  if (o.classes === undefined) throw new ValueError(`--class: the run in ${o.run} is not class-conditional (its config has no conditioning)`);
+  if (choice === 'all') return tensor([o.classes * o.perRow], Float32Array.from({ length: o.classes * o.perRow }, (_, i) => Math.floor(i / o.perRow)));
+  if (choice >= o.classes) throw new ValueError(`--class: expected a class in [0, ${o.classes}) or all, got ${choice}`);
+  return tensor([o.n], new Float32Array(o.n).fill(choice));
+}
+
+/**
+ * `puregan sample --run DIR [--n 64] [--seed S] [--out grid.png] [--interpolate STEPS]
+ * [--class K|all]`: a PNG grid from the run's newest generator (a scatter plot for 2-D data);
+ * for a class-conditional run, samples of class K, or one row of `--n` (default 8) per class
+ * (without `--class`, the classes in turn, as the training grids).
  */
 export const sampleCommand = defineCommand({
   name: 'sample',
@@ -22,10 +43,16 @@ export const sampleCommand = defineCommand({
     seed: { type: 'integer', value: 'S', min: 0, max: 2 ** 32 - 1, help: 'seed of the latents (default 0)' },
     out: { type: 'string', value: 'FILE.png', help: 'where to write the grid (default <run>/sample.png)' },
     interpolate: { type: 'integer', value: 'STEPS', min: 2, max: 64, help: 'spherical interpolation between random latents, STEPS per walk, one walk per row (n/8 walks, at least 1)' },
+    class: { type: 'string', value: 'K|all', help: 'class-conditional runs: samples of class K, or one row per class with all (--n per row, default 8)' },
     ...BACKEND_FLAGS,
   },
-  details: 'Conditional models (--class) come with the conditioning presets. Exit codes: 0, 1 for a missing or bad run, 2 for bad arguments.',
-  check: ({ flags }) => [...checkBackendFlags(flags), ...(flags.run === undefined ? ['--run DIR is required'] : [])],
+  details: 'Exit codes: 0, 1 for a missing or bad run (or --class for an unconditional run), 2 for bad arguments.',
+  check: ({ flags }) => [
+    ...checkBackendFlags(flags),
+    ...(flags.run === undefined ? ['--run DIR is required'] : []),
+    ...(flags.class !== undefined && parseClass(flags.class) === undefined ? [`--class: expected a class id (an integer >= 0) or all, got ${JSON.stringify(flags.class)}`] : []),
+    ...(flags.class === 'all' && flags.interpolate !== undefined ? ['--class all and --interpolate both choose the rows: give one of them'] : []),
+  ],
   async run({ flags }) {
     const backend = await loadBackendFromFlags(flags);
     if (E.isLeft(backend)) throw backend.left;
@@ -35,12 +62,18 @@ export const sampleCommand = defineCommand({
       if (E.isLeft(loaded)) throw loaded.left;
       const { resolved, g, step } = loaded.right;
       const k = key(flags.seed ?? 0);
-      const n = flags.n ?? 64;
+      const choice = flags.class === undefined ? undefined : parseClass(flags.class)!;
+      const classes = resolved.run.conditioning?.classes;
+      const perRow = flags.n ?? 8;
+      const n = choice === 'all' && classes !== undefined ? classes * perRow : (flags.n ?? 64);
       const latent = resolved.run.latent;
       const z = flags.interpolate === undefined ? sampleLatents(latent, k, n) : interpolationLatents({ latent, key: k, walks: Math.max(1, Math.floor(n / 8)), steps: flags.interpolate });
+      const labels =
+        choice !== undefined ? sampleLabels(choice, { classes, n: z.shape[0]!, perRow, run: flags.run! }) : classes !== undefined ? cyclicLabels(z.shape[0]!, classes) : undefined;
       const out = flags.out ?? path.join(flags.run!, 'sample.png');
-      const x = generate(resolved.train.generator, g, z);
-      const r = await writeSampleImage(out, x, flags.interpolate === undefined ? {} : { columns: flags.interpolate });
+      const x = generate(resolved.train.generator, g, z, labels);
+      const columns = flags.interpolate ?? (choice === 'all' ? perRow : undefined);
+      const r = await writeSampleImage(out, x, columns === undefined ? {} : { columns });
       if (E.isLeft(r)) throw r.left;
       console.log(`${out}: ${z.shape[0]} samples from step ${step}`);
       return 0;
