@@ -17,6 +17,7 @@ import { arbConvGeometry } from '../../src/testing/index.js';
 import { loadBackend } from '../../src/backend/load.js';
 import { init } from '../../src/index.js';
 import { useBackend } from '../../src/backend/current.js';
+import { mulberry } from '../helpers/seeded.js';
 
 const U = 2 ** -24; // unit roundoff of float32
 
@@ -332,13 +333,3 @@ function dot(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
-/** A small seeded generator so each fast-check case draws its data from the case's seed. */
-function mulberry(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -13,6 +13,7 @@ import { createGemmDriver, type GemmCall } from '../../../src/backend/wasm/gemm.
 import { compileKernels, instantiateKernels } from '../../../src/backend/wasm/load.js';
 import { channelRows, dense, elementOffset, type MatrixOperand } from '../../../src/backend/wasm/operand.js';
 import { singleThread, startPool, type WorkerPool } from '../../../src/backend/wasm/pool.js';
+import { mulberry } from '../../helpers/seeded.js';
 
 const U = 2 ** -24;
 const SENTINEL = 1234.5;
@@ -60,15 +61,6 @@ function span(view: MatrixOperand, rows: number, cols: number): number {
 const dim = fc.oneof(fc.constantFrom(1, 4, 8, 17, 65, 70), fc.integer({ min: 1, max: 40 }));
 const depth = fc.oneof(fc.constantFrom(1, 16, 130), fc.integer({ min: 1, max: 40 }));
 
-function mulberry(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Case = { m: number; n: number; k: number; la: Layout; lb: Layout; lc: Layout; accumulate: boolean; seed: number };
 const cases = fc.record({ m: dim, n: dim, k: depth, la: layout(true), lb: layout(true), lc: layout(false), accumulate: fc.boolean(), seed: fc.integer() });
