@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { ValueError } from '../core/errors.js';
 import { readMetricsLog } from '../node/run_dir.js';
 import { defineCommand } from './command.js';
+import { checkRunFlag, RUN_EXIT_CODES, RUN_FLAG } from './run_flags.js';
 
 /** `puregan eval --run DIR [--json]`: the latest logged metrics (and evaluation) of a run. */
 export const evalCommand = defineCommand({
@@ -9,11 +10,11 @@ export const evalCommand = defineCommand({
   summary: 'the latest metrics of a run (its last metrics.jsonl step and evaluation)',
   args: [],
   flags: {
-    run: { type: 'string', value: 'DIR', help: 'the run directory (required)' },
+    ...RUN_FLAG,
     json: { type: 'boolean', help: 'one JSON object { step, metrics, eval? }' },
   },
-  details: 'Exit codes: 0, 1 for a missing or unreadable run, 2 for bad arguments.',
-  check: ({ flags }) => (flags.run === undefined ? ['--run DIR is required'] : []),
+  details: RUN_EXIT_CODES,
+  check: ({ flags }) => checkRunFlag(flags),
   async run({ flags }) {
     const log = await readMetricsLog(flags.run!);
     if (E.isLeft(log)) throw log.left;

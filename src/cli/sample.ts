@@ -6,14 +6,18 @@ import { key } from '../core/random.js';
 import { tensor, type Tensor } from '../core/tensor.js';
 import { loadRunGenerator } from '../node/run_generator.js';
 import { writeSampleImage } from '../node/run_dir.js';
-import { cyclicLabels, generate, interpolationLatents, sampleLatents } from '../train/sampling.js';
+import { generatorInputs, interpolationInputs, traversalInputs, TRAVERSE_POINTS, TRAVERSE_RANGE } from '../train/latent_codes.js';
+import { cyclicLabels, generate } from '../train/sampling.js';
 import { BACKEND_FLAGS, checkBackendFlags, loadBackendFromFlags } from './backend_flags.js';
 import { defineCommand } from './command.js';
+import { checkRunFlag, RUN_FLAG } from './run_flags.js';
 
 /** `--class` as given: one class id, or `all` (one row per class). */
 type ClassChoice = number | 'all';
 
 const parseClass = (s: string): ClassChoice | undefined => (s === 'all' ? 'all' : /^(0|[1-9][0-9]{0,5})$/.test(s) ? Number(s) : undefined);
+
+const notConditional = (run: string): ValueError => new ValueError(`--class: the run in ${run} is not class-conditional (its config has no conditioning)`);
 
 /**
  * The class ids `[N]` of a conditional run's samples: all `choice` for one class, or for `all`
@@ -21,37 +25,55 @@ const parseClass = (s: string): ClassChoice | undefined => (s === 'all' ? 'all' 
  * outside [0, classes).
  */
 function sampleLabels(choice: ClassChoice, o: Readonly<{ classes: number | undefined; n: number; perRow: number; run: string }>): Tensor {
-  if (o.classes === undefined) throw new ValueError(`--class: the run in ${o.run} is not class-conditional (its config has no conditioning)`);
+  if (o.classes === undefined) throw notConditional(o.run);
   if (choice === 'all') return tensor([o.classes * o.perRow], Float32Array.from({ length: o.classes * o.perRow }, (_, i) => Math.floor(i / o.perRow)));
   if (choice >= o.classes) throw new ValueError(`--class: expected a class in [0, ${o.classes}) or all, got ${choice}`);
   return tensor([o.n], new Float32Array(o.n).fill(choice));
 }
 
 /**
+ * Class ids for a traversal grid of `columns` per row on a conditional run: all `choice` for
+ * `--class K`, else row r of class r mod classes (each row keeps one class while a code varies).
+ */
+function traversalLabels(o: Readonly<{ choice: ClassChoice | undefined; classes: number; rows: number; columns: number; run: string }>): Tensor {
+  if (o.choice !== undefined) return sampleLabels(o.choice, { classes: o.classes, n: o.rows * o.columns, perRow: o.columns, run: o.run });
+  return tensor([o.rows * o.columns], Float32Array.from({ length: o.rows * o.columns }, (_, i) => Math.floor(i / o.columns) % o.classes));
+}
+
+/**
  * `puregan sample --run DIR [--n 64] [--seed S] [--out grid.png] [--interpolate STEPS]
- * [--class K|all]`: a PNG grid from the run's newest generator (a scatter plot for 2-D data);
- * for a class-conditional run, samples of class K, or one row of `--n` (default 8) per class
- * (without `--class`, the classes in turn, as the training grids).
+ * [--class K|all] [--traverse CODE]`: a PNG grid from the run's newest generator (the EMA copy
+ * where kept; a scatter plot for 2-D data); for a class-conditional run, samples of class K, or
+ * one row of `--n` (default 8) per class (without `--class`, the classes in turn, as the
+ * training grids); for an InfoGAN run, `--traverse CODE` gives `--n` rows (default 8), each one
+ * draw of the other latents with CODE varied along it (`traversalInputs`).
  */
 export const sampleCommand = defineCommand({
   name: 'sample',
   summary: "a PNG grid of samples from a run's newest generator",
   args: [],
   flags: {
-    run: { type: 'string', value: 'DIR', help: 'the run directory (required)' },
-    n: { type: 'integer', value: 'N', min: 1, max: 4096, help: 'samples (default 64), or walks with --interpolate' },
+    ...RUN_FLAG,
+    n: { type: 'integer', value: 'N', min: 1, max: 4096, help: 'samples (default 64); walks with --interpolate; per row with --class all, rows with --traverse (default 8)' },
     seed: { type: 'integer', value: 'S', min: 0, max: 2 ** 32 - 1, help: 'seed of the latents (default 0)' },
     out: { type: 'string', value: 'FILE.png', help: 'where to write the grid (default <run>/sample.png)' },
     interpolate: { type: 'integer', value: 'STEPS', min: 2, max: 64, help: 'spherical interpolation between random latents, STEPS per walk, one walk per row (n/8 walks, at least 1)' },
     class: { type: 'string', value: 'K|all', help: 'class-conditional runs: samples of class K, or one row per class with all (--n per row, default 8)' },
+    traverse: {
+      type: 'string',
+      value: 'CODE',
+      help: `InfoGAN runs: vary one latent code along each row, the rest fixed per row: cat<i> through its values, cont<j> over ${TRAVERSE_POINTS} points of [-${TRAVERSE_RANGE}, ${TRAVERSE_RANGE}]`,
+    },
     ...BACKEND_FLAGS,
   },
-  details: 'Exit codes: 0, 1 for a missing or bad run (or --class for an unconditional run), 2 for bad arguments.',
+  details: `Exit codes: 0, 1 for a missing or bad run (--class for an unconditional run, --traverse for a run without InfoGAN codes or an unknown code), 2 for bad arguments.`,
   check: ({ flags }) => [
     ...checkBackendFlags(flags),
-    ...(flags.run === undefined ? ['--run DIR is required'] : []),
+    ...checkRunFlag(flags),
     ...(flags.class !== undefined && parseClass(flags.class) === undefined ? [`--class: expected a class id (an integer >= 0) or all, got ${JSON.stringify(flags.class)}`] : []),
     ...(flags.class === 'all' && flags.interpolate !== undefined ? ['--class all and --interpolate both choose the rows: give one of them'] : []),
+    ...(flags.traverse !== undefined && flags.interpolate !== undefined ? ['--traverse and --interpolate both choose the columns: give one of them'] : []),
+    ...(flags.traverse !== undefined && flags.class === 'all' ? ['--traverse and --class all both choose the rows: give --class K or no --class'] : []),
   ],
   async run({ flags }) {
     const backend = await loadBackendFromFlags(flags);
@@ -64,15 +86,30 @@ export const sampleCommand = defineCommand({
       const k = key(flags.seed ?? 0);
       const choice = flags.class === undefined ? undefined : parseClass(flags.class)!;
       const classes = resolved.run.conditioning?.classes;
-      const perRow = flags.n ?? 8;
-      const n = choice === 'all' && classes !== undefined ? classes * perRow : (flags.n ?? 64);
+      const infogan = resolved.train.techniques.infogan;
       const latent = resolved.run.latent;
-      const z = flags.interpolate === undefined ? sampleLatents(latent, k, n) : interpolationLatents({ latent, key: k, walks: Math.max(1, Math.floor(n / 8)), steps: flags.interpolate });
-      const labels =
-        choice !== undefined ? sampleLabels(choice, { classes, n: z.shape[0]!, perRow, run: flags.run! }) : classes !== undefined ? cyclicLabels(z.shape[0]!, classes) : undefined;
+      let z: Tensor;
+      let labels: Tensor | undefined;
+      let columns: number | undefined;
+      if (flags.traverse !== undefined) {
+        if (infogan === undefined) throw new ValueError(`--traverse: the run in ${flags.run} has no InfoGAN codes (its config has no infogan)`);
+        const rows = flags.n ?? 8;
+        ({ z, columns } = traversalInputs({ latent, infogan, key: k, rows, code: flags.traverse }));
+        if (classes !== undefined) labels = traversalLabels({ choice, classes, rows, columns, run: flags.run! });
+        else if (choice !== undefined) throw notConditional(flags.run!);
+      } else {
+        const perRow = flags.n ?? 8;
+        const n = choice === 'all' && classes !== undefined ? classes * perRow : (flags.n ?? 64);
+        z =
+          flags.interpolate === undefined
+            ? generatorInputs({ latent, infogan, key: k, n })
+            : interpolationInputs({ latent, infogan, key: k, walks: Math.max(1, Math.floor(n / 8)), steps: flags.interpolate });
+        labels =
+          choice !== undefined ? sampleLabels(choice, { classes, n: z.shape[0]!, perRow, run: flags.run! }) : classes !== undefined ? cyclicLabels(z.shape[0]!, classes) : undefined;
+        columns = flags.interpolate ?? (choice === 'all' ? perRow : undefined);
+      }
       const out = flags.out ?? path.join(flags.run!, 'sample.png');
       const x = generate(resolved.train.generator, g, z, labels);
-      const columns = flags.interpolate ?? (choice === 'all' ? perRow : undefined);
       const r = await writeSampleImage(out, x, columns === undefined ? {} : { columns });
       if (E.isLeft(r)) throw r.left;
       console.log(`${out}: ${z.shape[0]} samples from step ${step}`);

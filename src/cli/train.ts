@@ -12,7 +12,9 @@ import { appendMetrics, openRun, readRunConfig, runPaths, writeRunCheckpoint, wr
 import { fit, initRunState, type RunState } from '../train/loop.js';
 import { PRESETS, PRESET_NAMES } from '../train/presets.js';
 import { mergeConfig, resolveRunConfig, type ResolvedRun } from '../train/run_config.js';
-import { cyclicLabels, generate, sampleLatents } from '../train/sampling.js';
+import { generatorInputs } from '../train/latent_codes.js';
+import { sampleGenerator } from '../train/sample.js';
+import { cyclicLabels } from '../train/sampling.js';
 import { BACKEND_FLAGS, checkBackendFlags, loadBackendFromFlags } from './backend_flags.js';
 import { defineCommand } from './command.js';
 
@@ -118,7 +120,8 @@ export const trainCommand = defineCommand({
       if (E.isLeft(opened)) throw opened.left;
       const start = opened.right ?? like;
       const paths = runPaths(out);
-      const zFixed = sampleLatents(config.latent, foldIn(runKey, 2), config.samples);
+      const infogan = train.techniques.infogan;
+      const zFixed = generatorInputs({ latent: config.latent, infogan, key: foldIn(runKey, 2), n: config.samples });
       const yFixed = config.conditioning === undefined ? undefined : cyclicLabels(config.samples, config.conditioning.classes);
       const progress = makeProgress({ mode: progressMode(flags.quiet, process.stdout.isTTY), start: Number(start.train.step.data[0]), total: config.steps });
       const controller = new AbortController();
@@ -146,7 +149,7 @@ export const trainCommand = defineCommand({
           },
           async onEval(run, step) {
             if (config.data.source !== 'gaussians') return;
-            const points = generate(train.generator, run.train.g, sampleLatents(config.latent, foldIn(runKey, 3), MODE_METRIC_SAMPLES));
+            const points = sampleGenerator(train, run.train, generatorInputs({ latent: config.latent, infogan, key: foldIn(runKey, 3), n: MODE_METRIC_SAMPLES }));
             const m = modeMetrics(MIXTURES[config.data.mixture], points);
             const evaluation = { modesCovered: m.modesCovered, modes: m.modes, highQualityFraction: m.highQualityFraction, klFromUniform: m.klFromUniform };
             progress.note(`step ${step}: ${m.modesCovered}/${m.modes} modes covered, ${(100 * m.highQualityFraction).toFixed(1)}% high quality`);
@@ -155,7 +158,7 @@ export const trainCommand = defineCommand({
           },
           async onSample(run, step) {
             lastSample = paths.sample(step);
-            const r = await writeSampleImage(lastSample, generate(train.generator, run.train.g, zFixed, yFixed));
+            const r = await writeSampleImage(lastSample, sampleGenerator(train, run.train, zFixed, yFixed ? { labels: yFixed } : {}));
             if (E.isLeft(r)) throw r.left;
           },
           onCheckpoint: checkpoint,
@@ -170,7 +173,7 @@ export const trainCommand = defineCommand({
       }
       if (lastSample === undefined || !lastSample.endsWith(`${String(result.step).padStart(6, '0')}.png`)) {
         lastSample = paths.sample(result.step);
-        const r = await writeSampleImage(lastSample, generate(train.generator, result.state.train.g, zFixed, yFixed));
+        const r = await writeSampleImage(lastSample, sampleGenerator(train, result.state.train, zFixed, yFixed ? { labels: yFixed } : {}));
         if (E.isLeft(r)) throw r.left;
       }
       if (result.stopped === 'aborted') {

@@ -7,12 +7,16 @@ import { resolveRunConfig, type ResolvedRun } from '../train/run_config.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { readRunConfig, runPaths } from './run_dir.js';
 
-/** A run's generator from its newest checkpoint: the resolved config, the step, G's params and state. */
-export type RunGenerator = Readonly<{ resolved: ResolvedRun; step: number; g: Readonly<{ params: unknown; state: unknown }> }>;
+/**
+ * A run's generator from its newest checkpoint: the resolved config, the step, and G's params
+ * (the EMA copy when the run keeps one, `ema` true) with G's layer state.
+ */
+export type RunGenerator = Readonly<{ resolved: ResolvedRun; step: number; g: Readonly<{ params: unknown; state: unknown }>; ema: boolean }>;
 
 /**
  * Reads a run directory's config.json and newest checkpoint (verified by its sha256) and checks
- * that the checkpoint's generator has the structure and shapes the config builds.
+ * that the checkpoint's generator (and its EMA params, when kept) has the structure and shapes
+ * the config builds.
  */
 export async function loadRunGenerator(dir: string): Promise<E.Either<PureganError, RunGenerator>> {
   const raw = await readRunConfig(dir);
@@ -24,8 +28,10 @@ export async function loadRunGenerator(dir: string): Promise<E.Either<PureganErr
   if (E.isLeft(ck)) return ck;
   const run = ck.right.tree as Partial<RunState> | undefined;
   const g = run?.train?.g;
-  const init = resolved.right.train.generator.init(key(0), [resolved.right.run.latent.dim]);
-  const diffs = treeDifferences({ params: init.params, state: init.state }, g === undefined ? undefined : { params: g.params, state: g.state });
+  const ema = resolved.right.train.techniques.ema !== undefined;
+  const params = ema ? run?.train?.ema?.params : g?.params;
+  const init = resolved.right.train.generator.init(key(0), [resolved.right.train.gInputDim]);
+  const diffs = treeDifferences({ params: init.params, state: init.state }, g === undefined ? undefined : { params, state: g.state });
   if (diffs.length > 0) return E.left(new ValueError(`the checkpoint of step ${ck.right.step} in ${dir} does not hold this config's generator: ${diffs.slice(0, 6).join('; ')}`));
-  return E.right({ resolved: resolved.right, step: ck.right.step, g: { params: g!.params, state: g!.state } });
+  return E.right({ resolved: resolved.right, step: ck.right.step, g: { params, state: g!.state }, ema });
 }

@@ -6,6 +6,8 @@ import { shapesEqual } from '../core/tensor.js';
 import { GAN_LOSS_NAMES, GAN_LOSSES, type GanLoss, type GanLossName } from '../losses/gan.js';
 import type { AnyLayer } from '../nn/layer.js';
 import { adam, adamax, adamw, rmsprop, sgd, type GradientTransformation } from '../optim/index.js';
+import { parseScheduleSpec, type ScheduleSpec } from '../optim/schedule_spec.js';
+import type { Schedule } from '../optim/transform.js';
 import { layoutWidth, packedDiscriminator, resolveTechniques, type ResolvedTechniques, type Techniques } from './techniques.js';
 
 /**
@@ -64,16 +66,25 @@ export type Regularizers = Readonly<{
  * learning rate when they are called, and a schedule's values cannot be checked ahead of time.
  */
 export type OptimizerSpec =
-  | Readonly<{ name: 'adam'; lr: number; b1?: number; b2?: number; eps?: number; epsRoot?: number }>
-  | Readonly<{ name: 'adamw'; lr: number; b1?: number; b2?: number; eps?: number; weightDecay?: number }>
-  | Readonly<{ name: 'adamax'; lr: number; b1?: number; b2?: number; eps?: number }>
-  | Readonly<{ name: 'sgd'; lr: number; momentum?: number; nesterov?: boolean }>
-  | Readonly<{ name: 'rmsprop'; lr: number; decay?: number; eps?: number }>;
+  | Readonly<{ name: 'adam'; lr: LearningRate; b1?: number; b2?: number; eps?: number; epsRoot?: number }>
+  | Readonly<{ name: 'adamw'; lr: LearningRate; b1?: number; b2?: number; eps?: number; weightDecay?: number }>
+  | Readonly<{ name: 'adamax'; lr: LearningRate; b1?: number; b2?: number; eps?: number }>
+  | Readonly<{ name: 'sgd'; lr: LearningRate; momentum?: number; nesterov?: boolean }>
+  | Readonly<{ name: 'rmsprop'; lr: LearningRate; decay?: number; eps?: number }>;
+
+/**
+ * A spec's learning rate: a constant, or a schedule as data (`optim/schedule_spec.ts`) of the
+ * optimiser's own update count — G's count is the iteration, D's is nDis updates per iteration.
+ * The count is in the optimiser state, so a resumed run continues the schedule where it stopped.
+ */
+export type LearningRate = number | ScheduleSpec;
 
 export type OptimizerChoice = OptimizerSpec | GradientTransformation<unknown>;
 
 /** Each spec's transformation, from the `optim` helper of its name (which checks the options). */
-const BUILDERS: { readonly [N in OptimizerSpec['name']]: (spec: Extract<OptimizerSpec, { name: N }>) => GradientTransformation<unknown> } = {
+type BuildSpec<N extends OptimizerSpec['name']> = Omit<Extract<OptimizerSpec, { name: N }>, 'lr'> & Readonly<{ lr: number | Schedule }>;
+
+const BUILDERS: { readonly [N in OptimizerSpec['name']]: (spec: BuildSpec<N>) => GradientTransformation<unknown> } = {
   adam: ({ name: _, lr, ...opts }) => adam(lr, opts) as GradientTransformation<unknown>,
   adamw: ({ name: _, lr, ...opts }) => adamw(lr, opts) as GradientTransformation<unknown>,
   adamax: ({ name: _, lr, ...opts }) => adamax(lr, opts) as GradientTransformation<unknown>,
@@ -152,12 +163,20 @@ function resolveOptimizer(choice: unknown, where: string, problems: string[]): G
   const before = problems.length;
   checkKeys(spec, SPEC_KEYS[spec.name], where, problems);
   if (problems.length > before) return undefined;
-  if (typeof spec.lr !== 'number' || !Number.isFinite(spec.lr) || spec.lr < 0) {
-    problems.push(`${where}.lr: the learning rate must be a finite number >= 0, got ${String(spec.lr)}`);
+  let lr: number | Schedule;
+  if (isObject(spec.lr)) {
+    const schedule = parseScheduleSpec(spec.lr, `${where}.lr`);
+    if (E.isLeft(schedule)) {
+      problems.push(...schedule.left);
+      return undefined;
+    }
+    lr = schedule.right;
+  } else if (typeof spec.lr !== 'number' || !Number.isFinite(spec.lr) || spec.lr < 0) {
+    problems.push(`${where}.lr: the learning rate must be a finite number >= 0, got ${String(spec.lr)} (or a schedule { schedule, ... })`);
     return undefined;
-  }
+  } else lr = spec.lr;
   try {
-    return BUILDERS[spec.name](spec as never);
+    return BUILDERS[spec.name]({ ...spec, lr } as never);
   } catch (e) {
     problems.push(`${where}: ${(e as Error).message}`);
   }

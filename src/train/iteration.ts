@@ -2,9 +2,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { ConfigError, ShapeError, ValueError } from '../core/errors.js';
 import { foldIn, normal, randint, split, uniform, type Key } from '../core/random.js';
 import { tensor, type Tensor } from '../core/tensor.js';
-import { oneHot } from '../ops/activations.js';
 import { concrete } from '../ops/dispatch.js';
 import { concat } from '../ops/shape.js';
+import { drawCodes } from './latent_codes.js';
 import { replayCount } from './replay.js';
 import { drawTargets, type Targets } from './targets.js';
 import { add, mul } from '../ops/elementwise.js';
@@ -96,14 +96,6 @@ export function drawRandomness(config: ValidTrainConfig, key: Key, batchSize: nu
     ...(t.replay ? { replayPick: perD(kReplay!, (k) => uniform(k, [replayCount(t.replay!.fraction, batchSize)])) } : {}),
     layerKeys: split(kLayers!, config.nDis + 1),
   };
-}
-
-/** InfoGAN codes `[N, Σ categorical + continuous]`: a uniform one-hot block per categorical code, then U(−1, 1) continuous codes. */
-function drawCodes(key: Key, n: number, info: Readonly<{ categorical: readonly number[]; continuous: number }>): Tensor {
-  const keys = split(key, info.categorical.length + 1);
-  const blocks = info.categorical.map((k, i) => oneHot(tensor([n], Float32Array.from(randint(keys[i]!, [n], 0, k))), k));
-  if (info.continuous > 0) blocks.push(uniform(keys[info.categorical.length]!, [n, info.continuous], -1, 1));
-  return concat(blocks, 1);
 }
 
 /**

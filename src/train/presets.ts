@@ -94,10 +94,33 @@ function mnistAcgan(w: number): Pick<RunConfig, 'generator' | 'discriminator' | 
   };
 }
 
+/**
+ * InfoGAN on MNIST (Chen et al. 2016): a categorical code of 10 values and 2 continuous codes
+ * appended to z (`[N, 64 + 10 + 2]` into the DCGAN generator); D is the DCGAN trunk (with batch
+ * norm) up to its features `[N, 2w·49]` with two heads, the adversarial logit (Linear → 1) and Q
+ * (Linear → 128 → LeakyReLU(0.2) → Linear → 10 + 2: the categorical code's logits, then the
+ * continuous codes' means), so D's output is `[N, 13]`. Q's params are in D's tree, so D's
+ * optimiser updates Q (`Techniques.infogan` says why); L_I has weight 1, as in the paper.
+ */
+function mnistInfogan(w: number): Pick<RunConfig, 'generator' | 'discriminator' | 'heads' | 'infogan'> {
+  const [first, ...rest] = mnistGenerator(w);
+  const features = 2 * w * 49;
+  return {
+    generator: [{ ...first!, in: 64 + 10 + 2 }, ...rest],
+    discriminator: mnistDiscriminator(w, { bn: true, sn: false }).slice(0, -1),
+    heads: [
+      [{ type: 'linear', in: features, out: 1 }],
+      [{ type: 'linear', in: features, out: 128 }, { type: 'leaky_relu', slope: 0.2 }, { type: 'linear', in: 128, out: 10 + 2 }],
+    ],
+    infogan: { categorical: [10], continuous: 2, weight: 1 },
+  };
+}
+
 function mnist(
   name: string,
   description: string,
-  fields: Pick<RunConfig, 'discriminator' | 'loss' | 'regularizers' | 'nDis' | 'optimizers'> & Partial<Pick<RunConfig, 'generator' | 'heads' | 'conditioning' | 'acgan'>>,
+  fields: Pick<RunConfig, 'discriminator' | 'loss' | 'regularizers' | 'nDis' | 'optimizers'> &
+    Partial<Pick<RunConfig, 'generator' | 'heads' | 'conditioning' | 'acgan' | 'infogan'>>,
 ): RunConfig {
   return {
     preset: name,
@@ -143,6 +166,13 @@ export const PRESETS: Readonly<Record<string, RunConfig>> = {
   }),
   'mnist-acgan': mnist('mnist-acgan', 'MNIST digits, class-conditional ACGAN (label embedding on z, auxiliary classifier head on D), non-saturating, Adam 2e-4 (0.5, 0.999)', {
     ...mnistAcgan(32),
+    loss: 'nonsaturating',
+    regularizers: {},
+    nDis: 1,
+    optimizers: { g: adam(2e-4, 0.5, 0.999), d: adam(2e-4, 0.5, 0.999) },
+  }),
+  'mnist-infogan': mnist('mnist-infogan', 'MNIST digits, InfoGAN (a 10-value categorical and 2 continuous codes, Q head on D\'s trunk), non-saturating, Adam 2e-4 (0.5, 0.999)', {
+    ...mnistInfogan(32),
     loss: 'nonsaturating',
     regularizers: {},
     nDis: 1,

@@ -40,9 +40,18 @@ export type RunConfig = Readonly<{
   /** ACGAN's auxiliary classifier loss weight (needs `conditioning` and `heads`). */
   acgan?: Readonly<{ weight: number }>;
   /**
+   * InfoGAN's latent codes (needs `heads`: the adversarial logit, then a Q head giving one block
+   * of logits per categorical code and the means of the continuous codes; see `Techniques`).
+   */
+  infogan?: Readonly<{ categorical?: readonly number[]; continuous?: number; weight: number }>;
+  /** An EMA of G's params, used by the sample grids, `puregan sample` and `puregan export`. */
+  ema?: Readonly<{ decay: number; start?: number }>;
+  /** A replay buffer of past fakes for D (unconditional runs only). */
+  replay?: Readonly<{ capacity: number; fraction: number }>;
+  /**
    * Heads on D's trunk (`discriminator` is then the trunk): D = `withHeads(trunk, heads)`, each
    * head a list of layer specs `φ → [N, kᵢ]`, outputs concatenated as the step's output layout
-   * (adversarial logit first, then ACGAN's classes).
+   * (adversarial logit first, then ACGAN's classes, then InfoGAN's Q outputs).
    */
   heads?: readonly (readonly LayerSpec[])[];
 }>;
@@ -78,7 +87,7 @@ export function mergeConfig(base: unknown, over: unknown): unknown {
   return { ...out };
 }
 
-const TOP_KEYS = ['preset', 'description', 'data', 'latent', 'generator', 'discriminator', 'loss', 'regularizers', 'nDis', 'optimizers', 'steps', 'batchSize', 'seed', 'every', 'keep', 'samples', 'conditioning', 'acgan', 'heads'];
+const TOP_KEYS = ['preset', 'description', 'data', 'latent', 'generator', 'discriminator', 'loss', 'regularizers', 'nDis', 'optimizers', 'steps', 'batchSize', 'seed', 'every', 'keep', 'samples', 'conditioning', 'acgan', 'infogan', 'ema', 'replay', 'heads'];
 const EVERY_KEYS = ['log', 'eval', 'sample', 'checkpoint'];
 
 const intAtLeast = (x: unknown, min: number): x is number => Number.isSafeInteger(x) && (x as number) >= min;
@@ -104,17 +113,31 @@ function checkData(d: unknown, problems: string[]): void {
   }
 }
 
-/** `conditioning` and `acgan`: their shape and fields (their values are checked by `resolveTechniques`). */
+/** The fields of each technique of a run config: required ones (a number unless listed as a list) and optional ones. */
+const TECHNIQUE_FIELDS: Readonly<Record<string, Readonly<{ required: readonly string[]; optional: readonly string[]; lists?: readonly string[] }>>> = {
+  conditioning: { required: ['classes'], optional: [] },
+  acgan: { required: ['weight'], optional: [] },
+  infogan: { required: ['weight'], optional: ['categorical', 'continuous'], lists: ['categorical'] },
+  ema: { required: ['decay'], optional: ['start'] },
+  replay: { required: ['capacity', 'fraction'], optional: [] },
+};
+
+/** The techniques' shape and fields (their values are checked by `resolveTechniques`). */
 function checkTechniqueFields(c: Record<string, unknown>, problems: string[]): void {
-  for (const [k, field] of [['conditioning', 'classes'], ['acgan', 'weight']] as const) {
+  for (const [k, { required, optional, lists = [] }] of Object.entries(TECHNIQUE_FIELDS)) {
     const v = c[k];
     if (v === undefined) continue;
+    const all = [...required, ...optional];
     if (!isRecord(v)) {
-      problems.push(`${k}: expected { ${field} }, got ${JSON.stringify(v)}`);
+      problems.push(`${k}: expected { ${all.join(', ')} }, got ${JSON.stringify(v)}`);
       continue;
     }
-    for (const f of Object.keys(v)) if (f !== field) problems.push(`${k}.${f}: unknown field; expected: ${field}`);
-    if (typeof v[field] !== 'number') problems.push(`${k}.${field}: expected a number, got ${JSON.stringify(v[field])}`);
+    for (const f of Object.keys(v)) if (!all.includes(f)) problems.push(`${k}.${f}: unknown field; expected: ${all.join(', ')}`);
+    for (const f of all) {
+      if (v[f] === undefined && !required.includes(f)) continue;
+      const list = lists.includes(f);
+      if (list ? !Array.isArray(v[f]) : typeof v[f] !== 'number') problems.push(`${k}.${f}: expected ${list ? 'a list of numbers' : 'a number'}, got ${JSON.stringify(v[f])}`);
+    }
   }
   if (c.conditioning !== undefined && isRecord(c.data) && c.data.source !== 'mnist') problems.push('conditioning: needs labelled data (data.source "mnist")');
 }
@@ -179,6 +202,9 @@ export function resolveRunConfig(input: unknown): E.Either<ConfigError, Resolved
     optimizers: run.optimizers,
     ...(run.conditioning ? { conditioning: run.conditioning } : {}),
     ...(run.acgan ? { acgan: run.acgan } : {}),
+    ...(run.infogan ? { infogan: run.infogan } : {}),
+    ...(run.ema ? { ema: run.ema } : {}),
+    ...(run.replay ? { replay: run.replay } : {}),
   });
   if (E.isLeft(train)) return train;
   return E.right({ run: JSON.parse(JSON.stringify(run)) as RunConfig, train: train.right });
@@ -190,7 +216,7 @@ const show = (x: unknown): string => {
 };
 
 /** The fields that fix the shapes of the train state: a checkpoint resumes only under equal ones. */
-const ARCHITECTURE_KEYS = ['data', 'latent', 'generator', 'discriminator', 'heads', 'conditioning', 'acgan', 'nDis', 'optimizers', 'loss', 'regularizers', 'batchSize'] as const;
+const ARCHITECTURE_KEYS = ['data', 'latent', 'generator', 'discriminator', 'heads', 'conditioning', 'acgan', 'infogan', 'ema', 'replay', 'nDis', 'optimizers', 'loss', 'regularizers', 'batchSize'] as const;
 
 /**
  * Where two run configs differ in what a checkpoint depends on (architecture, shapes, data,
