@@ -76,11 +76,12 @@ const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 
 /**
  * `base` with `over` laid on it: objects merge key by key, anything else (arrays included, so a
- * network is replaced as a whole) replaces. `__proto__` and `constructor` keys are refused by
+ * network is replaced as a whole) replaces, and so does a schedule spec (`{ schedule, ... }`,
+ * one value whose fields depend on its name). `__proto__` and `constructor` keys are refused by
  * the validation, never merged into a prototype (the result is built from plain entries).
  */
 export function mergeConfig(base: unknown, over: unknown): unknown {
-  if (!isRecord(base) || !isRecord(over)) return over;
+  if (!isRecord(base) || !isRecord(over) || 'schedule' in over) return over;
   const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries(base)) out[k] = v;
   for (const [k, v] of Object.entries(over)) out[k] = k in out ? mergeConfig(out[k], v) : v;

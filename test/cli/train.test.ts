@@ -1,7 +1,8 @@
 /**
  * `puregan train` (and eval / sample / export on its run directories) as a user meets it: child
  * processes on a tiny 2-D config (an 8-unit MLP G with batch norm, a spectrally normalised D,
- * nDis = 2) on the reference backend, so each run takes a moment.
+ * nDis = 2, learning-rate schedules, an EMA of G and a replay buffer) on the reference backend,
+ * so each run takes a moment.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +20,11 @@ const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'puregan-train-'));
 
-/** The tiny run: gaussians-8 data, small networks with BN in G and SN in D, nDis 2, batch 16. */
+/**
+ * The tiny run: gaussians-8 data, small networks with BN in G and SN in D, nDis 2, batch 16;
+ * G's learning rate decays linearly over 6 of its updates, D's is a warm-up then cosine decay
+ * over 10 of its updates (2 per step); EMA from step 2; a replay buffer of 24 fakes.
+ */
 const TINY = {
   data: { source: 'gaussians', mixture: 'ring8', samples: 128 },
   generator: [
@@ -35,6 +40,12 @@ const TINY = {
   ],
   loss: 'hinge',
   nDis: 2,
+  optimizers: {
+    g: { name: 'adam', lr: { schedule: 'linear', init: 2e-3, end: 2e-4, transitionSteps: 6 }, b1: 0.5, b2: 0.999 },
+    d: { name: 'adam', lr: { schedule: 'warmup_cosine', init: 0, peak: 2e-3, warmupSteps: 4, decaySteps: 10 }, b1: 0.5, b2: 0.999 },
+  },
+  ema: { decay: 0.9, start: 2 },
+  replay: { capacity: 24, fraction: 0.5 },
   batchSize: 16,
   samples: 64,
   every: { log: 1, eval: 0, sample: 0, checkpoint: 0 },
@@ -74,6 +85,8 @@ describe('puregan train', () => {
     assert.equal(config.steps, 6);
     assert.equal(config.nDis, 2);
     assert.equal(config.loss, 'hinge');
+    assert.deepEqual(config.optimizers, TINY.optimizers, 'the schedules, as given, in the resolved config');
+    assert.deepEqual([config.ema, config.replay], [TINY.ema, TINY.replay]);
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { step: number; d_loss: number });
     assert.deepEqual(lines.map((l) => l.step), [1, 2, 3, 4, 5, 6]);
     assert.ok(lines.every((l) => Number.isFinite(l.d_loss)));
@@ -94,7 +107,7 @@ describe('puregan train', () => {
     assert.equal(quiet.stdout, '');
   });
 
-  it('stopped after N steps and resumed with --resume --steps 2N ends in the uninterrupted run\'s state, bit for bit', () => {
+  it('stopped after N steps and resumed with --resume --steps 2N ends in the uninterrupted run\'s state (schedules, EMA and replay included), bit for bit', () => {
     const dir = tmp();
     const cfg = tinyConfigFile(dir);
     const whole = run(...base(cfg, join(dir, 'whole'), '--steps', '8'));
@@ -172,6 +185,35 @@ describe('puregan train', () => {
     assert.equal(existsSync(join(dir, 'x')), false);
   });
 
+  it('lists every problem of the learning-rate schedules in one line: an unknown schedule, negative and fractional steps, an unknown field', () => {
+    const dir = tmp();
+    const cfg = tinyConfigFile(dir, {
+      optimizers: {
+        g: { name: 'adam', lr: { schedule: 'cosin', init: 1e-3 } },
+        d: { name: 'adam', lr: { schedule: 'linear', init: 1e-3, end: 0, transitionSteps: -5, transitionBegin: 1.5, warmup: 3 } },
+      },
+    });
+    const line = oneErrorLine(run(...base(cfg, join(dir, 'x'), '--steps', '2')), 2);
+    for (const p of [
+      /config optimizers\.g\.lr\.schedule: unknown schedule "cosin"; expected one of: constant, linear, /,
+      /config optimizers\.d\.lr\.transitionSteps: expected an integer >= 1 \(steps\), got -5/,
+      /config optimizers\.d\.lr\.transitionBegin: expected an integer >= 0 \(steps\), got 1\.5/,
+      /config optimizers\.d\.lr\.warmup: unknown field of the linear schedule/,
+    ]) {
+      assert.match(line, p);
+    }
+    assert.equal(existsSync(join(dir, 'x')), false);
+  });
+
+  it('refuses to resume with another learning-rate schedule, naming the field', () => {
+    const dir = tmp();
+    const out = join(dir, 'run');
+    assert.equal(run(...base(tinyConfigFile(dir), out, '--steps', '2')).status, 0);
+    const other = { optimizers: { ...TINY.optimizers, g: { ...TINY.optimizers.g, lr: { ...TINY.optimizers.g.lr, end: 0 } } } };
+    const line = oneErrorLine(run(...base(tinyConfigFile(dir, other), out, '--steps', '4', '--resume')), 1);
+    assert.match(line, /cannot resume .*optimizers\.g\.lr\.end: 0\.0002 → 0/);
+  });
+
   it('reports a missing or non-JSON --config file in one line', () => {
     const dir = tmp();
     assert.match(oneErrorLine(run('train', '--preset', 'gaussians-8', '--config', join(dir, 'none.json')), 1), /cannot read --config/);
@@ -182,7 +224,7 @@ describe('puregan train', () => {
   it('--list-presets prints each preset with its description', () => {
     const r = run('train', '--list-presets');
     assert.equal(r.status, 0);
-    for (const name of ['gaussians-8', 'gaussians-25', 'mnist-dcgan', 'mnist-sngan', 'mnist-wgan-gp']) assert.match(r.stdout, new RegExp(`^${name} +\\S`, 'm'));
+    for (const name of ['gaussians-8', 'gaussians-25', 'mnist-dcgan', 'mnist-sngan', 'mnist-wgan-gp', 'mnist-acgan', 'mnist-infogan']) assert.match(r.stdout, new RegExp(`^${name} +\\S`, 'm'));
   });
 });
 

@@ -5,7 +5,7 @@ import { nextBatch, takeRows } from '../../src/data/iterate.js';
 import { withHeads } from '../../src/nn/heads.js';
 import { ConcatLabelEmbedding } from '../../src/nn/label_concat.js';
 import { makeTrainStep } from '../../src/train/iteration.js';
-import { tensor } from '../../src/core/tensor.js';
+import { item, tensor } from '../../src/core/tensor.js';
 import { ring8, sampleMixture } from '../../src/data/gaussians.js';
 import { decodePytree, encodePytree } from '../../src/io/pytree_file.js';
 import { BatchNorm, LeakyReLU, Linear, ReLU, sequential, spectralNorm } from '../../src/nn/index.js';
@@ -15,8 +15,12 @@ import type { TrainConfig } from '../../src/train/config.js';
 import { fit, initRunState, runStep, type LogEvent, type RunState } from '../../src/train/loop.js';
 import { bitsOf } from '../helpers/tiny_gan.js';
 
-/** Batch norm in G, spectral norm in D, nDis = 2, a decaying learning rate on both players. */
-export function resumeConfig(): TrainConfig {
+/**
+ * Batch norm in G, spectral norm in D, nDis = 2, a decaying learning rate on both players, an
+ * EMA of G from iteration 2 and a replay buffer of 12 fakes (16 written per iteration, so it
+ * wraps around).
+ */
+function resumeConfig(): TrainConfig {
   const lr = exponentialDecay({ init: 2e-3, transitionSteps: 2, decayRate: 0.7 });
   return {
     generator: sequential(Linear(8), BatchNorm(), ReLU(), Linear(2)),
@@ -26,6 +30,8 @@ export function resumeConfig(): TrainConfig {
     loss: 'hinge',
     nDis: 2,
     optimizers: { g: adam(lr, { b1: 0.5 }), d: adam(lr, { b1: 0.5 }) },
+    ema: { decay: 0.8, start: 2 },
+    replay: { capacity: 12, fraction: 0.25 },
   };
 }
 
@@ -49,7 +55,7 @@ describe('fit', () => {
     assert.deepEqual(logged, [1, 2, 3, 4, 5]);
   });
 
-  it('stopped through the AbortSignal after N steps and resumed to 2N, ends in the uninterrupted run\'s state bit for bit', async () => {
+  it('stopped through the AbortSignal after N steps and resumed to 2N, ends in the uninterrupted run\'s state bit for bit: params, optimiser and layer state, EMA, replay buffer, keys and data order', async () => {
     const whole = await fit({ ...base, config: resumeConfig(), steps: 8 });
     const controller = new AbortController();
     let saved: RunState | undefined;
@@ -68,7 +74,15 @@ describe('fit', () => {
     assert.ok(saved);
     const resumed = await fit({ data, batchSize: 8, config: resumeConfig(), steps: 8, state: saved });
     assert.equal(resumed.step, 8);
-    assert.deepEqual(bitsOf(resumed.state), bitsOf(whole.state));
+    const [r, w] = [resumed.state, whole.state];
+    assert.ok(r.train.ema && r.train.replay, 'the state keeps an EMA and a replay buffer');
+    assert.notDeepEqual(bitsOf(r.train.ema.params), bitsOf(r.train.g.params), 'the EMA trails the params');
+    assert.deepEqual([item(r.train.replay.filled), item(r.train.replay.next)], [12, (8 * 16) % 12]);
+    assert.deepEqual(bitsOf(r.train.ema), bitsOf(w.train.ema));
+    assert.deepEqual(bitsOf(r.train.replay), bitsOf(w.train.replay));
+    assert.deepEqual(bitsOf(r.train.d.opt), bitsOf(w.train.d.opt));
+    assert.deepEqual([r.data, bitsOf(r.key)], [w.data, bitsOf(w.key)]);
+    assert.deepEqual(bitsOf(r), bitsOf(w));
     assert.deepEqual(resumed.metrics, whole.metrics);
   });
 
