@@ -5,11 +5,11 @@ import { ConfigError } from '../../src/core/errors.js';
 import { key } from '../../src/core/random.js';
 import { GAN_LOSSES } from '../../src/losses/gan.js';
 import { Linear, sequential, Tanh } from '../../src/nn/index.js';
-import { adam } from '../../src/optim/index.js';
+import { adam, linearSchedule } from '../../src/optim/index.js';
 import { validateTrainConfig, type TrainConfig } from '../../src/train/config.js';
 import { makeTrainStep } from '../../src/train/iteration.js';
 import { initTrainState } from '../../src/train/state.js';
-import { tinyConfig } from '../helpers/tiny_gan.js';
+import { bitsOf, realBatches, tinyConfig } from '../helpers/tiny_gan.js';
 import { useBackend } from '../../src/backend/current.js';
 import { referenceBackend } from '../../src/backend/reference.js';
 
@@ -98,5 +98,31 @@ describe('validateTrainConfig', () => {
     const bad = tinyConfig({ nDis: 1.5 });
     assert.throws(() => makeTrainStep(bad), (e: unknown) => e instanceof ConfigError && /nDis: must be an integer >= 1, got 1\.5/.test(e.message));
     assert.throws(() => initTrainState(bad, key(0)), ConfigError);
+  });
+
+  it('a learning rate given as a schedule spec trains as the same schedule built in code, bit for bit (and not as its initial value)', () => {
+    const spec = { schedule: 'linear', init: 1e-2, end: 1e-3, transitionSteps: 3 } as const;
+    const run = (g: TrainConfig['optimizers']['g']): string[] => {
+      const c = tinyConfig({ optimizers: { g, d: { name: 'adam', lr: 1e-3 } } });
+      const step = makeTrainStep(c);
+      let s = initTrainState(c, key(0));
+      for (let i = 0; i < 4; i++) [s] = step(s, { real: realBatches(i, 1) }, key(10 + i));
+      return bitsOf(s);
+    };
+    const fromSpec = run({ name: 'adam', lr: spec, b1: 0.5 });
+    assert.deepEqual(fromSpec, run(adam(linearSchedule(spec), { b1: 0.5 })));
+    assert.notDeepEqual(fromSpec, run({ name: 'adam', lr: 1e-2, b1: 0.5 }));
+  });
+
+  it('lists the problems of both players\' schedule specs with the rest of the config', () => {
+    const text = problemsOf(
+      tinyConfig({
+        nDis: 0,
+        optimizers: { g: { name: 'adam', lr: { schedule: 'step', init: 1 } as never }, d: { name: 'sgd', lr: { schedule: 'cosine', init: 1, decaySteps: -10 } } },
+      }),
+    ).join('\n');
+    assert.match(text, /^optimizers\.g\.lr\.schedule: unknown schedule "step"/m);
+    assert.match(text, /^optimizers\.d\.lr\.decaySteps: expected an integer >= 1 \(steps\), got -10$/m);
+    assert.match(text, /^nDis: must be an integer >= 1, got 0$/m);
   });
 });
