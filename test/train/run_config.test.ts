@@ -4,6 +4,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { useBackend } from '../../src/backend/current.js';
 import { referenceBackend } from '../../src/backend/reference.js';
 import { key } from '../../src/core/random.js';
+import { ring8, sampleMixture } from '../../src/data/gaussians.js';
+import { fit } from '../../src/train/loop.js';
 import { PRESETS, PRESET_NAMES } from '../../src/train/presets.js';
 import { mergeConfig, resolveRunConfig, runConfigDifferences, type RunConfig } from '../../src/train/run_config.js';
 
@@ -69,6 +71,61 @@ describe('mnist-acgan', () => {
   it('a label_embedding layer spec refuses a missing dim', () => {
     const generator = [{ type: 'label_embedding', classes: 10 }, ...PRESETS['mnist-dcgan']!.generator];
     assert.ok(problemsOf({ ...PRESETS['mnist-acgan'], generator }).some((x) => x === 'generator[0].dim: missing (an integer >= 1)'));
+  });
+});
+
+describe('mnist-infogan', () => {
+  it('appends a 10-value categorical and 2 continuous codes to z: G takes [N, 64 + 12], D\'s trunk feeds the logit and a Q head: [N, 1 + 10 + 2]', () => {
+    const r = resolveRunConfig(PRESETS['mnist-infogan']);
+    assert.ok(E.isRight(r), E.isLeft(r) ? r.left.message : '');
+    const { generator: G, discriminator: D, techniques, gInputDim } = r.right.train;
+    assert.deepEqual(techniques.infogan, { categorical: [10], continuous: 2, weight: 1 });
+    assert.equal(gInputDim, 76);
+    assert.deepEqual(G.init(key(0), [76]).outputShape, [1, 28, 28]);
+    assert.deepEqual(D.init(key(1), [1, 28, 28]).outputShape, [13]);
+    const trunk = (D.init(key(1), [1, 28, 28]).params as { trunk: unknown; heads: unknown[] });
+    assert.ok(trunk.trunk !== undefined && trunk.heads.length === 2, 'Q is a head on the trunk D\'s logit uses');
+  });
+
+  it('lists bad infogan, ema and replay fields with the other problems', () => {
+    const p = problemsOf({ ...PRESETS['mnist-infogan'], infogan: { categorical: 10, continuous: 2, weight: 1, lambda: 2 }, ema: { decay: 'high' }, replay: { capacity: 8 } });
+    for (const want of [/^infogan\.lambda: unknown field; expected: weight, categorical, continuous/, /^infogan\.categorical: expected a list of numbers, got 10/, /^ema\.decay: expected a number, got "high"/, /^replay\.fraction: expected a number, got undefined/]) {
+      assert.ok(p.some((x) => want.test(x)), `${want} in:\n${p.join('\n')}`);
+    }
+  });
+
+  it('refuses InfoGAN heads that do not give 1 + 10 + 2 outputs, naming the layout', () => {
+    const heads = [[{ type: 'linear', in: 32 * 2 * 49, out: 1 }], [{ type: 'linear', in: 32 * 2 * 49, out: 10 }]];
+    assert.ok(problemsOf({ ...PRESETS['mnist-infogan'], heads }).some((x) => x.includes('must be [13] (1 logit, 0 classes, 10 categorical, 2 continuous')));
+  });
+});
+
+describe('InfoGAN through fit', () => {
+  /** A 2-D run: a 4-value categorical and 1 continuous code, an MLP D trunk with the logit and Q (4 + 1) heads. */
+  const tiny = (weight: number): unknown => ({
+    ...PRESETS['gaussians-8'],
+    latent: { dim: 2, prior: 'normal' },
+    generator: [{ type: 'linear', in: 7, out: 32 }, { type: 'relu' }, { type: 'linear', in: 32, out: 2 }],
+    discriminator: [{ type: 'linear', in: 2, out: 32 }, { type: 'leaky_relu', slope: 0.2 }],
+    heads: [[{ type: 'linear', in: 32, out: 1 }], [{ type: 'linear', in: 32, out: 5 }]],
+    infogan: { categorical: [4], continuous: 1, weight },
+    optimizers: { g: { name: 'adam', lr: 5e-3, b1: 0.5 }, d: { name: 'adam', lr: 5e-3, b1: 0.5 } },
+  });
+  /** Mean of G's L_I over the first and the last 5 of 60 steps. */
+  async function infoLoss(weight: number): Promise<[number, number]> {
+    const r = resolveRunConfig(tiny(weight));
+    assert.ok(E.isRight(r), E.isLeft(r) ? r.left.message : '');
+    const info: number[] = [];
+    await fit({ config: r.right.train, data: { x: sampleMixture(ring8, key(1), 256) }, steps: 60, batchSize: 32, key: key(0), hooks: { onLog: (e) => void info.push(e.metrics.info_g!) } });
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    return [mean(info.slice(0, 5)), mean(info.slice(-5))];
+  }
+
+  it('training a run config with infogan lowers the mutual-information loss L_I (G and Q minimise it); with weight 0 it stays', async () => {
+    const [first, last] = await infoLoss(1);
+    assert.ok(last < 0.6 * first, `L_I ${first} → ${last}`);
+    const [first0, last0] = await infoLoss(0);
+    assert.ok(last0 > 0.8 * first0, `with weight 0, L_I ${first0} → ${last0}`);
   });
 });
 
