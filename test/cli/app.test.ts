@@ -44,16 +44,39 @@ describe('puregan CLI', () => {
     assert.match(r.stderr, /^ {2}puregan check-reference <dir>/m);
   });
 
-  for (const name of ['info', 'check-reference']) {
-    it(`${name} --help prints the command's usage and options and exits 0`, () => {
-      const r = run(name, '--help');
+  for (const c of COMMANDS) {
+    it(`${c.name} --help prints the command's usage and every option, and exits 0`, () => {
+      const r = run(c.name, '--help');
       assert.equal(r.status, 0, r.stderr);
-      assert.match(r.stdout, new RegExp(`^puregan ${name} `));
+      assert.match(r.stdout, new RegExp(`^puregan ${c.name}\\b`));
       assert.match(r.stdout, /^Options:$/m);
-      assert.match(r.stdout, /--json/);
-      assert.equal(run('help', name).stdout, r.stdout);
+      for (const flag of Object.keys(c.flags)) assert.match(r.stdout, new RegExp(`^  --${flag}\\b`, 'm'), `--${flag} in ${c.name} --help`);
+      assert.equal(run('help', c.name).stdout, r.stdout);
+    });
+
+    it(`${c.name} with an unknown flag is one line on stderr naming it, exit 2`, () => {
+      assert.match(usageError(c.name, '--no-such-flag'), new RegExp(`^puregan ${c.name}: .*unknown option --no-such-flag`));
     });
   }
+
+  it('sample, export and eval describe --run alike and require it', () => {
+    for (const name of ['sample', 'export', 'eval']) {
+      assert.match(run(name, '--help').stdout, /^  --run DIR +the run directory \(required\)$/m);
+      assert.match(usageError(name), /--run DIR is required/);
+    }
+  });
+
+  it('bad numbers for train are one line each listed: negative steps, batch 0, a non-numeric seed', () => {
+    const line = usageError('train', '--preset', 'gaussians-8', '--steps', '-3', '--batch', '0', '--seed', 'abc');
+    for (const p of [/--steps must be an integer from 0 to \d+, got "-3"/, /--batch must be an integer from 1 to \d+, got "0"/, /--seed must be an integer from 0 to \d+, got "abc"/]) assert.match(line, p);
+  });
+
+  it('train --list-presets lists mnist-infogan and mnist-acgan with their descriptions', () => {
+    const r = run('train', '--list-presets');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^mnist-infogan +MNIST digits, InfoGAN \(a 10-value categorical and 2 continuous codes/m);
+    assert.match(r.stdout, /^mnist-acgan +MNIST digits, class-conditional ACGAN/m);
+  });
 
   it('-h works like --help, even next to a bad flag', () => {
     const r = run('check-reference', '--bogus', '-h');

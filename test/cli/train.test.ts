@@ -13,7 +13,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { decodePng } from '../../src/node/png.js';
+import { loadCheckpoint } from '../../src/node/checkpoint.js';
 import { loadGenerator } from '../../src/train/generator_file.js';
+import type { RunState } from '../../src/train/loop.js';
+import { bitsOf } from '../helpers/tiny_gan.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -252,14 +255,20 @@ describe('puregan eval / sample / export', () => {
     assert.ok(E.isRight(decodePng(readFileSync(png))));
   });
 
-  it('export writes the generator alone, and loadGenerator rebuilds it from the bytes', () => {
+  it('export writes the EMA generator alone, and loadGenerator rebuilds it from the bytes', async () => {
     const file = join(dir, 'G.safetensors');
     const r = run('export', '--run', out, '--out', file);
     assert.equal(r.status, 0, r.stderr);
     const g = loadGenerator(new Uint8Array(readFileSync(file)));
     assert.ok(E.isRight(g), E.isLeft(g) ? g.left.message : '');
     assert.equal(g.right.step, 4);
+    assert.equal(g.right.ema, true);
     assert.deepEqual(g.right.latent, { dim: 2, prior: 'normal' });
+    const ck = await loadCheckpoint({ dir: join(out, 'checkpoints') });
+    assert.ok(E.isRight(ck));
+    const train = (ck.right.tree as RunState).train;
+    assert.deepEqual(bitsOf(g.right.params), bitsOf(train.ema!.params));
+    assert.notDeepEqual(bitsOf(g.right.params), bitsOf(train.g.params));
   });
 
   it('eval, sample and export of a directory without a run fail with one line', () => {
@@ -276,5 +285,15 @@ describe('puregan eval / sample / export', () => {
     const last = JSON.parse(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trimEnd().split('\n').pop()!) as Record<string, number>;
     assert.equal(last.step, 2);
     for (const k of ['acgan_d', 'acgan_g', 'acgan_acc_real']) assert.ok(Number.isFinite(last[k]), `${k} in ${JSON.stringify(last)}`);
+  });
+
+  it('trains mnist-infogan on the digits: the mutual-information terms of D (with Q) and G are logged', () => {
+    const dir = tmp();
+    const out = join(dir, 'run');
+    const r = run('train', '--preset', 'mnist-infogan', '--out', out, '--backend', 'reference', '--steps', '1', '--batch', '8', '--quiet');
+    assert.equal(r.status, 0, r.stderr);
+    const last = JSON.parse(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trimEnd().split('\n').pop()!) as Record<string, number>;
+    assert.equal(last.step, 1);
+    for (const k of ['info_d', 'info_g']) assert.ok(Number.isFinite(last[k]) && last[k]! > 0, `${k} in ${JSON.stringify(last)}`);
   });
 });
