@@ -16,3 +16,4 @@ export * from './run_config.js';
 export * from './presets.js';
 export * from './sampling.js';
 export { GENERATOR_FORMAT, encodeGenerator, loadGenerator, type GeneratorDescription, type LoadedGenerator } from './generator_file.js';
+export * from './latent_codes.js';
