@@ -134,6 +134,12 @@ describe('mergeConfig', () => {
     assert.deepEqual(mergeConfig({ a: { b: 1, c: 2 }, d: [1, 2, 3], e: 1 }, { a: { c: 5 }, d: [9], e: 'x' }), { a: { b: 1, c: 5 }, d: [9], e: 'x' });
   });
 
+  it('replaces a schedule spec whole instead of mixing the fields of two schedules', () => {
+    const linear = { schedule: 'linear', init: 1e-3, end: 0, transitionSteps: 10 };
+    const cosine = { schedule: 'cosine', init: 2e-3, decaySteps: 50 };
+    assert.deepEqual(mergeConfig({ g: { name: 'adam', lr: linear } }, { g: { lr: cosine } }), { g: { name: 'adam', lr: cosine } });
+  });
+
   it('does not pollute Object.prototype through a __proto__ key of a JSON file', () => {
     const merged = mergeConfig({ a: 1 }, JSON.parse('{"__proto__": {"polluted": true}}')) as Record<string, unknown>;
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
