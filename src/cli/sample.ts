@@ -2,11 +2,12 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as path from 'node:path';
 import { useBackend } from '../backend/current.js';
 import { ValueError } from '../core/errors.js';
-import { key } from '../core/random.js';
+import { key, type Key } from '../core/random.js';
 import { tensor, type Tensor } from '../core/tensor.js';
 import { loadRunGenerator } from '../node/run_generator.js';
 import { writeSampleImage } from '../node/run_dir.js';
 import { generatorInputs, interpolationInputs, traversalInputs, TRAVERSE_POINTS, TRAVERSE_RANGE } from '../train/latent_codes.js';
+import type { ResolvedRun } from '../train/run_config.js';
 import { cyclicLabels, generate } from '../train/sampling.js';
 import { BACKEND_FLAGS, checkBackendFlags, loadBackendFromFlags } from './backend_flags.js';
 import { defineCommand } from './command.js';
@@ -31,13 +32,59 @@ function sampleLabels(choice: ClassChoice, o: Readonly<{ classes: number | undef
   return tensor([o.n], new Float32Array(o.n).fill(choice));
 }
 
+/** What a grid is drawn from: G's inputs `[N, width]`, class ids `[N]` for a conditional run, and the grid's columns (default: square). */
+type GridInputs = Readonly<{ z: Tensor; labels?: Tensor; columns?: number }>;
+
+/** What the grid builders read of the flags and the run. */
+type GridRequest = Readonly<{
+  resolved: ResolvedRun;
+  key: Key;
+  n: number | undefined;
+  choice: ClassChoice | undefined;
+  interpolate: number | undefined;
+  run: string;
+}>;
+
 /**
- * Class ids for a traversal grid of `columns` per row on a conditional run: all `choice` for
- * `--class K`, else row r of class r mod classes (each row keeps one class while a code varies).
+ * `--traverse CODE`: `n` rows (default 8) of `traversalInputs`; on a conditional run row r is of
+ * class r mod classes, or all of class K with `--class K`.
  */
-function traversalLabels(o: Readonly<{ choice: ClassChoice | undefined; classes: number; rows: number; columns: number; run: string }>): Tensor {
-  if (o.choice !== undefined) return sampleLabels(o.choice, { classes: o.classes, n: o.rows * o.columns, perRow: o.columns, run: o.run });
-  return tensor([o.rows * o.columns], Float32Array.from({ length: o.rows * o.columns }, (_, i) => Math.floor(i / o.columns) % o.classes));
+function traversalGrid(code: string, o: GridRequest): GridInputs {
+  const infogan = o.resolved.train.techniques.infogan;
+  if (infogan === undefined) throw new ValueError(`--traverse: the run in ${o.run} has no InfoGAN codes (its config has no infogan)`);
+  const classes = o.resolved.run.conditioning?.classes;
+  const rows = o.n ?? 8;
+  const { z, columns } = traversalInputs({ latent: o.resolved.run.latent, infogan, key: o.key, rows, code });
+  if (classes === undefined) {
+    if (o.choice !== undefined) throw notConditional(o.run);
+    return { z, columns };
+  }
+  const labels =
+    o.choice !== undefined
+      ? sampleLabels(o.choice, { classes, n: rows * columns, perRow: columns, run: o.run })
+      : tensor([rows * columns], Float32Array.from({ length: rows * columns }, (_, i) => Math.floor(i / columns) % classes));
+  return { z, labels, columns };
+}
+
+/**
+ * Random samples (`n`, default 64; `n` per class with `--class all`) or `--interpolate` walks,
+ * InfoGAN's codes drawn with them; a conditional run's labels from `--class`, else cycling
+ * through the classes.
+ */
+function randomGrid(o: GridRequest): GridInputs {
+  const latent = o.resolved.run.latent;
+  const infogan = o.resolved.train.techniques.infogan;
+  const classes = o.resolved.run.conditioning?.classes;
+  const perRow = o.n ?? 8;
+  const n = o.choice === 'all' && classes !== undefined ? classes * perRow : (o.n ?? 64);
+  const z =
+    o.interpolate === undefined
+      ? generatorInputs({ latent, infogan, key: o.key, n })
+      : interpolationInputs({ latent, infogan, key: o.key, walks: Math.max(1, Math.floor(n / 8)), steps: o.interpolate });
+  const rows = z.shape[0]!;
+  const labels = o.choice !== undefined ? sampleLabels(o.choice, { classes, n: rows, perRow, run: o.run }) : classes !== undefined ? cyclicLabels(rows, classes) : undefined;
+  const columns = o.interpolate ?? (o.choice === 'all' ? perRow : undefined);
+  return { z, ...(labels ? { labels } : {}), ...(columns !== undefined ? { columns } : {}) };
 }
 
 /**
@@ -83,31 +130,15 @@ export const sampleCommand = defineCommand({
       const loaded = await loadRunGenerator(flags.run!);
       if (E.isLeft(loaded)) throw loaded.left;
       const { resolved, g, step } = loaded.right;
-      const k = key(flags.seed ?? 0);
-      const choice = flags.class === undefined ? undefined : parseClass(flags.class)!;
-      const classes = resolved.run.conditioning?.classes;
-      const infogan = resolved.train.techniques.infogan;
-      const latent = resolved.run.latent;
-      let z: Tensor;
-      let labels: Tensor | undefined;
-      let columns: number | undefined;
-      if (flags.traverse !== undefined) {
-        if (infogan === undefined) throw new ValueError(`--traverse: the run in ${flags.run} has no InfoGAN codes (its config has no infogan)`);
-        const rows = flags.n ?? 8;
-        ({ z, columns } = traversalInputs({ latent, infogan, key: k, rows, code: flags.traverse }));
-        if (classes !== undefined) labels = traversalLabels({ choice, classes, rows, columns, run: flags.run! });
-        else if (choice !== undefined) throw notConditional(flags.run!);
-      } else {
-        const perRow = flags.n ?? 8;
-        const n = choice === 'all' && classes !== undefined ? classes * perRow : (flags.n ?? 64);
-        z =
-          flags.interpolate === undefined
-            ? generatorInputs({ latent, infogan, key: k, n })
-            : interpolationInputs({ latent, infogan, key: k, walks: Math.max(1, Math.floor(n / 8)), steps: flags.interpolate });
-        labels =
-          choice !== undefined ? sampleLabels(choice, { classes, n: z.shape[0]!, perRow, run: flags.run! }) : classes !== undefined ? cyclicLabels(z.shape[0]!, classes) : undefined;
-        columns = flags.interpolate ?? (choice === 'all' ? perRow : undefined);
-      }
+      const request: GridRequest = {
+        resolved,
+        key: key(flags.seed ?? 0),
+        n: flags.n,
+        choice: flags.class === undefined ? undefined : parseClass(flags.class)!,
+        interpolate: flags.interpolate,
+        run: flags.run!,
+      };
+      const { z, labels, columns } = flags.traverse === undefined ? randomGrid(request) : traversalGrid(flags.traverse, request);
       const out = flags.out ?? path.join(flags.run!, 'sample.png');
       const x = generate(resolved.train.generator, g, z, labels);
       const r = await writeSampleImage(out, x, columns === undefined ? {} : { columns });
