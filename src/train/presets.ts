@@ -140,15 +140,20 @@ function mnist(
 
 const adam = (lr: number, b1: number, b2: number) => ({ name: 'adam', lr, b1, b2 }) as const;
 
+/** DCGAN's training (Radford et al. 2016): non-saturating loss, one D step, Adam 2e-4 (0.5, 0.999) for both; ACGAN and InfoGAN train the same way. */
+const DCGAN_TRAINING = {
+  loss: 'nonsaturating',
+  regularizers: {},
+  nDis: 1,
+  optimizers: { g: adam(2e-4, 0.5, 0.999), d: adam(2e-4, 0.5, 0.999) },
+} as const satisfies Pick<RunConfig, 'loss' | 'regularizers' | 'nDis' | 'optimizers'>;
+
 export const PRESETS: Readonly<Record<string, RunConfig>> = {
   'gaussians-8': gaussians('gaussians-8', 'ring8', '2-D ring of 8 Gaussians (mode-collapse benchmark), MLP GAN, non-saturating loss, Adam 1e-3'),
   'gaussians-25': gaussians('gaussians-25', 'grid25', '2-D 5×5 grid of 25 Gaussians (PacGAN benchmark), MLP GAN, non-saturating loss, Adam 1e-3'),
   'mnist-dcgan': mnist('mnist-dcgan', 'MNIST digits, DCGAN with batch norm, non-saturating loss, Adam 2e-4 (0.5, 0.999)', {
     discriminator: mnistDiscriminator(32, { bn: true, sn: false }),
-    loss: 'nonsaturating',
-    regularizers: {},
-    nDis: 1,
-    optimizers: { g: adam(2e-4, 0.5, 0.999), d: adam(2e-4, 0.5, 0.999) },
+    ...DCGAN_TRAINING,
   }),
   'mnist-sngan': mnist('mnist-sngan', 'MNIST digits, hinge loss + spectral norm on D, Adam 2e-4 (0, 0.9), nDis 1 (set "nDis" to change)', {
     discriminator: mnistDiscriminator(32, { bn: false, sn: true }),
@@ -166,17 +171,11 @@ export const PRESETS: Readonly<Record<string, RunConfig>> = {
   }),
   'mnist-acgan': mnist('mnist-acgan', 'MNIST digits, class-conditional ACGAN (label embedding on z, auxiliary classifier head on D), non-saturating, Adam 2e-4 (0.5, 0.999)', {
     ...mnistAcgan(32),
-    loss: 'nonsaturating',
-    regularizers: {},
-    nDis: 1,
-    optimizers: { g: adam(2e-4, 0.5, 0.999), d: adam(2e-4, 0.5, 0.999) },
+    ...DCGAN_TRAINING,
   }),
   'mnist-infogan': mnist('mnist-infogan', 'MNIST digits, InfoGAN (a 10-value categorical and 2 continuous codes, Q head on D\'s trunk), non-saturating, Adam 2e-4 (0.5, 0.999)', {
     ...mnistInfogan(32),
-    loss: 'nonsaturating',
-    regularizers: {},
-    nDis: 1,
-    optimizers: { g: adam(2e-4, 0.5, 0.999), d: adam(2e-4, 0.5, 0.999) },
+    ...DCGAN_TRAINING,
   }),
 };
 

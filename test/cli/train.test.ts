@@ -277,23 +277,23 @@ describe('puregan eval / sample / export', () => {
     }
   });
 
-  it('trains mnist-acgan on the digits with their labels: the ACGAN terms are logged', () => {
-    const dir = tmp();
-    const out = join(dir, 'run');
-    const r = run('train', '--preset', 'mnist-acgan', '--out', out, '--backend', 'reference', '--steps', '2', '--batch', '8', '--quiet');
+  /** `train --preset NAME --steps N --batch 8` on the digits; the last metrics line. */
+  function trainDigits(preset: string, steps: number): Record<string, number> {
+    const out = join(tmp(), 'run');
+    const r = run('train', '--preset', preset, '--out', out, '--backend', 'reference', '--steps', String(steps), '--batch', '8', '--quiet');
     assert.equal(r.status, 0, r.stderr);
     const last = JSON.parse(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trimEnd().split('\n').pop()!) as Record<string, number>;
-    assert.equal(last.step, 2);
+    assert.equal(last.step, steps);
+    return last;
+  }
+
+  it('trains mnist-acgan on the digits with their labels: the ACGAN terms are logged', () => {
+    const last = trainDigits('mnist-acgan', 2);
     for (const k of ['acgan_d', 'acgan_g', 'acgan_acc_real']) assert.ok(Number.isFinite(last[k]), `${k} in ${JSON.stringify(last)}`);
   });
 
   it('trains mnist-infogan on the digits: the mutual-information terms of D (with Q) and G are logged', () => {
-    const dir = tmp();
-    const out = join(dir, 'run');
-    const r = run('train', '--preset', 'mnist-infogan', '--out', out, '--backend', 'reference', '--steps', '1', '--batch', '8', '--quiet');
-    assert.equal(r.status, 0, r.stderr);
-    const last = JSON.parse(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trimEnd().split('\n').pop()!) as Record<string, number>;
-    assert.equal(last.step, 1);
+    const last = trainDigits('mnist-infogan', 1);
     for (const k of ['info_d', 'info_g']) assert.ok(Number.isFinite(last[k]) && last[k]! > 0, `${k} in ${JSON.stringify(last)}`);
   });
 });
