@@ -730,3 +730,8 @@ export function peakMulAdd(iters: i32): f32 {
 export function peakFma(iters: i32): f32 {
   return peakLoop(iters, true);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fused elementwise programs (the jit compiler's groups): assembly/fused.ts
+
+export { fusedRun } from './fused';

@@ -54,6 +54,11 @@ export type RunProfile = Readonly<{
   /** Equations that run inside fused groups, and how many groups there are. */
   fusedEqns: number;
   groups: number;
+  /** Copies across a memory boundary per run (wasm: into and out of linear memory) and their bytes; absent where tensors stay in JS memory. */
+  boundaryCopies?: number;
+  boundaryBytes?: number;
+  /** Groups run by a native fused kernel (wasm: the SIMD interpreter) rather than generated JavaScript. */
+  wasmGroups?: number;
 }>;
 
 /** A graph compiled by a backend: runs it on the tensors of `Graph.inputs`, in order. */

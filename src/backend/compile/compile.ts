@@ -175,7 +175,7 @@ export function compileGraph(graph: Graph, ctx: CompileContext, opts: CompileOpt
 }
 
 /** The codegen-free path: each operation of the group through its evaluation rule, the materialised values copied out. */
-function runGroupOpByOp(
+export function runGroupOpByOp(
   step: Step & { kind: 'group' },
   layout: GroupLayout,
   outs: readonly Float32Array[],

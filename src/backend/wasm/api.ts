@@ -1,4 +1,6 @@
 import type { Backend, ConvGeometry, GemmSpec } from '../backend.js';
+import type { CompileContext, CompiledGraph, Graph } from '../graph.js';
+import type { StepTimer } from './resident.js';
 
 /**
  * The wasm backend's public types. The AssemblyScript kernels of `assembly/index.ts` are built
@@ -26,6 +28,13 @@ export type WasmBackendOptions = Readonly<{
    * calling thread blocks on Atomics.wait).
    */
   threads?: number;
+  /**
+   * jit graphs (`Backend.compile`) run their fused elementwise groups in the wasm SIMD
+   * interpreter, whose exp, log, log1p, tanh, sigmoid and softplus are f32 polynomials (a few
+   * ulp from Math.*; README, "jit"). true keeps groups with those as JavaScript loops, so that
+   * a jitted function gives exactly the eager bits (default false).
+   */
+  jitExactMath?: boolean;
 }>;
 
 /**
@@ -57,6 +66,8 @@ export interface WasmBackend extends Omit<Backend, keyof WasmKernels>, WasmKerne
   close(): Promise<void>;
   /** Current size of linear memory in bytes. */
   memoryBytes(): number;
+  /** `compile` with the time of every kind of step added to `timer` on each run (benchmarks' breakdowns). */
+  compileTimed(graph: Graph, ctx: CompileContext, timer: StepTimer): CompiledGraph;
   /** The register-only peak loops: returns flops performed (accumulators × 4 lanes × 2 × iters). */
   peak(iters: number, fma: boolean): number;
 }

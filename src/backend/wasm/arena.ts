@@ -2,7 +2,8 @@ import { ArenaError, BackendError, ShapeError } from '../../core/errors.js';
 
 /**
  * The layout of linear memory: the module's static data, then one GEMM scratch area per
- * thread (packed panels), then a bump arena that is reset at every kernel call. Inputs are
+ * thread (packed panels), then the resident region of jit graphs (empty until one runs), then
+ * a bump arena that is reset at every kernel call. Inputs are
  * copied in, the kernel runs, and the result is copied out into a fresh Float32Array (or
  * `out`). Only byte offsets are kept across allocations, never typed-array views, because
  * `memory.grow` detaches views. Growth beyond `maxBytes` is an ArenaError naming the size asked
@@ -37,6 +38,19 @@ export type Arena = Readonly<{
   take(off: number, floats: number, out?: Float32Array): Float32Array;
   /** Current size of linear memory in bytes. */
   bytes(): number;
+  /**
+   * The resident region (jit graphs keep their tensors there across a run): at least `bytes`
+   * bytes at a fixed offset below the bump arena, which moves up when the region grows. Its
+   * contents belong to whoever last called `claim` with a different owner (see `owner`).
+   * Returns the region's byte offset. Never call it while a kernel's bump allocations are live.
+   */
+  resident(bytes: number, what: string): number;
+  /** Makes `owner` the region's user; returns the previous one (a graph rewrites what it keeps there when it was not the owner). */
+  claim(owner: object): object | undefined;
+  /** A Float32Array over all of linear memory, renewed when memory grew (growth detaches or replaces the buffer). */
+  f32(): Float32Array;
+  /** A Float64Array over all of linear memory, renewed likewise. */
+  f64(): Float64Array;
   /** Later resets throw: the backend was closed. */
   close(): void;
 }>;
@@ -51,9 +65,13 @@ export function createArena(
   const { memory, maxBytes } = opts;
   const scratchSize = align(opts.scratchBytes);
   const firstScratch = align(opts.heapBase);
-  const base = align(firstScratch + opts.threads * scratchSize);
+  const regionStart = align(firstScratch + opts.threads * scratchSize);
+  let base = regionStart;
   let top = base;
   let closed = false;
+  let owner: object | undefined;
+  let f32 = new Float32Array(0);
+  let f64 = new Float64Array(0);
   const ensure = (end: number): void => {
     const have = memory.buffer.byteLength;
     if (end <= have) return;
@@ -99,6 +117,38 @@ export function createArena(
       return out;
     },
     bytes: () => memory.buffer.byteLength,
+    resident(bytes, what) {
+      if (closed) throw new BackendError('this wasm backend was closed; load a new one');
+      const end = align(regionStart + bytes);
+      if (end > base) {
+        if (end > maxBytes) {
+          throw new ArenaError(
+            `the wasm arena needs ${end} bytes for ${what} but is limited to ${maxBytes} bytes; load the backend with a larger maxMemoryBytes`,
+            end,
+            maxBytes,
+          );
+        }
+        ensure(end);
+        base = end;
+        top = Math.max(top, base);
+      }
+      return regionStart;
+    },
+    claim(next) {
+      const prev = owner;
+      owner = next;
+      return prev;
+    },
+    f32() {
+      const buf = memory.buffer;
+      if (f32.buffer !== buf || f32.byteLength !== buf.byteLength) f32 = new Float32Array(buf);
+      return f32;
+    },
+    f64() {
+      const buf = memory.buffer;
+      if (f64.buffer !== buf || f64.byteLength !== buf.byteLength) f64 = new Float64Array(buf);
+      return f64;
+    },
     close() {
       closed = true;
     },

@@ -30,6 +30,8 @@ export type WasmExports = {
   ): number;
   col2im(col: number, nb: number, c: number, hw: number, taps: number, ohw: number, m: number, rt: number, x: number, c0: number, c1: number): void;
   powerIteration(w: number, rows: number, cols: number, u: number, eps: number, vOut: number, uOut: number): number;
+  /** Runs a fused-group program (assembly/fused.ts; encoded by fused_program.ts) over n elements. */
+  fusedRun(prog: number, len: number, n: number, regs: number): void;
   peakMulAdd(iters: number): number;
   peakFma(iters: number): number;
 };

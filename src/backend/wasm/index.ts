@@ -1,5 +1,4 @@
 import { BackendError } from '../../core/errors.js';
-import { compileGraph } from '../compile/compile.js';
 import type { WasmBackend, WasmBackendOptions, WasmVariant } from './api.js';
 import { createArena, createMemory, MAX_MEMORY_BYTES, PAGE_BYTES } from './arena.js';
 import type { WasmExports } from './exports.js';
@@ -7,6 +6,7 @@ import { createGatherDriver } from './gather.js';
 import { createGemmDriver } from './gemm.js';
 import { createKernels } from './kernels.js';
 import { compileKernels, instantiateKernels } from './load.js';
+import { compileResident } from './resident.js';
 import { isNode } from './platform.js';
 import { singleThread, startPool, type WorkerPool } from './pool.js';
 
@@ -19,6 +19,7 @@ import { singleThread, startPool, type WorkerPool } from './pool.js';
  *   pool.ts     worker_threads + Atomics (worker.ts, protocol)  operand.ts   GEMM matrix views
  *   gemm.ts     the GEMM driver, split across threads           gather.ts    im2col / col2im drivers
  *   kernels.ts  the Backend kernels on Float32Arrays            api.ts       the public types
+ *   resident.ts the jit compiler: graphs resident in memory     fused_program.ts  fused groups as interpreter programs
  *   exports.ts  the module's exports, typed                     platform.ts  whether this is Node
  */
 export type { WasmBackend, WasmBackendOptions, WasmBuild, WasmKernels, WasmVariant } from './api.js';
@@ -52,7 +53,15 @@ export async function loadWasmBackend(opts: WasmBackendOptions = {}): Promise<Wa
   const memory = createMemory(maxBytes, shared);
   const exports = await instantiateKernels(module, memory);
   const pool = shared ? await startPool({ module, memory, threads }) : singleThread;
-  const backend = createWasmBackend({ exports, memory, variant, maxBytes, colBudgetFloats: opts.colBudgetFloats ?? DEFAULT_COL_BUDGET_FLOATS, pool });
+  const backend = createWasmBackend({
+    exports,
+    memory,
+    variant,
+    maxBytes,
+    colBudgetFloats: opts.colBudgetFloats ?? DEFAULT_COL_BUDGET_FLOATS,
+    pool,
+    ...(opts.jitExactMath === undefined ? {} : { exactMath: opts.jitExactMath }),
+  });
   warmUp(backend);
   // V8 compiles hot wasm functions with its optimising tier in the background; yield once so
   // the first real call does not run the baseline code.
@@ -62,12 +71,12 @@ export async function loadWasmBackend(opts: WasmBackendOptions = {}): Promise<Wa
 
 /** The backend on an instantiated module: its arena on `memory`, its jobs split across `pool`. */
 export function createWasmBackend(
-  opts: Readonly<{ exports: WasmExports; memory: WebAssembly.Memory; variant: WasmVariant; maxBytes: number; colBudgetFloats: number; pool: WorkerPool }>,
+  opts: Readonly<{ exports: WasmExports; memory: WebAssembly.Memory; variant: WasmVariant; maxBytes: number; colBudgetFloats: number; pool: WorkerPool; exactMath?: boolean }>,
 ): WasmBackend {
   const { exports: k, variant, pool } = opts;
   const { threads } = pool;
   const arena = createArena({ memory: opts.memory, heapBase: k.heapBase(), scratchBytes: k.scratchBytes(), threads, maxBytes: opts.maxBytes });
-  const kernels = createKernels({
+  const { kernels, at } = createKernels({
     exports: k,
     arena,
     gemm: createGemmDriver({ exports: k, arena, pool }),
@@ -94,7 +103,9 @@ export function createWasmBackend(
       else k.peakMulAdd(iters);
       return peakAccumulators * 4 * 2 * iters;
     },
-    compile: (graph, ctx) => compileGraph(graph, ctx, { kernels }),
+    compile: (graph, ctx) => compileResident(graph, ctx, { arena, exports: k, kernels: at, ...(opts.exactMath === undefined ? {} : { exactMath: opts.exactMath }) }),
+    compileTimed: (graph, ctx, timer) =>
+      compileResident(graph, ctx, { arena, exports: k, kernels: at, timer, ...(opts.exactMath === undefined ? {} : { exactMath: opts.exactMath }) }),
   };
 }
 
