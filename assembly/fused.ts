@@ -20,7 +20,7 @@ const INSTR_WORDS: i32 = 6;
 const OP_LOAD_FULL: i32 = 0; // dst, ptr: r = x[i]
 const OP_LOAD_SCALAR: i32 = 1; // dst, ptr: r = x[0]
 const OP_LOAD_BLOCKED: i32 = 2; // dst, ptr, inner, mid: r = x[⌊i / inner⌋ mod mid]
-const OP_STORE: i32 = 3; // src, ptr: y[i] = r (NaNs stored as the canonical quiet NaN)
+const OP_STORE: i32 = 3; // src, ptr: y[i] = r
 const OP_SUM: i32 = 4; // accPtr (f64), src, inner, mid: acc[⌊i / inner⌋ mod mid] += r, in order
 const OP_NEG: i32 = 5;
 const OP_ABS: i32 = 6;
@@ -182,7 +182,6 @@ const OP_LEAKY_GRAD: i32 = 30; // dst, x, g, lo, hi: g·F where x ≤ 0, else g
  * (register lanes past cnt hold garbage that no store or sum reads).
  */
 export function fusedRun(prog: usize, len: i32, n: i32, regs: usize): void {
-  const canon = i32x4.splat(0x7fc00000);
   for (let i0 = 0; i0 < n; i0 += BLOCK) {
     const cnt = min(BLOCK, n - i0);
     const cnt4 = cnt & ~3;
@@ -227,13 +226,9 @@ export function fusedRun(prog: usize, len: i32, n: i32, regs: usize): void {
           const dst = <usize>wa + <usize>i0 * 4;
           let t = 0;
           for (; t < cnt4; t += 4) {
-            const v = v128.load(d + <usize>t * 4);
-            v128.store(dst + <usize>t * 4, v128.bitselect(canon, v, f32x4.ne(v, v)));
+            v128.store(dst + <usize>t * 4, v128.load(d + <usize>t * 4));
           }
-          for (; t < cnt; t++) {
-            const v = load<f32>(d + <usize>t * 4);
-            store<f32>(dst + <usize>t * 4, v != v ? reinterpret<f32>(0x7fc00000) : v);
-          }
+          for (; t < cnt; t++) store<f32>(dst + <usize>t * 4, load<f32>(d + <usize>t * 4));
           break;
         }
         case OP_SUM: {

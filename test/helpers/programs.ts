@@ -40,7 +40,17 @@ export const STEPS: readonly Step[] = [
   ['h − stopGradient(h)/2', (h) => ops.sub(h, ops.div(ops.bind('stopGradient', [h], null), 2))],
 ];
 
+/**
+ * Steps whose primitives the wasm backend's compiled graphs approximate (exp, log, tanh,
+ * sigmoid, softplus run as f32 polynomials in its fused-group interpreter, a few ulp from the
+ * evaluation rules); a compiled graph of the others has the eager bits.
+ */
+export const APPROXIMATE_STEPS: ReadonlySet<string> = new Set(['tanh', 'sigmoid', 'softplus', 'exp(h/4)', 'log(1+h²)', 'logSoftmax']);
+
 export type Program = Readonly<{ rows: number; cols: number; steps: readonly number[] }>;
+
+/** Whether some step of p is in APPROXIMATE_STEPS. */
+export const usesApproximateMath = (p: Program): boolean => p.steps.some((s) => APPROXIMATE_STEPS.has(STEPS[s]![0]));
 
 export const arbProgram: fc.Arbitrary<Program> = fc.record({
   rows: fc.integer({ min: 1, max: 4 }),
@@ -79,6 +89,22 @@ export const arbProgramCase = arbProgram.chain((p) =>
     ),
   }),
 );
+
+/**
+ * True when both tensors have the same shape and every element of `a` is within
+ * `rel`·max|b| + `abs` of `b`'s (the scale of the whole tensor: a few-ulp difference in an
+ * activation moves every gradient element by about the same absolute amount; `abs` for tensors
+ * that are zero in exact arithmetic, such as a bias gradient before batch norm, whose values
+ * are rounding noise); non-finite elements equal.
+ */
+export function closeToScale(a: Tensor, b: Tensor, rel = 2e-5, abs = 1e-6): boolean {
+  if (!sameShape(a, b.shape)) return false;
+  const scale = b.data.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
+  return a.data.every((v, i) => {
+    const e = b.data[i]!;
+    return Number.isFinite(e) ? Math.abs(v - e) <= rel * scale + abs : Object.is(v, e) || (Number.isNaN(v) && Number.isNaN(e));
+  });
+}
 
 /** True when both tensors have the same shape and the same float32 bits everywhere. */
 export function bitsEqual(a: Tensor, b: Tensor): boolean {
