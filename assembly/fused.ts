@@ -13,8 +13,8 @@
 // accuracy measured against Math.* in test/backend/wasm/fused.test.ts): exp, log, log1p, tanh,
 // sigmoid, softplus.
 
-/** Floats per block: registers stay in L1 and the interpretation cost spreads over 64 vectors. */
-const BLOCK: i32 = 256;
+/** Floats per block: a program's registers (2 KiB each) stay in L1 and the interpretation cost spreads over 128 vectors. */
+const BLOCK: i32 = 512;
 const INSTR_WORDS: i32 = 6;
 
 const OP_LOAD_FULL: i32 = 0; // dst, ptr: r = x[i]
@@ -171,6 +171,31 @@ const OP_LEAKY_GRAD: i32 = 30; // dst, x, g, lo, hi: g·F where x ≤ 0, else g
 // ---------------------------------------------------------------------------------------------
 // The interpreter
 
+/** Fills `n` floats at d with v (d 16-byte aligned or not: unaligned v128 stores are allowed). */
+// @ts-ignore: decorator
+@inline function fill4(d: usize, v: f32, n: i32): void {
+  const s = f32x4.splat(v);
+  let u = 0;
+  for (; u + 4 <= n; u += 4) v128.store(d + <usize>u * 4, s);
+  for (; u < n; u++) store<f32>(d + <usize>u * 4, v);
+}
+
+/** acc[j] += x[j] (f64 += f32 widened) for j < n: one addition per accumulator, two lanes at a time. */
+// @ts-ignore: decorator
+@inline function addRunF64(acc: usize, x: usize, n: i32): void {
+  let u = 0;
+  for (; u + 4 <= n; u += 4) {
+    const v = v128.load(x + <usize>u * 4);
+    const a = acc + <usize>u * 8;
+    v128.store(a, f64x2.add(v128.load(a), f64x2.promote_low_f32x4(v)));
+    v128.store(a, f64x2.add(v128.load(a, 16), f64x2.promote_low_f32x4(f32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
+  }
+  for (; u < n; u++) {
+    const a = acc + <usize>u * 8;
+    store<f64>(a, load<f64>(a) + <f64>load<f32>(x + <usize>u * 4));
+  }
+}
+
 // @ts-ignore: decorator
 @inline function reg(regs: usize, r: i32): usize {
   return regs + <usize>(r * BLOCK) * 4;
@@ -208,14 +233,26 @@ export function fusedRun(prog: usize, len: i32, n: i32, regs: usize): void {
           break;
         }
         case OP_LOAD_BLOCKED: {
+          // Runs: with inner = 1 a row of x repeats (copied a run at a time), otherwise each x[q] fills `inner` consecutive lanes.
           const inner = wb, mid = wc;
           const block = i0 / inner;
           let c = i0 - block * inner;
           let q = block % mid;
           const src = <usize>wa;
-          for (let t = 0; t < cnt; t++) {
-            store<f32>(d + <usize>t * 4, load<f32>(src + <usize>q * 4));
-            if (++c == inner) {
+          let t = 0;
+          if (inner == 1) {
+            while (t < cnt) {
+              const run = min(cnt - t, mid - q);
+              memory.copy(d + <usize>t * 4, src + <usize>q * 4, <usize>run * 4);
+              t += run;
+              q = 0;
+            }
+          } else {
+            while (t < cnt) {
+              const run = min(cnt - t, inner - c);
+              const v = load<f32>(src + <usize>q * 4);
+              fill4(d + <usize>t * 4, v, run);
+              t += run;
               c = 0;
               if (++q == mid) q = 0;
             }
@@ -232,23 +269,32 @@ export function fusedRun(prog: usize, len: i32, n: i32, regs: usize): void {
           break;
         }
         case OP_SUM: {
-          // d is the source register here; wa the f64 accumulators.
+          // d is the source register here; wa the f64 accumulators. Each accumulator adds its
+          // elements one at a time in increasing i (the rule's order), so runs may be vectorised
+          // across accumulators (inner = 1) but not within one (inner > 1, mid = 1).
           const acc = <usize>wa, inner = wb, mid = wc;
-          if (mid == 1) {
-            let s = load<f64>(acc);
-            for (let t = 0; t < cnt; t++) s += <f64>load<f32>(d + <usize>t * 4);
-            store<f64>(acc, s);
+          const block = i0 / inner;
+          let c = i0 - block * inner;
+          let q = block % mid;
+          let t = 0;
+          if (inner == 1) {
+            while (t < cnt) {
+              const run = min(cnt - t, mid - q);
+              addRunF64(acc + <usize>q * 8, d + <usize>t * 4, run);
+              t += run;
+              q = 0;
+            }
           } else {
-            const block = i0 / inner;
-            let c = i0 - block * inner;
-            let q = block % mid;
-            for (let t = 0; t < cnt; t++) {
+            while (t < cnt) {
+              const run = min(cnt - t, inner - c);
               const p = acc + <usize>q * 8;
-              store<f64>(p, load<f64>(p) + <f64>load<f32>(d + <usize>t * 4));
-              if (++c == inner) {
-                c = 0;
-                if (++q == mid) q = 0;
-              }
+              let sum = load<f64>(p);
+              const x = d + <usize>t * 4;
+              for (let u = 0; u < run; u++) sum += <f64>load<f32>(x + <usize>u * 4);
+              store<f64>(p, sum);
+              t += run;
+              c = 0;
+              if (++q == mid) q = 0;
             }
           }
           break;

@@ -25,14 +25,23 @@ const dtypeOf = (t: Tensor): string => {
 
 const numberText = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
 
+/** The signature of a call's arguments; the leaves' paths (only messages need them) are worked out when first read. */
 export function signatureOf(args: readonly unknown[]): Signature {
   const { leaves, treedef } = treeFlatten(args);
-  const paths = treePaths(args);
-  const sigs = leaves.map((l, i) => ({
-    path: `args${paths[i] ?? `<leaf ${i}>`}`,
-    text: typeof l === 'number' ? `number ${numberText(l)}` : `${dtypeOf(l)}[${l.shape.join(', ')}]`,
-  }));
-  return { key: `${describeTreeDef(treedef)}|${sigs.map((s) => s.text).join(';')}`, treedef, leaves: sigs, values: leaves };
+  const texts = leaves.map((l) => (typeof l === 'number' ? `number ${numberText(l)}` : `${dtypeOf(l)}[${l.shape.join(', ')}]`));
+  let sigs: LeafSignature[] | undefined;
+  return {
+    key: `${describeTreeDef(treedef)}|${texts.join(';')}`,
+    treedef,
+    get leaves() {
+      if (sigs === undefined) {
+        const paths = treePaths(args);
+        sigs = texts.map((text, i) => ({ path: `args${paths[i] ?? `<leaf ${i}>`}`, text }));
+      }
+      return sigs;
+    },
+    values: leaves,
+  };
 }
 
 /** What changed from `before` to `after`, in words (for the debug message on a retrace). */

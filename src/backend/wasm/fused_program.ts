@@ -19,7 +19,7 @@ import { accessOf, type Access, type Group } from '../compile/plan.js';
  */
 
 /** Floats per block (assembly/fused.ts's BLOCK). */
-export const FUSED_BLOCK = 256;
+export const FUSED_BLOCK = 512;
 /** i32 words per instruction. */
 export const INSTR_WORDS = 6;
 
