@@ -39,7 +39,7 @@ import { treeLeaves } from '../src/core/pytree.js';
 
 const currentBackendDescription = (): string => currentBackend().description;
 import { key, normal, split } from '../src/core/random.js';
-import type { Tensor } from '../src/core/tensor.js';
+import { sizeOf, type Tensor } from '../src/core/tensor.js';
 import { adam, applyUpdates } from '../src/optim/index.js';
 import * as ops from '../src/ops/index.js';
 import { stopGradient, valueAndGrad } from '../src/autodiff/index.js';
@@ -299,6 +299,7 @@ async function measure<A extends unknown[]>(model: string, fn: (...args: A) => u
     eagerBoundaryCopies: 3 * graph.eqns.filter((e) => KERNEL_PRIMITIVES.has(e.prim)).length,
     jitJsBoundaryCopies: 3 * graph.eqns.filter((e) => KERNEL_PRIMITIVES.has(e.prim)).length,
     jitBoundaryCopies: profile.boundaryCopies,
+    kernelOperandMB: (4 * graph.eqns.filter((e) => KERNEL_PRIMITIVES.has(e.prim)).reduce((acc, e) => acc + [...e.inputs.slice(0, 2), e.out].reduce((a, v) => a + sizeOf(graph.vars[v]!.shape), 0), 0)) / 2 ** 20,
     jitBoundaryMB: (profile.boundaryBytes ?? 0) / 2 ** 20,
     groups: profile.groups,
     wasmGroups: profile.wasmGroups,
@@ -368,12 +369,12 @@ async function main(): Promise<void> {
   }
   const f = (v: unknown, d = 1): string => (v === undefined ? '–' : (v as number).toFixed(d));
   console.log(
-    '| model | equations | step ms eager / jit-js / jit (median; fastest) | kernel arithmetic at peak, ms | passes eager → jit-js → jit | MB allocated per step eager → jit-js → jit | copies across the wasm boundary per step eager → jit-js → jit | resident MB (jit) | groups (in wasm) | trace ms | compile ms | first call ms |',
+    '| model | equations | step ms eager / jit-js / jit (median; fastest) | kernel arithmetic at peak, ms | passes eager → jit-js → jit | MB allocated per step eager → jit-js → jit | copies across the wasm boundary per step eager → jit-js → jit (MB eager and jit-js → jit) | resident MB (jit) | groups (in wasm) | trace ms | compile ms | first call ms |',
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${String(r.model)} | ${String(r.equations)} | ${f(r.eagerMs, 2)} / ${f(r.jitJsMs, 2)} / ${f(r.jitMs, 2)}; ${f(r.eagerMinMs, 2)} / ${f(r.jitJsMinMs, 2)} / ${f(r.jitMinMs, 2)} | ${f(r.arithmeticAtPeakMs, 2)} | ${String(r.eagerPasses)} → ${String(r.jitJsPasses)} → ${String(r.jitPasses)} | ${f(r.eagerFreshMB)} → ${f(r.jitJsFreshMB)} → ${f(r.jitFreshMB)} | ${String(r.eagerBoundaryCopies)} → ${String(r.jitJsBoundaryCopies)} → ${String(r.jitBoundaryCopies)} | ${f(r.jitResidentMB)} | ${String(r.groups)} (${String(r.wasmGroups)}) | ${f(r.traceMs)} | ${f(r.compileMs)} | ${f(r.firstCallMs)} |`,
+      `| ${String(r.model)} | ${String(r.equations)} | ${f(r.eagerMs, 2)} / ${f(r.jitJsMs, 2)} / ${f(r.jitMs, 2)}; ${f(r.eagerMinMs, 2)} / ${f(r.jitJsMinMs, 2)} / ${f(r.jitMinMs, 2)} | ${f(r.arithmeticAtPeakMs, 2)} | ${String(r.eagerPasses)} → ${String(r.jitJsPasses)} → ${String(r.jitPasses)} | ${f(r.eagerFreshMB)} → ${f(r.jitJsFreshMB)} → ${f(r.jitFreshMB)} | ${String(r.eagerBoundaryCopies)} → ${String(r.jitJsBoundaryCopies)} → ${String(r.jitBoundaryCopies)} (${f(r.kernelOperandMB)} → ${f(r.jitBoundaryMB)}) | ${f(r.jitResidentMB)} | ${String(r.groups)} (${String(r.wasmGroups)}) | ${f(r.traceMs)} | ${f(r.compileMs)} | ${f(r.firstCallMs)} |`,
     );
   }
   console.log(`backend: ${String(rows[0]?.backend)}; peak ${peak.toFixed(1)} GFLOP/s (register-only, this run)`);
