@@ -6,10 +6,13 @@ import { codegenAvailable, groupKernel, layoutOf, type GroupKernel, type GroupLa
 import { planGraph, type Plan, type Step } from './plan.js';
 
 /**
- * The CPU graph compiler the wasm backend's `compile` uses: fusion planning (`plan.ts`),
- * generated loops for the fused groups (`codegen.ts`), backend kernels for GEMM and
- * convolutions, and a buffer plan so that intermediates live in slots reused across the
- * program and across calls. Any other primitive runs through `ctx.evaluate` (its evaluation
+ * The JavaScript graph compiler, for any backend whose kernels take and return Float32Arrays:
+ * fusion planning (`plan.ts`), generated loops for the fused groups (`codegen.ts`), backend
+ * kernels for GEMM and convolutions, and a buffer plan so that intermediates live in slots
+ * reused across the program and across calls. (The wasm backend compiles with its own
+ * `wasm/resident.ts`, which shares the plan and the loops but keeps tensors in linear memory;
+ * this one is its baseline in `bench/jit.ts` and runs the plan on the reference kernels in
+ * tests.) Any other primitive runs through `ctx.evaluate` (its evaluation
  * rule), so a new primitive works unfused without touching the compiler.
  */
 
