@@ -730,3 +730,8 @@ export function peakMulAdd(iters: i32): f32 {
 export function peakFma(iters: i32): f32 {
   return peakLoop(iters, true);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Optimisers
+
+export { adamStep } from "./adam";

@@ -51,7 +51,7 @@ function adamLeaf(l: AdamLeaf, spec: AdamStepSpec, k: AdamConstants, out: Float3
   const f = Math.fround;
   const l2 = spec.decay === 'l2';
   const decoupled = spec.decay === 'decoupled';
-  const root = k.epsRoot !== 0;
+  const root = spec.epsRoot !== 0;
   const { param, grad, m, v } = l;
   for (let i = 0; i < param.length; i++) {
     const p = param[i]!;
