@@ -10,7 +10,8 @@
  * eagerly and under `jit` (whose compiler fuses the arithmetic into one JavaScript loop per
  * leaf); `fused` is `optimizerStep` with the `adamUpdate` kernel (one wasm SIMD pass over all
  * leaves), eagerly and under `jit`; for the MLP trees also `fused, one call per leaf`, the
- * kernel called once per leaf instead of once per tree (what flattening the leaves saves).
+ * kernel called once per leaf instead of once per tree (what flattening the leaves saves);
+ * and `kernel alone (out=)`, the backend's adamUpdate on the raw arrays into a reused result.
  *
  * Throughput: an Adam step must read p, g, m, v and write p', m', v' (7 floats per parameter),
  * reported as GB/s of those bytes, against a memory-bandwidth peak measured in the same run:
@@ -68,7 +69,7 @@ const LR = 2e-4;
 /** A step function with its state kept between calls (each call is one optimiser step). */
 type Variant = () => unknown;
 
-function variantsFor(tree: string, params: Params, grads: Params): Record<string, Variant> {
+function variantsFor(tree: string, params: Params, grads: Params, backend: WasmBackend): Record<string, Variant> {
   const make = (fused: boolean, jitted: boolean): Variant => {
     const tx = adam<Params>(LR, { ...HYPER, fused });
     const step = (g: Params, s: ReturnType<typeof tx.init>, p: Params) => optimizerStep(tx, { grads: g, state: s, params: p });
@@ -86,6 +87,12 @@ function variantsFor(tree: string, params: Params, grads: Params): Record<string
     fused: make(true, false),
     'fused, jit': make(true, true),
   };
+  // The backend kernel alone on the same arrays, into a reused `out`: staging, the pass and the
+  // copy out, without ops, tensors or a fresh result (what dispatch and allocation cost).
+  const leaves = Object.keys(params).map((n) => ({ param: params[n]!.data, grad: grads[n]!.data, m: grads[n]!.data, v: params[n]!.data.map(Math.abs) }));
+  const spec = { ...HYPER, eps: 1e-8, epsRoot: 0, weightDecay: 0, decay: 'none', c1: 0.5, c2: 0.2, lr: LR } as const;
+  const into = new Float32Array(3 * leaves.reduce((n, l) => n + l.param.length, 0));
+  out['kernel alone (out=)'] = () => backend.adamUpdate(leaves, spec, into);
   if (tree.startsWith('MLP')) {
     // The kernel once per leaf, with the per-step scalars computed once as in the fused step.
     const names = Object.keys(params);
@@ -126,7 +133,7 @@ async function main(): Promise<void> {
       const params = randomTree(shapes, 0, 0.02);
       const grads = randomTree(shapes, 1, 1e-3);
       sizes[tree] = Object.values(params).reduce((n, p) => n + p.data.length, 0);
-      for (const [variant, fn] of Object.entries(variantsFor(tree, params, grads))) cells.push({ tree, threads, variant, fn, ms: [] });
+      for (const [variant, fn] of Object.entries(variantsFor(tree, params, grads, backend))) cells.push({ tree, threads, variant, fn, ms: [] });
       const n = 7 * sizes[tree]!;
       const [src, dst] = [new Float32Array(n).fill(1), new Float32Array(n)];
       cells.push({ tree, threads, variant: 'memcpy peak', fn: () => dst.set(src), ms: [] });
