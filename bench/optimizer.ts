@@ -90,7 +90,7 @@ function variantsFor(tree: string, params: Params, grads: Params, backend: WasmB
   // The backend kernel alone on the same arrays, into a reused `out`: staging, the pass and the
   // copy out, without ops, tensors or a fresh result (what dispatch and allocation cost).
   const leaves = Object.keys(params).map((n) => ({ param: params[n]!.data, grad: grads[n]!.data, m: grads[n]!.data, v: params[n]!.data.map(Math.abs) }));
-  const spec = { ...HYPER, eps: 1e-8, epsRoot: 0, weightDecay: 0, decay: 'none', c1: 0.5, c2: 0.2, lr: LR } as const;
+  const spec = { rule: 'adam', ...HYPER, eps: 1e-8, epsRoot: 0, weightDecay: 0, decay: 'none', c1: 0.5, c2: 0.2, lr: LR } as const;
   const into = new Float32Array(3 * leaves.reduce((n, l) => n + l.param.length, 0));
   out['kernel alone (out=)'] = () => backend.adamUpdate(leaves, spec, into);
   if (tree.startsWith('MLP')) {
@@ -100,7 +100,7 @@ function variantsFor(tree: string, params: Params, grads: Params, backend: WasmB
     out['fused, one call per leaf'] = () => {
       const count = add(s.count, 1);
       const scalars = { c1: biasCorrection(HYPER.b1, count), c2: biasCorrection(HYPER.b2, count), lr: scalar(LR) };
-      const hyper = { ...HYPER, eps: 1e-8, epsRoot: 0, weightDecay: 0, decay: 'none' } as const;
+      const hyper = { rule: 'adam', ...HYPER, eps: 1e-8, epsRoot: 0, weightDecay: 0, decay: 'none' } as const;
       const p: Params = {};
       const mu: Params = {};
       const nu: Params = {};

@@ -53,6 +53,21 @@ function adamLeaf(l: AdamLeaf, spec: AdamStepSpec, k: AdamConstants, out: Float3
   const decoupled = spec.decay === 'decoupled';
   const root = spec.epsRoot !== 0;
   const { param, grad, m, v } = l;
+  if (spec.rule === 'adamax') {
+    for (let i = 0; i < param.length; i++) {
+      const p = param[i]!;
+      const g = grad[i]!;
+      const m1 = f(f(m[i]! * k.b1) + f(g * k.ob1));
+      const x = f(v[i]! * k.b2);
+      const y = f(Math.abs(g) + k.eps);
+      // maximum's rule: NaN in either operand propagates.
+      const v1 = x >= y || x !== x ? x : y;
+      out[off + i] = f(p + f(f(m1 / f(v1 * k.c1)) * k.rate));
+      out[total + off + i] = m1;
+      out[2 * total + off + i] = v1;
+    }
+    return;
+  }
   for (let i = 0; i < param.length; i++) {
     const p = param[i]!;
     let g = grad[i]!;

@@ -44,9 +44,11 @@ export type ConvGeometry = Readonly<{
  * The hyperparameters and this step's scalars of one fused Adam update (`adamUpdate`). All
  * are float32 values; `c1`, `c2` are the bias corrections 1 − β₁ᵗ, 1 − β₂ᵗ and `lr` the
  * learning rate of this step. `weightDecay` is Adam's L2 term (added to the gradient) when
- * `decay` is 'l2', AdamW's decoupled term when 'decoupled', unused when 'none'.
+ * `decay` is 'l2', AdamW's decoupled term when 'decoupled', unused when 'none'. `rule`
+ * 'adamax' is Adamax's step instead (v is then u∞; c2, epsRoot and the decay are unused).
  */
 export type AdamStepSpec = Readonly<{
+  rule: 'adam' | 'adamax';
   b1: number;
   b2: number;
   eps: number;
@@ -101,6 +103,8 @@ export interface Backend {
    *
    *   g ← g + λp (l2),  m' = β₁m + (1 − β₁)g,  v' = β₂v + (1 − β₂)g²,
    *   u = (m'/c1) / (√(v'/c2 + eps_root) + eps),  u ← u + λp (decoupled),  p' = p + (−lr)·u
+   *
+   * and for Adamax  m' as Adam's,  v' = max(β₂v, |g| + eps),  u = m' / (v'·c1),  p' = p + (−lr)·u.
    *
    * Returns the packed result `[3·total]` (total = Σ leaf lengths): every leaf's p' in order,
    * then every m', then every v'. Absent, the op-composed path is used.

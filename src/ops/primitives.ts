@@ -89,7 +89,8 @@ export interface PrimitiveSpecs {
    * (c1, c2, lr) 0-d — the bias corrections 1 − β₁ᵗ, 1 − β₂ᵗ and this step's learning rate,
    * tensors so that a jitted step does not retrace as t changes — then the k params, the k
    * grads, the k first and the k second moments. Output `[3·total]`: every p', then every m',
-   * then every v' (see `ops/adam_update.ts`). Not differentiable: its VJP throws.
+   * then every v' (see `ops/adam_update.ts`); with `rule: 'adamax'` Adamax's step (v is u∞,
+   * c2 unused). Not differentiable: its VJP throws.
    */
   adamUpdate: Spec<readonly Tensor[], Readonly<Omit<AdamStepSpec, 'c1' | 'c2' | 'lr'>>>;
   /**

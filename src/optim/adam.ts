@@ -1,19 +1,14 @@
-import { currentBackend } from '../backend/current.js';
 import { ValueError } from '../core/errors.js';
-import { treeFlatten, treeUnflatten, type Leaf } from '../core/pytree.js';
-import { scalar, sizeOf, type Tensor } from '../core/tensor.js';
-import { adamUpdate, type AdamHyperparams } from '../ops/adam_update.js';
-import { add, div, mul, pow, sqrt, square, sub, type TensorLike } from '../ops/elementwise.js';
-import { reshape } from '../ops/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { add, div, mul, sqrt, square } from '../ops/elementwise.js';
+import { biasCorrection, withFusedStep } from './fused_step.js';
 import {
   addDecayedWeights,
-  applyUpdates,
   chain,
   leafwise,
   scaleByLearningRate,
   zeroCount,
   zerosLike,
-  type CountState,
   type GradientTransformation,
   type LearningRate,
 } from './transform.js';
@@ -32,7 +27,7 @@ export type AdamOptions = Readonly<{
   epsRoot?: number;
   /**
    * Run each step as one fused kernel (the `adamUpdate` primitive) when the current backend
-   * has it (default true). The kernel is not differentiable: pass false to differentiate
+   * has it (default true; `adam`, `adamw`, `adamL2`, `adamax`). The kernel is not differentiable: pass false to differentiate
    * through an optimiser step (an unrolled GAN), which uses the op-composed path.
    */
   fused?: boolean;
@@ -46,8 +41,7 @@ export function checkBetas(b1: number, b2: number): void {
 /** An exponential moving average of `xs`, leafwise: m ← β·m + (1 − β)·x. */
 export const updateMoment = <T>(xs: T, moment: unknown, decay: number): T => leafwise((x, m) => add(mul(m, decay), mul(x, 1 - decay)), xs, moment);
 
-/** 1 − βᵗ for the 0-d step count t (≥ 1): the bias correction of a moment started at 0. */
-export const biasCorrection = (decay: number, t: TensorLike): Tensor => sub(1, pow(decay, t));
+export { biasCorrection } from './fused_step.js';
 
 /**
  * Adam's scaling (Kingma & Ba 2015), with PyTorch's eps placement:
@@ -84,57 +78,8 @@ export function scaleByAdam<P = unknown>(opts: AdamOptions = {}): GradientTransf
   };
 }
 
-/** Where a chain built by `adam`/`adamw` keeps Adam's state and the learning rate's count. */
-type AdamLayout = Readonly<{ adam: number; lr: number }>;
-
-/**
- * The fused `step` of an Adam chain: the chain's `update` + `applyUpdates` as one `adamUpdate`
- * kernel call over all leaves, with the same float32 rounding (bit-identical results) and the
- * same next state. Falls back to update + applyUpdates when the current backend has no kernel.
- */
-function fusedAdamStep<S, P>(tx: GradientTransformation<S, P>, lr: LearningRate, hyper: AdamHyperparams, layout: AdamLayout): NonNullable<GradientTransformation<S, P>['step']> {
-  return (grads, state, params) => {
-    if (currentBackend().adamUpdate === undefined) {
-      const [updates, next] = tx.update(grads, state, params);
-      return [applyUpdates(params, updates), next];
-    }
-    const states = state as unknown as readonly unknown[];
-    const s = states[layout.adam] as AdamState;
-    const lrCount = (states[layout.lr] as CountState).count;
-    const count = add(s.count, 1);
-    const r = typeof lr === 'number' ? lr : lr(lrCount);
-    const rate = typeof r === 'number' ? scalar(r) : sizeOf(r.shape) === 1 ? reshape(r, []) : r;
-    const ps: Tensor[] = [];
-    const gs: Tensor[] = [];
-    const ms: Tensor[] = [];
-    const vs: Tensor[] = [];
-    // leafwise checks the four trees' structures and shapes as the composed path does.
-    leafwise((g, m, v, p) => {
-      gs.push(g);
-      ms.push(m);
-      vs.push(v);
-      ps.push(p);
-      return g;
-    }, grads, s.mu, s.nu, params);
-    const out = adamUpdate({ params: ps, grads: gs, mu: ms, nu: vs }, { c1: biasCorrection(hyper.b1, count), c2: biasCorrection(hyper.b2, count), lr: rate }, hyper);
-    const rebuild = <T>(tree: T, tensors: readonly Tensor[], numberLeaf: (l: number) => number): T => {
-      const { leaves, treedef } = treeFlatten(tree);
-      let i = 0;
-      return treeUnflatten<T>(treedef, leaves.map((l): Leaf => (typeof l === 'number' ? numberLeaf(l) : tensors[i++]!)));
-    };
-    const next = [...states];
-    next[layout.adam] = { count, mu: rebuild(grads, out.mu, () => 0), nu: rebuild(grads, out.nu, () => 0) } satisfies AdamState;
-    next[layout.lr] = { count: add(lrCount, 1) } satisfies CountState;
-    return [rebuild(params, out.params, (l) => l), next as unknown as S];
-  };
-}
-
-/** The chain, with the fused step unless `opts.fused` is false. */
-function withFusedStep<S, P>(tx: GradientTransformation<S, P>, lr: LearningRate, opts: AdamOptions, decay: Pick<AdamHyperparams, 'decay' | 'weightDecay'>, layout: AdamLayout) {
-  if (opts.fused === false) return tx;
-  const hyper: AdamHyperparams = { b1: opts.b1 ?? 0.9, b2: opts.b2 ?? 0.999, eps: opts.eps ?? 1e-8, epsRoot: opts.epsRoot ?? 0, ...decay };
-  return { ...tx, step: fusedAdamStep(tx, lr, hyper, layout) };
-}
+/** Where `adam`'s chain keeps Adam's state (and its second moment) and the learning rate's count. */
+const ADAM_LAYOUT = { state: 0, second: 'nu', lrCount: 1 } as const;
 
 /**
  * Adam: `chain(scaleByAdam(opts), scaleByLearningRate(lr))`, so p ← p − lr·m̂/(√v̂ + eps). For GANs
@@ -144,7 +89,7 @@ function withFusedStep<S, P>(tx: GradientTransformation<S, P>, lr: LearningRate,
  * to `update` + `applyUpdates`; see `fused`.
  */
 export function adam<P = unknown>(lr: LearningRate, opts: AdamOptions = {}) {
-  return withFusedStep(chain(scaleByAdam<P>(opts), scaleByLearningRate<P>(lr)), lr, opts, { decay: 'none', weightDecay: 0 }, { adam: 0, lr: 1 });
+  return withFusedStep(chain(scaleByAdam<P>(opts), scaleByLearningRate<P>(lr)), { lr, opts, decay: 'none', weightDecay: 0, layout: ADAM_LAYOUT });
 }
 
 /**
@@ -156,7 +101,7 @@ export function adamL2<P = unknown>(lr: LearningRate, opts: AdamOptions & Readon
   const wd = opts.weightDecay;
   if (!(wd >= 0)) throw new ValueError(`Adam weightDecay must be >= 0, got ${wd}`);
   const tx = chain(addDecayedWeights<P>(wd), scaleByAdam<P>(opts), scaleByLearningRate<P>(lr));
-  return withFusedStep(tx, lr, opts, { decay: 'l2', weightDecay: wd }, { adam: 1, lr: 2 });
+  return withFusedStep(tx, { lr, opts, decay: 'l2', weightDecay: wd, layout: { ...ADAM_LAYOUT, state: 1, lrCount: 2 } });
 }
 
 /**
@@ -166,5 +111,5 @@ export function adamL2<P = unknown>(lr: LearningRate, opts: AdamOptions & Readon
 export function adamw<P = unknown>(lr: LearningRate, opts: AdamOptions & Readonly<{ weightDecay?: number }> = {}) {
   const wd = opts.weightDecay ?? 0.01;
   const tx = chain(scaleByAdam<P>(opts), addDecayedWeights<P>(wd), scaleByLearningRate<P>(lr));
-  return withFusedStep(tx, lr, opts, { decay: 'decoupled', weightDecay: wd }, { adam: 0, lr: 2 });
+  return withFusedStep(tx, { lr, opts, decay: 'decoupled', weightDecay: wd, layout: { ...ADAM_LAYOUT, lrCount: 2 } });
 }

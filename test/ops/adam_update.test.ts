@@ -6,16 +6,21 @@ import { ShapeError, UnsupportedError } from '../../src/core/errors.js';
 import { scalar, tensor, type Tensor } from '../../src/core/tensor.js';
 import { adamUpdate, type AdamHyperparams } from '../../src/ops/adam_update.js';
 import { bind } from '../../src/ops/dispatch.js';
-import { add, div, mul, sqrt, sum } from '../../src/ops/index.js';
+import { abs, add, div, maximum, mul, sqrt, sum } from '../../src/ops/index.js';
 import { assertGradients } from '../../src/testing/gradcheck.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { mulberry } from '../helpers/seeded.js';
 
 /**
- * The op-composed Adam formula, one primitive per operation in the order `optim/adam.ts`
- * writes it (the oracle the fused kernel must match bit for bit).
+ * The op-composed Adam (and Adamax) formula, one primitive per operation in the order
+ * `optim/adam.ts` (`optim/adamax.ts`) writes it: the oracle the fused kernel must match bit for bit.
  */
 function composedStep(p: Tensor, g0: Tensor, m: Tensor, v: Tensor, s: { c1: number; c2: number; lr: number }, h: AdamHyperparams): Tensor[] {
+  if (h.rule === 'adamax') {
+    const m1 = add(mul(m, h.b1), mul(g0, 1 - h.b1));
+    const u1 = maximum(mul(v, h.b2), add(abs(g0), h.eps));
+    return [add(p, mul(div(m1, mul(u1, s.c1)), -s.lr)), m1, u1];
+  }
   const g = h.decay === 'l2' ? add(g0, mul(p, h.weightDecay)) : g0;
   const m1 = add(mul(m, h.b1), mul(g, 1 - h.b1));
   const v1 = add(mul(v, h.b2), mul(mul(g, g), 1 - h.b2));
@@ -27,6 +32,7 @@ function composedStep(p: Tensor, g0: Tensor, m: Tensor, v: Tensor, s: { c1: numb
 
 const shapes = fc.array(fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 0, maxLength: 3 }), { minLength: 1, maxLength: 5 });
 const hypers: fc.Arbitrary<AdamHyperparams> = fc.record({
+  rule: fc.constantFrom('adam' as const, 'adamax' as const),
   b1: fc.constantFrom(0, 0.5, 0.9),
   b2: fc.constantFrom(0.9, 0.999),
   eps: fc.constantFrom(1e-8, 1e-4),
@@ -69,7 +75,7 @@ describe('adamUpdate', () => {
   });
 
   const one = tensor([3], [1, 2, 3]);
-  const hyper: AdamHyperparams = { b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, weightDecay: 0, decay: 'none' };
+  const hyper: AdamHyperparams = { rule: 'adam', b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, weightDecay: 0, decay: 'none' };
   const scalars = { c1: scalar(0.1), c2: scalar(0.001), lr: scalar(1e-3) };
 
   it('returns views of one packed result (one kernel call, no copies)', () => {

@@ -4,7 +4,7 @@ import { ShapeError, ValueError } from '../../src/core/errors.js';
 import fc from 'fast-check';
 import { withBackend } from '../../src/backend/current.js';
 import { referenceBackend } from '../../src/backend/reference.js';
-import { treeFlatten, treeLeaves, treeUnflatten } from '../../src/core/pytree.js';
+import { treeFlatten, treeUnflatten } from '../../src/core/pytree.js';
 import { tensor, type Tensor } from '../../src/core/tensor.js';
 import { jit } from '../../src/jit/index.js';
 import {
@@ -17,12 +17,11 @@ import {
   exponentialDecay,
   optimizerStep,
   scaleByAdam,
-  type GradientTransformation,
 } from '../../src/optim/index.js';
 import { assertClose } from '../helpers/assert_close.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { callWithoutData } from '../helpers/no_data_interpreter.js';
-import { runSteps } from '../helpers/optimizer_run.js';
+import { assertFusedMatchesComposed, bitsOf, randomTree, runSteps, type Tree } from '../helpers/optimizer_run.js';
 import { mulberry } from '../helpers/seeded.js';
 
 const t = (...xs: number[]): Tensor => tensor([xs.length], xs);
@@ -121,37 +120,6 @@ describe('adam', () => {
 
 // ---------------------------------------------------------------------------------------------
 // The fused step (one adamUpdate kernel call) against the op-composed update + applyUpdates.
-
-type Tree = { layers: { w: Tensor; b: Tensor }[]; slope: number };
-
-/** A params tree with odd-sized leaves and a number leaf (a constant of the model), from a seed. */
-function randomTree(dims: readonly number[], r: () => number, scale: number): Tree {
-  const leaf = (shape: number[]): Tensor => tensor(shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (r() - 0.5) * scale));
-  return { layers: dims.slice(1).map((d, i) => ({ w: leaf([d, dims[i]!]), b: leaf([d]) })), slope: 0.2 };
-}
-
-const bitsOf = (tree: unknown): number[][] => treeLeaves(tree).map((l) => (typeof l === 'number' ? [l] : [...new Uint32Array(Float32Array.from(l.data).buffer)]));
-
-/** Runs `steps` steps both ways from the same start; asserts params and state agree bit for bit after each. */
-function assertFusedMatchesComposed(make: (fused: boolean) => GradientTransformation<unknown>, dims: readonly number[], steps: number, seed: number): void {
-  const r = mulberry(seed);
-  const fused = make(true);
-  const composed = make(false);
-  assert.notEqual(fused.step, undefined, 'the fused optimiser has a step');
-  assert.equal(composed.step, undefined, 'fused: false has none');
-  let [pf, pc] = [randomTree(dims, r, 2), undefined as unknown as Tree];
-  pc = pf;
-  let [sf, sc] = [fused.init(pf), composed.init(pc)];
-  for (let t = 1; t <= steps; t++) {
-    const g = randomTree(dims, r, 10 ** (-1 - 6 * r()));
-    const grads = { ...g, slope: 0 };
-    [pf, sf] = optimizerStep(fused, { grads, state: sf, params: pf });
-    [pc, sc] = optimizerStep(composed, { grads, state: sc, params: pc });
-    assert.deepEqual(bitsOf(pf), bitsOf(pc), `params after step ${t}`);
-    assert.deepEqual(bitsOf(sf), bitsOf(sc), `state after step ${t}`);
-  }
-  assert.equal(pf.slope, 0.2);
-}
 
 const arbOpts = fc.record({
   b1: fc.constantFrom(0, 0.5, 0.9),

@@ -33,7 +33,7 @@ export function createAdamDriver(opts: Readonly<{ exports: WasmExports; arena: A
     const c = adamConstants(spec);
     const args = [
       p, g, m, v, res, res + 4 * total, res + 8 * total,
-      c.b1, c.ob1, c.b2, c.ob2, c.eps, c.epsRoot, c.wd, DECAY_MODE[spec.decay], spec.epsRoot !== 0 ? 1 : 0, c.c1, c.c2, c.rate,
+      spec.rule === 'adamax' ? 1 : 0, c.b1, c.ob1, c.b2, c.ob2, c.eps, c.epsRoot, c.wd, DECAY_MODE[spec.decay], spec.epsRoot !== 0 ? 1 : 0, c.c1, c.c2, c.rate,
     ];
     const step = k.adamStep as (...a: number[]) => void;
     if (pool.threads === 1 || total < MIN_SPLIT_ELEMENTS) step(...args, 0, total);

@@ -31,7 +31,7 @@ export type WasmExports = {
   col2im(col: number, nb: number, c: number, hw: number, taps: number, ohw: number, m: number, rt: number, x: number, c0: number, c1: number): void;
   powerIteration(w: number, rows: number, cols: number, u: number, eps: number, vOut: number, uOut: number): number;
   adamStep(
-    p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number,
+    p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, adamax: number,
     b1: number, ob1: number, b2: number, ob2: number, eps: number, epsRoot: number, wd: number, decay: number, root: number,
     c1: number, c2: number, rate: number, i0: number, i1: number,
   ): void;

@@ -115,6 +115,6 @@ function warmUp(b: WasmBackend): void {
   b.conv2dGradWeight(ones(800), ones(400), g);
   b.powerIteration(ones(16 * 32), 16, 32, ones(16));
   const n = b.threads > 1 ? 1 << 16 : 1024;
-  const spec = { b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, weightDecay: 0, decay: 'none', c1: 0.1, c2: 0.001, lr: 1e-3 } as const;
+  const spec = { rule: 'adam', b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, weightDecay: 0, decay: 'none', c1: 0.1, c2: 0.001, lr: 1e-3 } as const;
   b.adamUpdate([{ param: ones(n), grad: ones(n), m: ones(n), v: ones(n) }], spec);
 }

@@ -26,6 +26,7 @@ function leavesOf(lengths: readonly number[], seed: number): AdamLeaf[] {
 }
 
 const arbSpec: fc.Arbitrary<AdamStepSpec> = fc.record({
+  rule: fc.constantFrom('adam' as const, 'adamax' as const),
   b1: fc.constantFrom(0, 0.5, 0.9),
   b2: fc.constantFrom(0.9, 0.999),
   eps: fc.constantFrom(1e-8, 1e-4, 0),
@@ -81,7 +82,7 @@ for (const variant of ['simd', 'relaxed'] as WasmVariant[]) {
 
       it('writes into `out` when given one, and returns it', () => {
         const leaves = leavesOf([13, 4], 7);
-        const spec: AdamStepSpec = { b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, weightDecay: 0, decay: 'none', c1: 0.1, c2: 0.001, lr: 1e-3 };
+        const spec: AdamStepSpec = { rule: 'adam', b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, weightDecay: 0, decay: 'none', c1: 0.1, c2: 0.001, lr: 1e-3 };
         const out = new Float32Array(3 * 17);
         assert.equal(W.adamUpdate(leaves, spec, out), out);
         assert.equal(firstDifference(out, reference(leaves, spec)), -1);
@@ -89,7 +90,7 @@ for (const variant of ['simd', 'relaxed'] as WasmVariant[]) {
 
       it('rejects a leaf whose arrays differ in length, naming it', () => {
         const [a, b] = leavesOf([4, 4], 1);
-        const spec: AdamStepSpec = { b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, weightDecay: 0, decay: 'none', c1: 0.1, c2: 0.001, lr: 1e-3 };
+        const spec: AdamStepSpec = { rule: 'adam', b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, weightDecay: 0, decay: 'none', c1: 0.1, c2: 0.001, lr: 1e-3 };
         assert.throws(() => W.adamUpdate([a!, { ...b!, v: new Float32Array(3) }], spec), (e: unknown) => e instanceof ShapeError && /leaf 1/.test(e.message));
       });
     });
