@@ -735,3 +735,8 @@ export function peakFma(iters: i32): f32 {
 // Fused elementwise programs (the jit compiler's groups): assembly/fused.ts
 
 export { fusedRun } from './fused';
+
+// ---------------------------------------------------------------------------------------------
+// Optimisers
+
+export { adamStep } from "./adam";

@@ -1,4 +1,5 @@
-import type { Tensor } from '../core/tensor.js';
+import { UnsupportedError } from '../core/errors.js';
+import { sizeOf, type Tensor } from '../core/tensor.js';
 import { bind } from '../ops/dispatch.js';
 import { add, compare, div, log, mul, neg, sigmoid, sub, where } from '../ops/elementwise.js';
 import type { Inputs, Params, PerInput, Primitive } from '../ops/primitives.js';
@@ -149,4 +150,14 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
     needs[1] ? bind('conv2d', [x, ct], { geometry }) : null,
   ],
   powerIteration: zeroCotangents<'powerIteration'>,
+  // Not the zero rule: an unrolled optimiser (e.g. an unrolled GAN's D steps) that
+  // differentiated through the fused kernel would silently get zero gradients.
+  adamUpdate: () => {
+    throw new UnsupportedError(
+      'adamUpdate (the fused Adam kernel) is not differentiable; to differentiate through an optimiser step (e.g. an unrolled GAN), use adam(lr, { fused: false })',
+    );
+  },
+  packedPart: (ct, [x], _y, { offset }) => [
+    bind('pad', [reshape(ct, [sizeOf(ct.shape)])], { lo: [offset], hi: [sizeOf(x.shape) - offset - sizeOf(ct.shape)], interior: [0] }),
+  ],
 };

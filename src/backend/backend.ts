@@ -40,6 +40,29 @@ export type ConvGeometry = Readonly<{
   ow: number;
 }>;
 
+/**
+ * The hyperparameters and this step's scalars of one fused Adam update (`adamUpdate`). All
+ * are float32 values; `c1`, `c2` are the bias corrections 1 − β₁ᵗ, 1 − β₂ᵗ and `lr` the
+ * learning rate of this step. `weightDecay` is Adam's L2 term (added to the gradient) when
+ * `decay` is 'l2', AdamW's decoupled term when 'decoupled', unused when 'none'. `rule`
+ * 'adamax' is Adamax's step instead (v is then u∞; c2, epsRoot and the decay are unused).
+ */
+export type AdamStepSpec = Readonly<{
+  rule: 'adam' | 'adamax';
+  b1: number;
+  b2: number;
+  eps: number;
+  epsRoot: number;
+  weightDecay: number;
+  decay: 'none' | 'l2' | 'decoupled';
+  c1: number;
+  c2: number;
+  lr: number;
+}>;
+
+/** One leaf of a fused Adam update: the param, its gradient and its two moments, all of one length. */
+export type AdamLeaf = Readonly<{ param: Float32Array; grad: Float32Array; m: Float32Array; v: Float32Array }>;
+
 /** Result of one spectral-norm power-iteration step on W viewed as `[rows, cols]`. */
 export type PowerIterationResult = Readonly<{ u: Float32Array; v: Float32Array; sigma: number }>;
 
@@ -73,6 +96,20 @@ export interface Backend {
    * normalise(z) = z / max(‖z‖₂, eps) (PyTorch's spectral_norm, eps = 1e-12).
    */
   powerIteration(w: Float32Array, rows: number, cols: number, u: Float32Array, eps?: number): PowerIterationResult;
+
+  /**
+   * One Adam step over every leaf at once (the `adamUpdate` primitive), with PyTorch's eps
+   * placement; per element, in float32 and in this order (the op-composed `adam` rounds the same):
+   *
+   *   g ← g + λp (l2),  m' = β₁m + (1 − β₁)g,  v' = β₂v + (1 − β₂)g²,
+   *   u = (m'/c1) / (√(v'/c2 + eps_root) + eps),  u ← u + λp (decoupled),  p' = p + (−lr)·u
+   *
+   * and for Adamax  m' as Adam's,  v' = max(β₂v, |g| + eps),  u = m' / (v'·c1),  p' = p + (−lr)·u.
+   *
+   * Returns the packed result `[3·total]` (total = Σ leaf lengths): every leaf's p' in order,
+   * then every m', then every v'. Absent, the op-composed path is used.
+   */
+  adamUpdate?(leaves: readonly AdamLeaf[], spec: AdamStepSpec): Float32Array;
 
   /**
    * Compiles a traced graph (`jit`) into something that runs faster (fused loops, planned

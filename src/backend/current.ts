@@ -30,6 +30,7 @@ const KERNELS: { readonly [K in Kernel]: true } = {
   conv2dGradInput: true,
   conv2dGradWeight: true,
   powerIteration: true,
+  adamUpdate: true,
 };
 
 /**

@@ -1,4 +1,5 @@
 import type { Backend, ConvGeometry, GemmSpec, PowerIterationResult } from './backend.js';
+import { adamUpdateReference } from './adam_step.js';
 import { checkConvBuffers, checkGemm, checkPowerIteration } from './geometry.js';
 
 /**
@@ -104,4 +105,5 @@ export const referenceBackend: Backend = {
   conv2dGradInput,
   conv2dGradWeight,
   powerIteration,
+  adamUpdate: adamUpdateReference,
 };

@@ -11,7 +11,7 @@ import { mul, sigmoid, softplus, tanh } from '../ops/elementwise.js';
 import { linear } from '../ops/linalg.js';
 import { concat, flatten } from '../ops/shape.js';
 import { ganLoss } from '../losses/gan.js';
-import { adam, adamax, adamw, applyUpdates, rmsprop, sgd, type GradientTransformation } from '../optim/index.js';
+import { adam, adamL2, adamax, adamw, optimizerStep, rmsprop, sgd, type GradientTransformation } from '../optim/index.js';
 import type { ReferenceCase } from './cases.js';
 import { runGanStepCase } from './gan_step.js';
 import type { Tolerance } from './compare.js';
@@ -168,8 +168,7 @@ function optimizerOf(c: ReferenceCase): GradientTransformation<unknown> {
   const wd = num(c, 'weight_decay', 0);
   switch (a.optimizer) {
     case 'Adam':
-      if (wd !== 0) throw new UnsupportedError('Adam with L2 weight_decay (use AdamW)');
-      return adam(lr, { b1: betas[0], b2: betas[1], eps });
+      return wd === 0 ? adam(lr, { b1: betas[0], b2: betas[1], eps }) : adamL2(lr, { b1: betas[0], b2: betas[1], eps, weightDecay: wd });
     case 'AdamW':
       return adamw(lr, { b1: betas[0], b2: betas[1], eps, weightDecay: wd });
     case 'Adamax':
@@ -191,9 +190,7 @@ function optimizerCase(c: ReferenceCase): CaseResult {
   let state = opt.init(p);
   const outputs: Record<string, Tensor> = {};
   for (let t = 1; c.inputs[`grad_${t}`] !== undefined; t++) {
-    const [u, s] = opt.update(input(c, `grad_${t}`), state, p);
-    state = s;
-    p = applyUpdates(p, u);
+    [p, state] = optimizerStep(opt, { grads: input(c, `grad_${t}`), state, params: p });
     outputs[`param_after_${t}`] = p;
   }
   return { outputs, grads: {} };

@@ -1,3 +1,5 @@
+import { adamUpdateReference } from '../backend/adam_step.js';
+import type { AdamLeaf } from '../backend/backend.js';
 import { currentBackend } from '../backend/current.js';
 import { convOutputShape } from '../backend/geometry.js';
 import { shapesEqual, sizeOf, tensor, type Tensor } from '../core/tensor.js';
@@ -367,6 +369,30 @@ function addChannelBiasInPlace(y: Float32Array, bias: Tensor | undefined, n: num
   return y;
 }
 
+/**
+ * adamUpdate on the current backend's kernel, or the reference loop where it has none (a
+ * graph traced on one backend and replayed on another): the same float32 rule either way.
+ */
+function adamUpdateRule(inputs: readonly Tensor[], params: Params<'adamUpdate'>): Tensor {
+  const [c1, c2, lr] = inputs as [Tensor, Tensor, Tensor];
+  const k = (inputs.length - 3) / 4;
+  if (!Number.isInteger(k)) throw new ShapeError(`adamUpdate needs c1, c2, lr and four tensors per leaf, got ${inputs.length} inputs`);
+  for (const [name, t] of [['c1', c1], ['c2', c2], ['lr', lr]] as const) {
+    if (sizeOf(t.shape) !== 1) throw new ShapeError(`adamUpdate: ${name} must be a 0-d tensor`, { [name]: t.shape });
+  }
+  const leaves: AdamLeaf[] = [];
+  for (let i = 0; i < k; i++) {
+    const [p, g, m, v] = [0, 1, 2, 3].map((j) => inputs[3 + j * k + i]!);
+    if (!shapesEqual(p!.shape, g!.shape) || !shapesEqual(p!.shape, m!.shape) || !shapesEqual(p!.shape, v!.shape)) {
+      throw new ShapeError(`adamUpdate: leaf ${i} has params, grad and moments of different shapes`, { param: p!.shape, grad: g!.shape, m: m!.shape, v: v!.shape });
+    }
+    leaves.push({ param: p!.data, grad: g!.data, m: m!.data, v: v!.data });
+  }
+  const spec = { ...params, c1: c1.data[0]!, c2: c2.data[0]!, lr: lr.data[0]! };
+  const out = (currentBackend().adamUpdate ?? adamUpdateReference)(leaves, spec);
+  return tensor([out.length], out);
+}
+
 export const evalRules: { readonly [P in Primitive]: EvalRule<P> } = {
   neg: unary(unaryKernels.neg),
   exp: unary(unaryKernels.exp),
@@ -475,5 +501,15 @@ export const evalRules: { readonly [P in Primitive]: EvalRule<P> } = {
     packed.set(r.v, rows);
     packed[rows + cols] = r.sigma;
     return tensor([rows + cols + 1], packed);
+  },
+  adamUpdate: adamUpdateRule,
+  // A view: packed results are fresh arrays that nothing writes, and tensors are immutable.
+  packedPart: ([x], { offset, shape }) => {
+    const n = sizeOf(shape);
+    if (x.shape.length !== 1) throw new ShapeError('packedPart reads a packed (1-D) result', { packed: x.shape });
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + n > x.data.length) {
+      throw new ShapeError(`packedPart: ${n} elements at offset ${offset} do not fit a packed result of ${x.data.length}`, { packed: x.shape, part: shape });
+    }
+    return tensor(shape, x.data.subarray(offset, offset + n));
   },
 };

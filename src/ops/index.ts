@@ -8,3 +8,4 @@ export * from './stop_gradient.js';
 export { bind, concrete, isTracer, Tracer } from './dispatch.js';
 export type { Primitive, PrimitiveSpecs, Inputs, Params, CompareOp } from './primitives.js';
 export { PRIMITIVES, PRIMITIVE_INPUTS } from './primitives.js';
+export * from './adam_update.js';

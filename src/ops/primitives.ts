@@ -1,4 +1,4 @@
-import type { ConvGeometry } from '../backend/backend.js';
+import type { AdamStepSpec, ConvGeometry } from '../backend/backend.js';
 import type { Tensor } from '../core/tensor.js';
 
 /**
@@ -83,6 +83,21 @@ export interface PrimitiveSpecs {
    * `[rows + cols + 1]` = (u', v, σ). Its VJP is zero: it runs on stopGradient(W).
    */
   powerIteration: Spec<readonly [w: Tensor, u: Tensor], Readonly<{ eps: number }>>;
+  // optimisers (multi-output kernels: one packed result, read through packedPart)
+  /**
+   * One fused Adam step over k leaves (the backend's `adamUpdate` kernel): inputs
+   * (c1, c2, lr) 0-d — the bias corrections 1 − β₁ᵗ, 1 − β₂ᵗ and this step's learning rate,
+   * tensors so that a jitted step does not retrace as t changes — then the k params, the k
+   * grads, the k first and the k second moments. Output `[3·total]`: every p', then every m',
+   * then every v' (see `ops/adam_update.ts`); with `rule: 'adamax'` Adamax's step (v is u∞,
+   * c2 unused). Not differentiable: its VJP throws.
+   */
+  adamUpdate: Spec<readonly Tensor[], Readonly<Omit<AdamStepSpec, 'c1' | 'c2' | 'lr'>>>;
+  /**
+   * `shape` elements of a packed multi-output result from `offset`: a view of its data (no
+   * copy). Only for the fresh results of multi-output kernels (`adamUpdate`), never written.
+   */
+  packedPart: Structural<{ offset: number; shape: readonly number[] }>;
 }
 
 export type Primitive = keyof PrimitiveSpecs;
@@ -135,6 +150,8 @@ export const PRIMITIVE_INPUTS: { readonly [P in Primitive]: PerInput<P, string> 
   conv2dGradInput: ['dy', 'w', 'bias?'],
   conv2dGradWeight: ['x', 'dy'],
   powerIteration: ['w', 'u'],
+  adamUpdate: ['c1', 'c2', 'lr', '...leaves'],
+  packedPart: ['packed'],
 };
 
 /** Every primitive, in the order of `PrimitiveSpecs`. */

@@ -1,6 +1,7 @@
 import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { add, div, mul, pow, sqrt, square, sub, type TensorLike } from '../ops/elementwise.js';
+import { add, div, mul, sqrt, square } from '../ops/elementwise.js';
+import { biasCorrection, withFusedStep } from './fused_step.js';
 import {
   addDecayedWeights,
   chain,
@@ -24,6 +25,12 @@ export type AdamOptions = Readonly<{
   eps?: number;
   /** Added to v̂ inside the root (default 0). */
   epsRoot?: number;
+  /**
+   * Run each step as one fused kernel (the `adamUpdate` primitive) when the current backend
+   * has it (default true; `adam`, `adamw`, `adamL2`, `adamax`). The kernel is not differentiable: pass false to differentiate
+   * through an optimiser step (an unrolled GAN), which uses the op-composed path.
+   */
+  fused?: boolean;
 }>;
 
 /** Throws a ValueError unless both decays are in [0, 1). */
@@ -34,8 +41,7 @@ export function checkBetas(b1: number, b2: number): void {
 /** An exponential moving average of `xs`, leafwise: m ← β·m + (1 − β)·x. */
 export const updateMoment = <T>(xs: T, moment: unknown, decay: number): T => leafwise((x, m) => add(mul(m, decay), mul(x, 1 - decay)), xs, moment);
 
-/** 1 − βᵗ for the 0-d step count t (≥ 1): the bias correction of a moment started at 0. */
-export const biasCorrection = (decay: number, t: TensorLike): Tensor => sub(1, pow(decay, t));
+export { biasCorrection } from './fused_step.js';
 
 /**
  * Adam's scaling (Kingma & Ba 2015), with PyTorch's eps placement:
@@ -72,18 +78,38 @@ export function scaleByAdam<P = unknown>(opts: AdamOptions = {}): GradientTransf
   };
 }
 
+/** Where `adam`'s chain keeps Adam's state (and its second moment) and the learning rate's count. */
+const ADAM_LAYOUT = { state: 0, second: 'nu', lrCount: 1 } as const;
+
 /**
  * Adam: `chain(scaleByAdam(opts), scaleByLearningRate(lr))`, so p ← p − lr·m̂/(√v̂ + eps). For GANs
  * the common settings are lr 2e-4 with β = (0.5, 0.999) (DCGAN) or β = (0, 0.9) (WGAN-GP, SN-GAN).
+ *
+ * Its `step` (used by `optimizerStep`) runs the whole update as one fused kernel, bit-identical
+ * to `update` + `applyUpdates`; see `fused`.
  */
 export function adam<P = unknown>(lr: LearningRate, opts: AdamOptions = {}) {
-  return chain(scaleByAdam<P>(opts), scaleByLearningRate<P>(lr));
+  return withFusedStep(chain(scaleByAdam<P>(opts), scaleByLearningRate<P>(lr)), { lr, opts, decay: 'none', weightDecay: 0, layout: ADAM_LAYOUT });
+}
+
+/**
+ * PyTorch's Adam with `weight_decay` λ (L2 decay, coupled): g ← g + λp before the moments,
+ * `chain(addDecayedWeights(λ), scaleByAdam(opts), scaleByLearningRate(lr))`. Fused like `adam`.
+ * For decoupled decay use `adamw`.
+ */
+export function adamL2<P = unknown>(lr: LearningRate, opts: AdamOptions & Readonly<{ weightDecay: number }>) {
+  const wd = opts.weightDecay;
+  if (!(wd >= 0)) throw new ValueError(`Adam weightDecay must be >= 0, got ${wd}`);
+  const tx = chain(addDecayedWeights<P>(wd), scaleByAdam<P>(opts), scaleByLearningRate<P>(lr));
+  return withFusedStep(tx, { lr, opts, decay: 'l2', weightDecay: wd, layout: { ...ADAM_LAYOUT, state: 1, lrCount: 2 } });
 }
 
 /**
  * AdamW (Loshchilov & Hutter): decoupled weight decay, p ← p − lr·(û + λp), as PyTorch's AdamW
- * (whose default λ is 0.01).
+ * (whose default λ is 0.01). Fused like `adam`.
  */
 export function adamw<P = unknown>(lr: LearningRate, opts: AdamOptions & Readonly<{ weightDecay?: number }> = {}) {
-  return chain(scaleByAdam<P>(opts), addDecayedWeights<P>(opts.weightDecay ?? 0.01), scaleByLearningRate<P>(lr));
+  const wd = opts.weightDecay ?? 0.01;
+  const tx = chain(scaleByAdam<P>(opts), addDecayedWeights<P>(wd), scaleByLearningRate<P>(lr));
+  return withFusedStep(tx, { lr, opts, decay: 'decoupled', weightDecay: wd, layout: { ...ADAM_LAYOUT, lrCount: 2 } });
 }

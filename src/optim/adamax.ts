@@ -1,6 +1,7 @@
 import type { Tensor } from '../core/tensor.js';
 import { abs, add, div, maximum, mul } from '../ops/elementwise.js';
-import { biasCorrection, checkBetas, updateMoment, type AdamOptions } from './adam.js';
+import { checkBetas, updateMoment, type AdamOptions } from './adam.js';
+import { biasCorrection, withFusedStep } from './fused_step.js';
 import { chain, leafwise, scaleByLearningRate, zeroCount, zerosLike, type GradientTransformation, type LearningRate } from './transform.js';
 
 /** Adamax's state: the step count (0-d), the first moment m and the infinity norm u∞ (shaped like the params). */
@@ -30,7 +31,11 @@ export function scaleByAdamax<P = unknown>(opts: Omit<AdamOptions, 'epsRoot'> = 
   };
 }
 
-/** Adamax: `chain(scaleByAdamax(opts), scaleByLearningRate(lr))` (PyTorch's default lr is 2e-3). */
+/**
+ * Adamax: `chain(scaleByAdamax(opts), scaleByLearningRate(lr))` (PyTorch's default lr is 2e-3).
+ * Fused like `adam` (one `adamUpdate` kernel call per step, its Adamax rule; see `fused`).
+ */
 export function adamax<P = unknown>(lr: LearningRate, opts: Omit<AdamOptions, 'epsRoot'> = {}) {
-  return chain(scaleByAdamax<P>(opts), scaleByLearningRate<P>(lr));
+  const tx = chain(scaleByAdamax<P>(opts), scaleByLearningRate<P>(lr));
+  return withFusedStep(tx, { lr, opts, rule: 'adamax', decay: 'none', weightDecay: 0, layout: { state: 0, second: 'inf', lrCount: 1 } });
 }

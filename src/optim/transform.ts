@@ -22,6 +22,23 @@ import { sum } from '../ops/reduce.js';
 export interface GradientTransformation<S, P = unknown> {
   init(params: P): S;
   update<U extends P>(updates: U, state: S, params?: U): [U, S];
+  /**
+   * Optional: `update` and `applyUpdates` in one, → [params', state'] (a fused kernel, e.g.
+   * `adam`'s). Gives what `applyUpdates(params, update(grads, state, params)[0])` gives. Call
+   * it through `optimizerStep`, which falls back to update + applyUpdates.
+   */
+  step?<U extends P>(grads: U, state: S, params: U): [U, S];
+}
+
+/**
+ * One optimiser step: params' = params + updates, through the transformation's fused `step`
+ * when it has one, else `update` then `applyUpdates`. Returns [params', state'].
+ */
+export function optimizerStep<S, P, U extends P>(tx: GradientTransformation<S, P>, args: Readonly<{ grads: U; state: S; params: U }>): [U, S] {
+  const { grads, state, params } = args;
+  if (tx.step !== undefined) return tx.step(grads, state, params);
+  const [updates, next] = tx.update(grads, state, params);
+  return [applyUpdates(params, updates), next];
 }
 
 /** The state of a transformation that keeps none (`clipByGlobalNorm`, `addDecayedWeights`). */
@@ -93,15 +110,21 @@ type StatesOf<T extends readonly unknown[]> = { [K in keyof T]: T[K] extends Gra
 /**
  * Applies transformations in sequence, each to the updates the previous one returned:
  * `chain(a, b).update(u) = b.update(a.update(u))`. The state is the tuple of their states.
+ * When the last transformation has a fused `step`, so does the chain: the others' updates,
+ * then that step (e.g. `chain(clipByGlobalNorm(1), adam(lr))` keeps Adam's fused kernel).
  */
 export function chain<P, T extends readonly GradientTransformation<unknown, P>[]>(...ts: T): GradientTransformation<StatesOf<T>, P> {
-  return {
+  const statesOf = (state: unknown): readonly unknown[] => {
+    if (!Array.isArray(state) || state.length !== ts.length) {
+      throw new ValueError(`chain of ${ts.length} transformations needs a state tuple of ${ts.length}, got ${Array.isArray(state) ? state.length : typeof state}`);
+    }
+    return state;
+  };
+  const last = ts[ts.length - 1];
+  const tx: GradientTransformation<StatesOf<T>, P> = {
     init: (params) => ts.map((t) => t.init(params)) as unknown as StatesOf<T>,
     update(updates, state, params) {
-      const states = state as readonly unknown[];
-      if (!Array.isArray(states) || states.length !== ts.length) {
-        throw new ValueError(`chain of ${ts.length} transformations needs a state tuple of ${ts.length}, got ${Array.isArray(states) ? states.length : typeof states}`);
-      }
+      const states = statesOf(state);
       let u = updates;
       const next = ts.map((t, i) => {
         const [u2, s] = t.update(u, states[i], params);
@@ -109,6 +132,22 @@ export function chain<P, T extends readonly GradientTransformation<unknown, P>[]
         return s;
       });
       return [u, next as unknown as StatesOf<T>];
+    },
+  };
+  if (last?.step === undefined) return tx;
+  const lastStep = last.step.bind(last);
+  return {
+    ...tx,
+    step(grads, state, params) {
+      const states = statesOf(state);
+      let u = grads;
+      const next = ts.slice(0, -1).map((t, i) => {
+        const [u2, s] = t.update(u, states[i], params);
+        u = u2;
+        return s;
+      });
+      const [p, s] = lastStep(u, states[ts.length - 1], params);
+      return [p, [...next, s] as unknown as StatesOf<T>];
     },
   };
 }

@@ -13,7 +13,7 @@ import { emaUpdate } from './ema.js';
 import { accuracy, auxiliaryLoss, infoLoss, splitOutputs } from './heads.js';
 import { replayMix, replayPush } from './replay.js';
 import { bceWithTargets, type Targets } from './targets.js';
-import { applyUpdates, globalNorm } from '../optim/transform.js';
+import { globalNorm, optimizerStep } from '../optim/transform.js';
 import type { ValidTrainConfig } from './config.js';
 import type { Metrics } from './metrics.js';
 import { spectralSigmas } from './sigma.js';
@@ -192,8 +192,7 @@ export function dStep(config: ValidTrainConfig, state: TrainState, inputs: DStep
   };
   const [[total, aux], grads] = valueAndGrad(loss, { hasAux: true })(state.d.params);
   const gradNorm = globalNorm(grads);
-  const [updates, opt] = config.optimizers.d.update(grads, state.d.opt, state.d.params);
-  const updated = applyUpdates(state.d.params, updates);
+  const [updated, opt] = optimizerStep(config.optimizers.d, { grads, state: state.d.opt, params: state.d.params });
   const clip = config.weightClip;
   const params = clip === undefined ? updated : treeMap((p) => (typeof p === 'number' ? p : clamp(p, -clip.c, clip.c)), updated);
   const finite = isFiniteScalar(add(total, gradNorm));
@@ -266,8 +265,7 @@ export function gStep(config: ValidTrainConfig, state: TrainState, inputs: GStep
   };
   const [[gLoss, aux], grads] = valueAndGrad(loss, { hasAux: true })(state.g.params);
   const gradNorm = globalNorm(grads);
-  const [updates, opt] = config.optimizers.g.update(grads, state.g.opt, state.g.params);
-  const params = applyUpdates(state.g.params, updates);
+  const [params, opt] = optimizerStep(config.optimizers.g, { grads, state: state.g.opt, params: state.g.params });
   const finite = isFiniteScalar(add(gLoss, gradNorm));
   const g: PlayerState = selectTree(finite, { params, state: aux.gNext, opt }, state.g);
   const d: PlayerState = selectTree(finite, { ...state.d, state: aux.dNext }, state.d);

@@ -1,13 +1,28 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShapeError, ValueError } from '../../src/core/errors.js';
+import fc from 'fast-check';
+import { withBackend } from '../../src/backend/current.js';
+import { referenceBackend } from '../../src/backend/reference.js';
 import { treeFlatten, treeUnflatten } from '../../src/core/pytree.js';
 import { tensor, type Tensor } from '../../src/core/tensor.js';
-import { adam, adamw, applyUpdates, scaleByAdam } from '../../src/optim/index.js';
+import { jit } from '../../src/jit/index.js';
+import {
+  adam,
+  adamL2,
+  adamw,
+  applyUpdates,
+  chain,
+  clipByGlobalNorm,
+  exponentialDecay,
+  optimizerStep,
+  scaleByAdam,
+} from '../../src/optim/index.js';
 import { assertClose } from '../helpers/assert_close.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { callWithoutData } from '../helpers/no_data_interpreter.js';
-import { runSteps } from '../helpers/optimizer_run.js';
+import { assertFusedMatchesComposed, bitsOf, randomTree, runSteps, type Tree } from '../helpers/optimizer_run.js';
+import { mulberry } from '../helpers/seeded.js';
 
 const t = (...xs: number[]): Tensor => tensor([xs.length], xs);
 
@@ -100,5 +115,106 @@ describe('adam', () => {
     assert.throws(() => adam(1e-3, { b1: 1 }), ValueError);
     assert.throws(() => adam(1e-3, { b2: -0.1 }), ValueError);
     assert.throws(() => adam(1e-3, { eps: -1 }), ValueError);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The fused step (one adamUpdate kernel call) against the op-composed update + applyUpdates.
+
+const arbOpts = fc.record({
+  b1: fc.constantFrom(0, 0.5, 0.9),
+  b2: fc.constantFrom(0.9, 0.999),
+  eps: fc.constantFrom(1e-8, 1e-4),
+  epsRoot: fc.constantFrom(0, 1e-8),
+});
+const arbDims = fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 2, maxLength: 4 });
+
+describe('the fused Adam step', () => {
+  forEachBackend(() => {
+    it('adam: gives the bits of update + applyUpdates, params and state, over several steps on random trees', () => {
+      fc.assert(
+        fc.property(arbOpts, arbDims, fc.integer(), (o, dims, seed) => assertFusedMatchesComposed((fused) => adam(2e-4, { ...o, fused }), dims, 4, seed)),
+        { numRuns: 25 },
+      );
+    });
+    it('adamw (decoupled decay) and adamL2 (coupled decay): the bits of update + applyUpdates', () => {
+      fc.assert(
+        fc.property(arbOpts, arbDims, fc.constantFrom(0.01, 0.1), fc.integer(), (o, dims, weightDecay, seed) => {
+          assertFusedMatchesComposed((fused) => adamw(1e-3, { ...o, weightDecay, fused }), dims, 3, seed);
+          assertFusedMatchesComposed((fused) => adamL2(1e-3, { ...o, weightDecay, fused }), dims, 3, seed);
+        }),
+        { numRuns: 15 },
+      );
+    });
+    it('with a learning-rate schedule (a tensor of the step count): the bits of update + applyUpdates', () => {
+      const lr = exponentialDecay({ init: 1e-2, decayRate: 0.5, transitionSteps: 2 });
+      assertFusedMatchesComposed((fused) => adam(lr, { b1: 0.5, fused }), [3, 5, 2], 5, 11);
+    });
+    it('inside a chain after clipping: the chain keeps the fused step, with the bits of the composed chain', () => {
+      assertFusedMatchesComposed((fused) => chain(clipByGlobalNorm(0.5), adam(0.1, { fused })), [4, 3], 3, 5);
+    });
+    it('corrects the bias at step 1: p₁ = p₀ − lr·g/(|g| + eps) (hand-computed float64)', () => {
+      const tx = adam(0.1);
+      const [p1] = optimizerStep(tx, { grads: grads[0]!, state: tx.init(p0), params: p0 });
+      assertClose(p1, [0.900000002, -1.900000001]);
+    });
+    for (const eps of [1e-8, 1e-4]) {
+      it(`puts eps outside the root (eps = ${eps}): one step with lr 1 and g = ±eps moves the param by ∓0.5`, () => {
+        const tx = adam(1, { eps });
+        const [p1] = optimizerStep(tx, { grads: t(eps, -eps), state: tx.init(t(0, 0)), params: t(0, 0) });
+        assertClose(p1, [-0.5, 0.5], 1e-5);
+      });
+    }
+    it("adamL2 is PyTorch's Adam with weight_decay: step 1 is p − lr·g'/(|g'| + eps) with g' = g + λp (hand-computed float64)", () => {
+      // g' = [0.5 + 0.1·1, −1 + 0.1·(−2)] = [0.6, −1.2]; step 1 moves each coordinate by ∓lr (up to eps).
+      const tx = adamL2(0.1, { weightDecay: 0.1 });
+      const [p1] = optimizerStep(tx, { grads: grads[0]!, state: tx.init(p0), params: p0 });
+      assertClose(p1, [1 - 0.1 * (0.6 / (0.6 + 1e-8)), -2 + 0.1 * (1.2 / (1.2 + 1e-8))]);
+    });
+    it('under jit: traces once, and three jitted steps give the bits of three eager ones without changing earlier results', () => {
+      const tx = adam(1e-2, { b1: 0.5 });
+      const step = (g: Tree, s: unknown, p: Tree) => optimizerStep(tx, { grads: g, state: s, params: p });
+      const jstep = jit(step);
+      const r = mulberry(3);
+      const start = randomTree([3, 4, 2], r, 2);
+      let [pe, se] = [start, tx.init(start) as unknown];
+      let [pj, sj] = [start, se];
+      const seen: [Tree, number[][]][] = [];
+      for (let i = 0; i < 3; i++) {
+        const g = { ...randomTree([3, 4, 2], r, 1e-2), slope: 0 };
+        [pe, se] = step(g, se, pe);
+        [pj, sj] = jstep(g, sj, pj);
+        assert.deepEqual(bitsOf(pj), bitsOf(pe), `params after step ${i + 1}`);
+        assert.deepEqual(bitsOf(sj), bitsOf(se), `state after step ${i + 1}`);
+        seen.push([pj, bitsOf(pj)]);
+      }
+      for (const [p, b] of seen) assert.deepEqual(bitsOf(p), b, 'a later call changed an earlier result');
+      assert.equal(jstep.stats().traces, 1);
+      assert.equal(jstep.lower(pe, se, pe).eqns.filter((e) => e.prim === 'adamUpdate').length, 1, 'one kernel for all leaves');
+    });
+    it('runs under a tracer whose .data cannot be read, with the same result as eagerly', () => {
+      const tx = adam(0.1);
+      const s = tx.init(p0);
+      const eager = optimizerStep(tx, { grads: grads[0]!, state: s, params: p0 });
+      const traced = callWithoutData((p, st, g) => optimizerStep(tx, { grads: g, state: st, params: p }), p0, s, grads[0]!);
+      assert.deepEqual(traced, eager);
+    });
+  });
+  it('uses update + applyUpdates on a backend without the kernel (no adamUpdate in the traced graph)', () => {
+    const { adamUpdate: _, ...rest } = referenceBackend;
+    withBackend(rest, () => {
+      const tx = adam(0.1);
+      const jstep = jit((g: Tensor, s: unknown, p: Tensor) => optimizerStep(tx, { grads: g, state: s, params: p }));
+      const s = tx.init(p0);
+      assert.equal(jstep.lower(grads[0]!, s, p0).eqns.some((e) => e.prim === 'adamUpdate'), false);
+      assertClose(jstep(grads[0]!, s, p0)[0], [0.900000002, -1.900000001]);
+    });
+  });
+  it('rejects gradients whose structure or shapes differ from the state, as update does', () => {
+    const tx = adam(1e-3);
+    const params = { a: t(1, 2), b: [t(2)] };
+    const s = tx.init(params);
+    assert.throws(() => optimizerStep(tx, { grads: { a: t(1), b: [t(2)] }, state: s, params }), ShapeError);
+    assert.throws(() => optimizerStep(tx, { grads: { a: [t(1)], b: t(2) } as never, state: s, params }), ShapeError);
   });
 });

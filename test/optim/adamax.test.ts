@@ -1,11 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tensor, type Tensor } from '../../src/core/tensor.js';
-import { adamax, scaleByAdamax } from '../../src/optim/index.js';
+import fc from 'fast-check';
+import { adamax, optimizerStep, scaleByAdamax } from '../../src/optim/index.js';
 import { assertClose } from '../helpers/assert_close.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { callWithoutData } from '../helpers/no_data_interpreter.js';
-import { runSteps } from '../helpers/optimizer_run.js';
+import { assertFusedMatchesComposed, runSteps } from '../helpers/optimizer_run.js';
 
 const t = (...xs: number[]): Tensor => tensor([xs.length], xs);
 
@@ -19,6 +20,27 @@ describe('adamax', () => {
       const [p1, p2] = runSteps(adamax(0.1, { b1: 0.9, b2: 0.5, eps: 1e-3 }), t(1, -2), [t(0.5, -1), t(-0.1, 0.5)]);
       assertClose(p1!, [0.9001996007984032, -1.9000999000999002]);
       assertClose(p2!, [0.826662464544595, -1.8580786793834383]);
+    });
+    it('its fused step takes the same two hand-computed steps', () => {
+      const tx = adamax(0.1, { b1: 0.9, b2: 0.5, eps: 1e-3 });
+      let [p, s] = [t(1, -2), tx.init(t(1, -2))];
+      [p, s] = optimizerStep(tx, { grads: t(0.5, -1), state: s, params: p });
+      assertClose(p, [0.9001996007984032, -1.9000999000999002]);
+      [p] = optimizerStep(tx, { grads: t(-0.1, 0.5), state: s, params: p });
+      assertClose(p, [0.826662464544595, -1.8580786793834383]);
+    });
+    it('its fused step gives the bits of update + applyUpdates, params and state, over several steps on random trees', () => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(0, 0.5, 0.9),
+          fc.constantFrom(0.5, 0.999),
+          fc.constantFrom(1e-8, 1e-3),
+          fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 2, maxLength: 4 }),
+          fc.integer(),
+          (b1, b2, eps, dims, seed) => assertFusedMatchesComposed((fused) => adamax(2e-3, { b1, b2, eps, fused }), dims, 4, seed),
+        ),
+        { numRuns: 20 },
+      );
     });
   });
   it('keeps a typed state: a 0-d count, the first moment and the infinity norm', () => {

@@ -11,7 +11,9 @@ import {
   identity,
   leafwise,
   linearSchedule,
+  optimizerStep,
   scaleByLearningRate,
+  type GradientTransformation,
   zerosLike,
 } from '../../src/optim/index.js';
 import { add, mul } from '../../src/ops/elementwise.js';
@@ -117,5 +119,34 @@ describe('transformations', () => {
   it('rejects a negative learning rate and a non-positive maxNorm', () => {
     assert.throws(() => scaleByLearningRate(-1), ValueError);
     assert.throws(() => clipByGlobalNorm(0), ValueError);
+  });
+});
+
+describe('optimizerStep', () => {
+  const p = tensor([2], [1, -2]);
+  const g = tensor([2], [0.5, 4]);
+  it('is update then applyUpdates for a transformation without a fused step', () => {
+    const tx = chain(clipByGlobalNorm(1), scaleByLearningRate(0.5));
+    assert.equal(tx.step, undefined);
+    const [p1, s1] = optimizerStep(tx, { grads: g, state: tx.init(p), params: p });
+    const [u, s2] = tx.update(g, tx.init(p), p);
+    assert.deepEqual(p1, applyUpdates(p, u));
+    assert.deepEqual(s1, s2);
+  });
+  it("uses a transformation's own step when it has one, and a chain ending in one runs the others' updates first", () => {
+    // A stand-in fused step: p' = p − u, so the test sees which path ran and what it was given.
+    const fused: GradientTransformation<null> = {
+      init: () => null,
+      update: (u, s) => [u, s],
+      step: (u, s, params) => [applyUpdates(params, mul(u as Tensor, -1)) as typeof params, s],
+    };
+    assertClose(optimizerStep(fused, { grads: g, state: null, params: p })[0], [0.5, -6]);
+    const tx = chain(scaleByLearningRate(0.5), fused);
+    assert.notEqual(tx.step, undefined);
+    // u = −0.5·g = [−0.25, −2], then p' = p − u.
+    const [p1, s1] = optimizerStep(tx, { grads: g, state: tx.init(p), params: p });
+    assertClose(p1, [1.25, 0]);
+    assert.deepEqual(s1[1], null);
+    assert.deepEqual([...s1[0].count.data], [1]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Backend, ConvGeometry, GemmSpec } from '../backend.js';
+import type { AdamLeaf, AdamStepSpec, Backend, ConvGeometry, GemmSpec } from '../backend.js';
 import type { CompileContext, CompiledGraph, Graph } from '../graph.js';
 import type { StepTimer } from './resident.js';
 
@@ -49,6 +49,8 @@ export interface WasmKernels {
   conv2dGradInput(dy: Float32Array, weight: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
   conv2dGradWeight(x: Float32Array, dy: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
   powerIteration: Backend['powerIteration'];
+  /** One fused Adam step over the leaves → the packed `[3·total]` result (`Backend.adamUpdate`). */
+  adamUpdate(leaves: readonly AdamLeaf[], spec: AdamStepSpec, out?: Float32Array): Float32Array;
   /** im2col of x `[n, c, h, w]` → col `[c·kh·kw, n·oh·ow]`. */
   im2col(x: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array;
   /** The adjoint of im2col: col `[c·kh·kw, n·oh·ow]` → x `[n, c, h, w]` (sums overlapping taps). */

@@ -34,6 +34,8 @@ export type Arena = Readonly<{
   alloc(floats: number, what: string): number;
   /** Reserves room for `data` and copies it in; returns the byte offset. */
   stage(data: Float32Array, what: string): number;
+  /** Reserves room for the arrays end to end (no gaps) and copies them in; returns the byte offset of the first. */
+  stageAll(parts: readonly Float32Array[], what: string): number;
   /** Copies `floats` f32s at `off` out: into `out` when given (its size checked), else into a fresh array. */
   take(off: number, floats: number, out?: Float32Array): Float32Array;
   /** Current size of linear memory in bytes. */
@@ -107,6 +109,15 @@ export function createArena(
     stage(data, what) {
       const off = alloc(data.length, what);
       new Float32Array(memory.buffer, off, data.length).set(data);
+      return off;
+    },
+    stageAll(parts, what) {
+      const off = alloc(parts.reduce((n, a) => n + a.length, 0), what);
+      let at = off;
+      for (const a of parts) {
+        new Float32Array(memory.buffer, at, a.length).set(a);
+        at += 4 * a.length;
+      }
       return off;
     },
     take(off, floats, out) {

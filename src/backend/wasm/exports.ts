@@ -32,6 +32,11 @@ export type WasmExports = {
   powerIteration(w: number, rows: number, cols: number, u: number, eps: number, vOut: number, uOut: number): number;
   /** Runs a fused-group program (assembly/fused.ts; encoded by fused_program.ts) over n elements. */
   fusedRun(prog: number, len: number, n: number, regs: number): void;
+  adamStep(
+    p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, adamax: number,
+    b1: number, ob1: number, b2: number, ob2: number, eps: number, epsRoot: number, wd: number, decay: number, root: number,
+    c1: number, c2: number, rate: number, i0: number, i1: number,
+  ): void;
   peakMulAdd(iters: number): number;
   peakFma(iters: number): number;
 };

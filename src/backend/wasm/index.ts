@@ -2,6 +2,7 @@ import { BackendError } from '../../core/errors.js';
 import type { WasmBackend, WasmBackendOptions, WasmVariant } from './api.js';
 import { createArena, createMemory, MAX_MEMORY_BYTES, PAGE_BYTES } from './arena.js';
 import type { WasmExports } from './exports.js';
+import { createAdamDriver } from './adam.js';
 import { createGatherDriver } from './gather.js';
 import { createGemmDriver } from './gemm.js';
 import { createKernels } from './kernels.js';
@@ -21,6 +22,7 @@ import { singleThread, startPool, type WorkerPool } from './pool.js';
  *   kernels.ts  the Backend kernels on Float32Arrays            api.ts       the public types
  *   resident.ts the jit compiler: graphs resident in memory     fused_program.ts  fused groups as interpreter programs
  *   exports.ts  the module's exports, typed                     platform.ts  whether this is Node
+ *   adam.ts     the fused Adam step, split across threads
  */
 export type { WasmBackend, WasmBackendOptions, WasmBuild, WasmKernels, WasmVariant } from './api.js';
 
@@ -81,6 +83,7 @@ export function createWasmBackend(
     arena,
     gemm: createGemmDriver({ exports: k, arena, pool }),
     gather: createGatherDriver({ exports: k, arena, pool }),
+    adam: createAdamDriver({ exports: k, arena, pool }),
     colBudgetFloats: opts.colBudgetFloats,
   });
   const microRows = k.microRows();
@@ -122,4 +125,7 @@ function warmUp(b: WasmBackend): void {
   b.conv2dGradInput(ones(400), ones(288), g);
   b.conv2dGradWeight(ones(800), ones(400), g);
   b.powerIteration(ones(16 * 32), 16, 32, ones(16));
+  const n = b.threads > 1 ? 1 << 16 : 1024;
+  const spec = { rule: 'adam', b1: 0.9, b2: 0.999, eps: 1e-8, epsRoot: 0, weightDecay: 0, decay: 'none', c1: 0.1, c2: 0.001, lr: 1e-3 } as const;
+  b.adamUpdate([{ param: ones(n), grad: ones(n), m: ones(n), v: ones(n) }], spec);
 }

@@ -22,7 +22,7 @@ export type PointerKernels = Readonly<{
 
 /**
  * The backend's kernels on Float32Arrays: each resets the arena, copies its inputs in, runs
- * the module's kernels through the GEMM and gather drivers, and copies the result out.
+ * the module's kernels through the GEMM, gather and Adam drivers, and copies the result out.
  *
  * Convolutions are GEMMs over segmented views (operand.ts), so a batch is one matrix without
  * copies: forward is im2col + GEMM writing straight into y `[N, O, OH, OW]`; grad-input is
@@ -31,7 +31,7 @@ export type PointerKernels = Readonly<{
  * im2col. Images are processed in chunks whose column matrix stays within `colBudgetFloats`.
  */
 export function createKernels(
-  opts: Readonly<{ exports: WasmExports; arena: Arena; gemm: (call: GemmCall) => void; gather: GatherDriver; colBudgetFloats: number }>,
+  opts: Readonly<{ exports: WasmExports; arena: Arena; gemm: (call: GemmCall) => void; gather: GatherDriver; adam: WasmKernels['adamUpdate']; colBudgetFloats: number }>,
 ): { kernels: WasmKernels; at: PointerKernels } {
   const { exports: k, arena, gemm: runGemm, gather, colBudgetFloats } = opts;
 
@@ -157,6 +157,8 @@ export function createKernels(
       const sigma = k.powerIteration(pw, rows, cols, pu, eps, pv, pu2);
       return { u: arena.take(pu2, rows), v: arena.take(pv, cols), sigma };
     },
+
+    adamUpdate: opts.adam,
 
     im2col(x, g, out) {
       checkConvBuffers(g, { x });
