@@ -1,0 +1,44 @@
+import type { MessagePort, Worker } from 'node:worker_threads';
+import { errorFromData, WebGPUError } from './errors.js';
+import type { Reply, Request } from './protocol.js';
+
+/**
+ * The calling thread's side of the worker: `call` posts a request and blocks in `Atomics.wait`
+ * until the worker raises the shared flag, then takes the reply with `receiveMessageOnPort`. So
+ * a device round trip (a dispatch and its read-back) is a synchronous call here while the
+ * device's event loop runs in the worker. A reply that does not come within `timeoutMs` is a
+ * WebGPUError of kind `timeout`, and the channel is then unusable (a late reply would answer
+ * the wrong request).
+ */
+export type Channel = Readonly<{
+  call(req: Request, transfer?: readonly ArrayBuffer[]): Reply;
+  close(): Promise<void>;
+}>;
+
+type Receive = (port: MessagePort) => { message: unknown } | undefined;
+
+export function createChannel(opts: Readonly<{ worker: Worker; port: MessagePort; flag: Int32Array; receive: Receive; timeoutMs: number }>): Channel {
+  const { worker, port, flag, receive, timeoutMs } = opts;
+  let broken: WebGPUError | undefined;
+  return {
+    call(req, transfer = []) {
+      if (broken !== undefined) throw broken;
+      Atomics.store(flag, 0, 0);
+      port.postMessage(req, transfer);
+      const woke = Atomics.wait(flag, 0, 0, timeoutMs);
+      const got = receive(port);
+      if (woke === 'timed-out' && got === undefined) {
+        broken = new WebGPUError('timeout', req.kind === 'run' ? 'read-back' : req.kind, `no reply from the device within ${timeoutMs} ms; the backend is unusable now`);
+        throw broken;
+      }
+      if (got === undefined) throw new WebGPUError('validation', req.kind, 'the worker raised its flag without a reply');
+      const r = got.message as Reply;
+      if (r.kind === 'error') throw errorFromData(r.error);
+      return r;
+    },
+    close: async () => {
+      port.close();
+      await worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,169 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { Backend, ConvGeometry, GemmSpec, PowerIterationResult } from '../backend.js';
+import { checkConvBuffers, checkGemm, checkPowerIteration } from '../geometry.js';
+import type { Eqn, Graph } from '../graph.js';
+import { createChannel, type Channel } from './channel.js';
+import { compileForDevice } from './compile.js';
+import { errorFromData, WebGPUError } from './errors.js';
+import type { DeviceStats, Reply } from './protocol.js';
+
+/**
+ * The WebGPU backend: WGSL compute shaders on a device owned by a worker thread (the README's
+ * "The WebGPU backend" design section).
+ *
+ *   device.ts     adapter and device (Dawn in Node)     worker.ts    the device's thread
+ *   channel.ts    blocking calls into the worker         protocol.ts  the messages
+ *   program.ts    a graph as buffers and dispatches      lower.ts     equation → dispatches
+ *   pipelines.ts  pipelines cached by WGSL source        buffers.ts   every GPUBuffer, counted
+ *   compile.ts    Backend.compile (jit)                  errors.ts    WebGPUError
+ *   shaders/      the WGSL generators: gemm (tiled, implicit-GEMM convolutions), elementwise,
+ *                 reduce, power_iteration
+ *
+ * Eager kernels (`gemm`, `conv2d`, …) are one-equation programs, cached by geometry (the 64
+ * most recently used), each call one round trip with a read-back: correct and slow. `jit`
+ * compiles a whole step into one program: one round trip per step, intermediates on the device.
+ */
+export type WebGPUBackend = Backend & {
+  readonly name: 'webgpu';
+  /** The adapter Dawn (or the browser) chose. */
+  readonly adapter: string;
+  /** Buffers, bytes, programs and pipelines held on the device now. */
+  stats(): DeviceStats;
+  close(): Promise<void>;
+};
+
+export type WebGPUBackendOptions = Readonly<{
+  /** How long a call waits for the device before failing with a `timeout` WebGPUError (default 60 s). */
+  readBackTimeoutMs?: number;
+  /** How long to wait for an adapter and device (default 30 s). */
+  startTimeoutMs?: number;
+}>;
+
+/** `Atomics.waitAsync` (ES2024; in Node since 16), typed here because the build targets ES2022. */
+type WaitAsync = (a: Int32Array, index: number, value: number, timeoutMs: number) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+
+/** Eager programs kept (least recently used beyond this are freed). */
+const EAGER_PROGRAMS = 64;
+
+/**
+ * Starts the WebGPU backend: a worker thread that acquires an adapter and device. Left when
+ * none can be had, with the reason (no `webgpu` package, no adapter, device refused) — the
+ * caller can load the wasm backend instead.
+ */
+export async function createWebGPUBackend(opts: WebGPUBackendOptions = {}): Promise<E.Either<WebGPUError, WebGPUBackend>> {
+  const timeoutMs = opts.readBackTimeoutMs ?? 60_000;
+  if (typeof SharedArrayBuffer === 'undefined' || waitAsync === undefined) {
+    return E.left(new WebGPUError('no-device', 'device', 'the webgpu backend needs SharedArrayBuffer and Atomics.waitAsync (Node 20)'));
+  }
+  let wt: typeof import('node:worker_threads');
+  try {
+    wt = await import('node:worker_threads');
+  } catch {
+    return E.left(new WebGPUError('no-device', 'device', 'the webgpu backend runs its device in a worker thread, and node:worker_threads is not available here'));
+  }
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new wt.MessageChannel();
+  const worker = new wt.Worker(new URL('./worker.js', import.meta.url), { workerData: { port: port2, flag }, transferList: [port2] });
+  const failed = new Promise<string>((resolve) => {
+    worker.once('error', (e) => resolve(`the device worker failed: ${e.message}`));
+    worker.once('exit', (code) => resolve(`the device worker exited (code ${code})`));
+  });
+  const ready = waitAsync.call(Atomics, flag, 0, 0, opts.startTimeoutMs ?? 30_000);
+  const outcome = ready.async ? await Promise.race([ready.value, failed]) : ready.value;
+  const first = wt.receiveMessageOnPort(port1)?.message as Reply | undefined;
+  if (first?.kind !== 'ready') {
+    await worker.terminate();
+    if (first?.kind === 'error') return E.left(errorFromData(first.error));
+    return E.left(new WebGPUError('no-device', 'device', outcome === 'timed-out' ? 'no adapter or device within the start timeout' : String(outcome)));
+  }
+  worker.unref();
+  const channel = createChannel({ worker, port: port1, flag, receive: wt.receiveMessageOnPort, timeoutMs });
+  return E.right(webgpuBackend(channel, first.adapter));
+}
+
+type Shapes = readonly (readonly number[])[];
+
+function webgpuBackend(channel: Channel, adapter: string): WebGPUBackend {
+  let nextId = 0;
+  const eager = new Map<string, number>();
+  let closed = false;
+  const live = (): Channel => {
+    if (closed) throw new WebGPUError('device-lost', 'device', 'the webgpu backend was closed');
+    return channel;
+  };
+
+  /** Runs one equation over inputs `[0 … n−1]` with output var n, building its program on first use. */
+  const runEqn = (eqn: Omit<Eqn, 'inputs' | 'out'>, shapes: Shapes, inputs: readonly Float32Array[]): Float32Array => {
+    const ch = live();
+    const key = `${eqn.prim} ${JSON.stringify(eqn.params)} ${JSON.stringify(shapes)}`;
+    let id = eager.get(key);
+    if (id === undefined) {
+      id = nextId++;
+      const ins = inputs.map((_, i) => i);
+      const out = inputs.length;
+      const graph: Omit<Graph, 'consts'> = { vars: shapes.map((shape) => ({ shape })), inputs: ins, eqns: [{ ...eqn, inputs: ins, out } as Eqn], outputs: [out] };
+      ch.call({ kind: 'build', program: id, spec: { ...graph, consts: [] } });
+      if (eager.size >= EAGER_PROGRAMS) {
+        const [oldKey, oldId] = eager.entries().next().value!;
+        eager.delete(oldKey);
+        ch.call({ kind: 'free', program: oldId });
+      }
+    } else {
+      eager.delete(key);
+    }
+    eager.set(key, id);
+    const r = ch.call({ kind: 'run', program: id, inputs });
+    if (r.kind !== 'ran') throw new Error(`internal error: run answered ${r.kind}`);
+    return r.outputs[0]!;
+  };
+
+  const convShapes = (g: ConvGeometry): Readonly<Record<'x' | 'w' | 'y', number[]>> => ({
+    x: [g.n, g.c, g.h, g.w],
+    w: [g.o, g.c, g.kh, g.kw],
+    y: [g.n, g.o, g.oh, g.ow],
+  });
+
+  return {
+    name: 'webgpu',
+    description: `WebGPU on ${adapter} (WGSL, 16×16 workgroup tiles, device in a worker thread)`,
+    adapter,
+    gemm(a: Float32Array, b: Float32Array, s: GemmSpec) {
+      checkGemm(a, b, s);
+      const sa = s.transA ? [s.k, s.m] : [s.m, s.k];
+      const sb = s.transB ? [s.n, s.k] : [s.k, s.n];
+      return runEqn({ prim: 'matmul', params: { transA: s.transA, transB: s.transB } }, [sa, sb, [s.m, s.n]], [a, b]);
+    },
+    conv2d(x, weight, g) {
+      checkConvBuffers(g, { x, weight });
+      const sh = convShapes(g);
+      return runEqn({ prim: 'conv2d', params: { geometry: g } }, [sh.x, sh.w, sh.y], [x, weight]);
+    },
+    conv2dGradInput(dy, weight, g) {
+      checkConvBuffers(g, { dy, weight });
+      const sh = convShapes(g);
+      return runEqn({ prim: 'conv2dGradInput', params: { geometry: g } }, [sh.y, sh.w, sh.x], [dy, weight]);
+    },
+    conv2dGradWeight(x, dy, g) {
+      checkConvBuffers(g, { x, dy });
+      const sh = convShapes(g);
+      return runEqn({ prim: 'conv2dGradWeight', params: { geometry: g } }, [sh.x, sh.y, sh.w], [x, dy]);
+    },
+    powerIteration(w, rows, cols, u, eps = 1e-12): PowerIterationResult {
+      checkPowerIteration(w, rows, cols, u);
+      const packed = runEqn({ prim: 'powerIteration', params: { eps } }, [[rows, cols], [rows], [rows + cols + 1]], [w, u]);
+      return { u: packed.slice(0, rows), v: packed.slice(rows, rows + cols), sigma: packed[rows + cols]! };
+    },
+    compile: (graph) => compileForDevice(graph, { channel: live(), nextId: () => nextId++ }),
+    stats() {
+      const r = live().call({ kind: 'stats' });
+      if (r.kind !== 'stats') throw new Error(`internal error: stats answered ${r.kind}`);
+      return r.stats;
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await channel.close();
+    },
+  };
+}

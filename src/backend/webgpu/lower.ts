@@ -1,0 +1,165 @@
+import type { Eqn, VarId } from '../graph.js';
+import type { Params, Primitive } from '../../ops/primitives.js';
+import { WebGPUError } from './errors.js';
+import {
+  BINARY_EXPR,
+  broadcastOperand,
+  compareExpr,
+  concatPartShader,
+  leakyExpr,
+  mapShader,
+  padShader,
+  stridesOf,
+  UNARY_EXPR,
+  WHERE_EXPR,
+} from './shaders/elementwise.js';
+import { convForward, convGradInput, convGradWeight, denseGemm } from './shaders/gemm.js';
+import { powerIterationShader } from './shaders/power_iteration.js';
+import { reduceShader } from './shaders/reduce.js';
+import { grid } from './shaders/wgsl.js';
+
+/**
+ * Lowering: what one equation of a graph becomes on the device. Pure (no device), so the
+ * lowering of every primitive is tested without a GPU.
+ */
+
+/** One compute dispatch: binds `inputs` (read) then `out` (read-write). */
+export type Dispatch = Readonly<{
+  /** The kernel, for error messages: the primitive and its output shape. */
+  name: string;
+  wgsl: string;
+  inputs: readonly VarId[];
+  out: VarId;
+  workgroups: readonly [number, number, number];
+}>;
+
+/** An equation is either an alias of its input's buffer (no work) or a list of dispatches. */
+export type Lowered = Readonly<{ kind: 'alias'; of: VarId }> | Readonly<{ kind: 'dispatches'; dispatches: readonly Dispatch[] }>;
+
+type Shapes = readonly (readonly number[])[];
+type Rule<P extends Primitive> = (eqn: Eqn<P>, shapes: Shapes, name: string) => Lowered;
+
+const size = (shape: readonly number[]): number => shape.reduce((p, d) => p * d, 1);
+const linear = (n: number): [number, number, number] => [...grid(n), 1];
+const one = (d: Dispatch): Lowered => ({ kind: 'dispatches', dispatches: [d] });
+
+/** A map kernel over the equation's output, every input broadcast to it. */
+function elementwise(eqn: Eqn, shapes: Shapes, name: string, expr: string): Lowered {
+  const outShape = shapes[eqn.out]!;
+  const wgsl = mapShader(outShape, eqn.inputs.map((v) => broadcastOperand(shapes[v]!, outShape)), expr);
+  return one({ name, wgsl, inputs: eqn.inputs, out: eqn.out, workgroups: linear(size(outShape)) });
+}
+
+const mapOf =
+  (expr: string): Rule<Primitive> =>
+  (eqn, shapes, name) =>
+    elementwise(eqn, shapes, name, expr);
+
+/** A strided gather of the single input (transpose, broadcastTo, slice). */
+function gather(eqn: Eqn, shapes: Shapes, name: string, strides: readonly number[], offset: number): Lowered {
+  const outShape = shapes[eqn.out]!;
+  const wgsl = mapShader(outShape, [{ strides, offset }], 'a0');
+  return one({ name, wgsl, inputs: eqn.inputs, out: eqn.out, workgroups: linear(size(outShape)) });
+}
+
+function gemmDispatch(name: string, k: { wgsl: string; workgroups: readonly [number, number, number] }, inputs: readonly VarId[], out: VarId): Lowered {
+  return one({ name, wgsl: k.wgsl, inputs, out, workgroups: k.workgroups });
+}
+
+/** The lowering of every primitive; the type makes a new primitive without one fail to compile. */
+export const LOWERING: { readonly [P in Primitive]: Rule<P> } = {
+  neg: mapOf(UNARY_EXPR.neg),
+  exp: mapOf(UNARY_EXPR.exp),
+  log: mapOf(UNARY_EXPR.log),
+  log1p: mapOf(UNARY_EXPR.log1p),
+  sqrt: mapOf(UNARY_EXPR.sqrt),
+  abs: mapOf(UNARY_EXPR.abs),
+  sign: mapOf(UNARY_EXPR.sign),
+  tanh: mapOf(UNARY_EXPR.tanh),
+  sigmoid: mapOf(UNARY_EXPR.sigmoid),
+  softplus: mapOf(UNARY_EXPR.softplus),
+  leakyRelu: (e, s, n) => elementwise(e, s, n, leakyExpr(e.params.slope, false)),
+  leakyReluGrad: (e, s, n) => elementwise(e, s, n, leakyExpr(e.params.slope, true)),
+  stopGradient: (e) => ({ kind: 'alias', of: e.inputs[0]! }),
+  add: mapOf(BINARY_EXPR.add),
+  sub: mapOf(BINARY_EXPR.sub),
+  mul: mapOf(BINARY_EXPR.mul),
+  div: mapOf(BINARY_EXPR.div),
+  pow: mapOf(BINARY_EXPR.pow),
+  maximum: mapOf(BINARY_EXPR.maximum),
+  minimum: mapOf(BINARY_EXPR.minimum),
+  compare: (e, s, n) => elementwise(e, s, n, compareExpr(e.params.op)),
+  where: (e, s, n) => elementwise(e, s, n, WHERE_EXPR),
+  sum: (e, s, n) => one({ name: n, wgsl: reduceShader(s[e.inputs[0]!]!, e.params.axes, 'sum'), inputs: e.inputs, out: e.out, workgroups: linear(size(s[e.out]!)) }),
+  max: (e, s, n) => {
+    const x = s[e.inputs[0]!]!;
+    if (e.params.axes.some((a) => x[a] === 0)) throw new WebGPUError('unsupported', n, 'max over an empty axis');
+    return one({ name: n, wgsl: reduceShader(x, e.params.axes, 'max'), inputs: e.inputs, out: e.out, workgroups: linear(size(s[e.out]!)) });
+  },
+  reshape: (e) => ({ kind: 'alias', of: e.inputs[0]! }),
+  transpose: (e, s, n) => {
+    const st = stridesOf(s[e.inputs[0]!]!);
+    return gather(e, s, n, e.params.perm.map((p) => st[p]!), 0);
+  },
+  broadcastTo: (e, s, n) => gather(e, s, n, broadcastOperand(s[e.inputs[0]!]!, e.params.shape).strides, 0),
+  slice: (e, s, n) => {
+    const st = stridesOf(s[e.inputs[0]!]!);
+    const offset = e.params.starts.reduce((acc, v, i) => acc + v * st[i]!, 0);
+    return gather(e, s, n, st.map((v, i) => v * e.params.steps[i]!), offset);
+  },
+  pad: (e, s, n) => {
+    const out = s[e.out]!;
+    const wgsl = padShader(s[e.inputs[0]!]!, out, e.params.lo, e.params.interior);
+    return one({ name: n, wgsl, inputs: e.inputs, out: e.out, workgroups: linear(size(out)) });
+  },
+  concat: (e, s, n) => {
+    const { axis } = e.params;
+    const out = s[e.out]!;
+    const inner = size(out.slice(axis + 1));
+    const rowLength = out[axis]! * inner;
+    let start = 0;
+    const dispatches: Dispatch[] = [];
+    for (const v of e.inputs) {
+      const shape = s[v]!;
+      const chunk = shape[axis]! * inner;
+      if (size(shape) > 0) {
+        dispatches.push({ name: n, wgsl: concatPartShader(size(shape), chunk, rowLength, start), inputs: [v], out: e.out, workgroups: linear(size(shape)) });
+      }
+      start += chunk;
+    }
+    return { kind: 'dispatches', dispatches };
+  },
+  matmul: (e, s, n) => {
+    const { transA, transB } = e.params;
+    const [ar, ac] = s[e.inputs[0]!]! as [number, number];
+    const [br, bc] = s[e.inputs[1]!]! as [number, number];
+    const spec = { m: transA ? ac : ar, k: transA ? ar : ac, n: transB ? br : bc, transA, transB };
+    return gemmDispatch(n, denseGemm(spec), e.inputs, e.out);
+  },
+  conv2d: (e, _s, n) => gemmDispatch(n, convForward(e.params.geometry, e.inputs.length === 3), e.inputs, e.out),
+  conv2dGradInput: (e, _s, n) => gemmDispatch(n, convGradInput(e.params.geometry, e.inputs.length === 3), e.inputs, e.out),
+  conv2dGradWeight: (e, _s, n) => gemmDispatch(n, convGradWeight(e.params.geometry), e.inputs, e.out),
+  powerIteration: (e, s, n) => {
+    const [rows, cols] = s[e.inputs[0]!]! as [number, number];
+    return one({ name: n, wgsl: powerIterationShader(rows, cols, e.params.eps), inputs: e.inputs, out: e.out, workgroups: [1, 1, 1] });
+  },
+};
+
+/** The kernel name of an equation in messages: `conv2d → [8, 16, 14, 14]`. */
+export const kernelName = (eqn: Eqn, shapes: Shapes): string => `${eqn.prim} → [${shapes[eqn.out]!.join(', ')}]`;
+
+/** Lowers one equation; a shape no kernel can take is a WebGPUError naming it. */
+export function lowerEqn(eqn: Eqn, shapes: Shapes): Lowered {
+  const name = kernelName(eqn, shapes);
+  const rule = LOWERING[eqn.prim] as Rule<Primitive> | undefined;
+  if (rule === undefined) throw new WebGPUError('unsupported', name, `the webgpu backend has no kernel for the primitive "${eqn.prim}"`);
+  try {
+    return rule(eqn as Eqn<Primitive>, shapes, name);
+  } catch (e) {
+    if (e instanceof WebGPUError) throw e;
+    throw new WebGPUError('unsupported', name, (e as Error).message);
+  }
+}
+
+/** The params type of an equation, for callers building one-equation programs. */
+export type EqnOf<P extends Primitive> = Readonly<{ prim: P; params: Params<P>; inputs: readonly VarId[]; out: VarId }>;
