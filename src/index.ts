@@ -55,7 +55,7 @@ export async function init(opts: Readonly<{ backend?: BackendName; threads?: num
   const want = opts.threads ?? 'auto';
   let b: E.Either<PureganError, Backend>;
   if (want === 'auto') {
-    const threads = name === 'reference' ? 1 : await autoThreads();
+    const threads = name === 'reference' || name === 'webgpu' ? 1 : await autoThreads();
     b = await loadBackend(name, { threads });
     if (E.isLeft(b) && threads > 1) b = await loadBackend(name, { threads: 1 });
   } else {

@@ -21,8 +21,8 @@ export function checkBackendFlags(f: BackendFlagValues): string[] {
   if (f.backend !== undefined && !isBackendName(f.backend)) {
     problems.push(`unknown backend "${f.backend}"; expected one of: ${BACKEND_NAMES.join(', ')}`);
   }
-  if (f.backend === 'reference' && f.threads !== undefined) {
-    problems.push(`--threads applies to the wasm backends; the reference backend runs on one thread (drop --threads ${f.threads})`);
+  if ((f.backend === 'reference' || f.backend === 'webgpu') && f.threads !== undefined) {
+    problems.push(`--threads applies to the wasm backends; the ${f.backend} backend takes no thread count (drop --threads ${f.threads})`);
   }
   return problems;
 }

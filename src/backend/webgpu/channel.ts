@@ -25,13 +25,18 @@ export function createChannel(opts: Readonly<{ worker: Worker; port: MessagePort
       if (broken !== undefined) throw broken;
       Atomics.store(flag, 0, 0);
       port.postMessage(req, transfer);
-      const woke = Atomics.wait(flag, 0, 0, timeoutMs);
-      const got = receive(port);
-      if (woke === 'timed-out' && got === undefined) {
-        broken = new WebGPUError('timeout', req.kind === 'run' ? 'read-back' : req.kind, `no reply from the device within ${timeoutMs} ms; the backend is unusable now`);
-        throw broken;
+      const deadline = Date.now() + timeoutMs;
+      let got = receive(port);
+      while (got === undefined) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          broken = new WebGPUError('timeout', req.kind === 'run' ? 'read-back' : req.kind, `no reply from the device within ${timeoutMs} ms; the backend is unusable now`);
+          throw broken;
+        }
+        // The flag says a reply was posted; the port may see it a moment later.
+        if (Atomics.wait(flag, 0, 0, left) !== 'timed-out') Atomics.wait(flag, 0, 1, 1);
+        got = receive(port);
       }
-      if (got === undefined) throw new WebGPUError('validation', req.kind, 'the worker raised its flag without a reply');
       const r = got.message as Reply;
       if (r.kind === 'error') throw errorFromData(r.error);
       return r;
