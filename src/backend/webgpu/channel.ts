@@ -41,9 +41,13 @@ export function createChannel(opts: Readonly<{ worker: Worker; port: MessagePort
       if (r.kind === 'error') throw errorFromData(r.error);
       return r;
     },
+    // Terminating the worker while Dawn is inside a call aborts the process, so the worker is
+    // asked to finish: it ends after any request still running (a timed-out one included).
     close: async () => {
-      port.close();
-      await worker.terminate();
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.ref();
+      port.postMessage({ kind: 'close' } satisfies Request);
+      await exited;
     },
   };
 }

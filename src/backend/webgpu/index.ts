@@ -20,7 +20,7 @@ import type { DeviceStats, Reply } from './protocol.js';
  *                 reduce, power_iteration
  *
  * Eager kernels (`gemm`, `conv2d`, …) are one-equation programs, cached by geometry (the 64
- * most recently used), each call one round trip with a read-back: correct and slow. `jit`
+ * most recently used by default), each call one round trip with a read-back: correct and slow. `jit`
  * compiles a whole step into one program: one round trip per step, intermediates on the device.
  */
 export type WebGPUBackend = Backend & {
@@ -37,14 +37,14 @@ export type WebGPUBackendOptions = Readonly<{
   readBackTimeoutMs?: number;
   /** How long to wait for an adapter and device (default 30 s). */
   startTimeoutMs?: number;
+  /** Eager programs (one per kernel geometry) kept on the device; the least recently used beyond this are freed (default 64). */
+  eagerPrograms?: number;
 }>;
 
 /** `Atomics.waitAsync` (ES2024; in Node since 16), typed here because the build targets ES2022. */
 type WaitAsync = (a: Int32Array, index: number, value: number, timeoutMs: number) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
 const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
 
-/** Eager programs kept (least recently used beyond this are freed). */
-const EAGER_PROGRAMS = 64;
 
 /**
  * Starts the WebGPU backend: a worker thread that acquires an adapter and device. Left when
@@ -79,12 +79,12 @@ export async function createWebGPUBackend(opts: WebGPUBackendOptions = {}): Prom
   }
   worker.unref();
   const channel = createChannel({ worker, port: port1, flag, receive: wt.receiveMessageOnPort, timeoutMs });
-  return E.right(webgpuBackend(channel, first.adapter));
+  return E.right(webgpuBackend(channel, first.adapter, opts.eagerPrograms ?? 64));
 }
 
 type Shapes = readonly (readonly number[])[];
 
-function webgpuBackend(channel: Channel, adapter: string): WebGPUBackend {
+function webgpuBackend(channel: Channel, adapter: string, eagerPrograms: number): WebGPUBackend {
   let nextId = 0;
   const eager = new Map<string, number>();
   let closed = false;
@@ -104,7 +104,7 @@ function webgpuBackend(channel: Channel, adapter: string): WebGPUBackend {
       const out = inputs.length;
       const graph: Omit<Graph, 'consts'> = { vars: shapes.map((shape) => ({ shape })), inputs: ins, eqns: [{ ...eqn, inputs: ins, out } as Eqn], outputs: [out] };
       ch.call({ kind: 'build', program: id, spec: { ...graph, consts: [] } });
-      if (eager.size >= EAGER_PROGRAMS) {
+      if (eager.size >= eagerPrograms) {
         const [oldKey, oldId] = eager.entries().next().value!;
         eager.delete(oldKey);
         ch.call({ kind: 'free', program: oldId });

@@ -17,7 +17,9 @@ export type Request =
   | Readonly<{ kind: 'build'; program: number; spec: ProgramSpec }>
   | Readonly<{ kind: 'run'; program: number; inputs: readonly RunInput[] }>
   | Readonly<{ kind: 'free'; program: number }>
-  | Readonly<{ kind: 'stats' }>;
+  | Readonly<{ kind: 'stats' }>
+  /** Frees everything, destroys the device and ends the worker (no reply). */
+  | Readonly<{ kind: 'close' }>;
 
 /** Counts that describe the device side (for tests and benchmarks). */
 export type DeviceStats = Readonly<{ liveBuffers: number; liveBytes: number; programs: number; pipelines: number }>;

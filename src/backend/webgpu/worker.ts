@@ -38,7 +38,7 @@ if (!('device' in acquired)) {
   const pipelines = createPipelineCache(device);
   const programs = new Map<number, Program>();
 
-  const handle = async (req: Request): Promise<Reply> => {
+  const handle = async (req: Request): Promise<Reply | undefined> => {
     if (lost !== undefined) throw new WebGPUError('device-lost', 'device', lost);
     switch (req.kind) {
       case 'build': {
@@ -56,6 +56,14 @@ if (!('device' in acquired)) {
         programs.get(req.program)?.destroy();
         programs.delete(req.program);
         return { kind: 'freed' };
+      case 'close':
+        for (const p of programs.values()) p.destroy();
+        programs.clear();
+        device.destroy();
+        port.close();
+        // Dawn keeps the thread's event loop alive; end the thread, now that nothing runs in Dawn.
+        setImmediate(() => process.exit(0));
+        return undefined;
       case 'stats':
         return { kind: 'stats', stats: { liveBuffers: buffers.live, liveBytes: buffers.bytes, programs: programs.size, pipelines: pipelines.size } };
     }
@@ -65,7 +73,8 @@ if (!('device' in acquired)) {
   port.on('message', (req: Request) => {
     queue = queue.then(async () => {
       try {
-        reply(await handle(req));
+        const r = await handle(req);
+        if (r !== undefined) reply(r);
       } catch (e) {
         reply({ kind: 'error', error: asData(e, lost) });
       }
