@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { vjpRules } from '../src/autodiff/rules.js';
 import { FUSIBLE, KERNEL_PRIMITIVES, VIEW_PRIMITIVES } from '../src/backend/compile/fusible.js';
-import { LOWERING } from '../src/backend/webgpu/lower.js';
+import { LOWERING, NOT_LOWERED } from '../src/backend/webgpu/lower.js';
 import { evalRules } from '../src/ops/impl.js';
 import { PRIMITIVES, type Primitive } from '../src/ops/primitives.js';
 
@@ -28,7 +28,7 @@ function wasmJit(p: Primitive): string {
 }
 
 function webgpuJit(p: Primitive): string {
-  if (LOWERING[p] === undefined) return '—';
+  if (LOWERING[p] === undefined || NOT_LOWERED.has(p)) return '—';
   return VIEWS_ON_WEBGPU.has(p) ? 'alias' : 'WGSL';
 }
 

@@ -66,6 +66,9 @@ function gemmDispatch(name: string, k: { wgsl: string; workgroups: readonly [num
   return one({ name, wgsl: k.wgsl, inputs, out, workgroups: k.workgroups });
 }
 
+/** Primitives with no WGSL kernel yet: compiling a graph that uses one is an `unsupported` WebGPUError naming it. */
+export const NOT_LOWERED: ReadonlySet<Primitive> = new Set<Primitive>(['adamUpdate']);
+
 /** The lowering of every primitive; the type makes a new primitive without one fail to compile. */
 export const LOWERING: { readonly [P in Primitive]: Rule<P> } = {
   neg: mapOf(UNARY_EXPR.neg),
@@ -139,6 +142,10 @@ export const LOWERING: { readonly [P in Primitive]: Rule<P> } = {
   conv2d: (e, _s, n) => gemmDispatch(n, convForward(e.params.geometry, e.inputs.length === 3), e.inputs, e.out),
   conv2dGradInput: (e, _s, n) => gemmDispatch(n, convGradInput(e.params.geometry, e.inputs.length === 3), e.inputs, e.out),
   conv2dGradWeight: (e, _s, n) => gemmDispatch(n, convGradWeight(e.params.geometry), e.inputs, e.out),
+  adamUpdate: (_e, _s, n) => {
+    throw new WebGPUError('unsupported', n, 'the fused Adam step has no WGSL kernel yet; run this step on the wasm backend, or jit it without the fused optimiser');
+  },
+  packedPart: (e, s, n) => gather(e, s, n, stridesOf(e.params.shape), e.params.offset),
   powerIteration: (e, s, n) => {
     const [rows, cols] = s[e.inputs[0]!]! as [number, number];
     return one({ name: n, wgsl: powerIterationShader(rows, cols, e.params.eps), inputs: e.inputs, out: e.out, workgroups: [1, 1, 1] });
