@@ -18,6 +18,10 @@
  *   with torch is found.
  *
  * Ratios are medians over rounds of per-round ratios (both sides measured in the same round).
+ * Each row also has the CPU time per call (user + system, all threads of the process; for
+ * PyTorch its process time): on a machine with more runnable threads than cores, the CPU
+ * time of a one-thread run is close to its time on an idle core, while its wall time is not.
+ * CPU-time fractions of peak are of one core's peak from the peak loop's own CPU time.
  *
  *     npm run bench:gan [-- --json] [--quick] [--peers] [--rounds 5] [--threads 1 --threads 2]
  *                       [--variant simd --variant relaxed] [--skip-tfjs]
@@ -32,7 +36,7 @@ import { loadWasmBackend, type WasmBackend, type WasmVariant } from '../src/back
 import { ring8, sampleMixture } from '../src/data/gaussians.js';
 import { benchmarkGanConfig, stepRunners, type StepRunners } from './helpers/benchmark_gan.js';
 import { kernelCalls, kernelReplay, totalFlops } from './helpers/kernel_calls.js';
-import { interleavedRounds, medianOf, roundRatio, type RoundSamples, type RoundTask } from './helpers/rounds.js';
+import { cpuMedianOf, cpuRoundRatio, interleavedRounds, medianOf, roundRatio, type RoundCpu, type RoundSamples, type RoundTask } from './helpers/rounds.js';
 import { gaussianConfig } from './gaussian_gan.js';
 import { initTfjsWasm, makeTfjsGanStep } from './peers/tfjs_gan_step.js';
 
@@ -52,8 +56,8 @@ const { values } = parseArgs({
 type Model = Readonly<{ id: string; label: string; runners: (b: WasmBackend) => StepRunners; iterations: number }>;
 
 const MODELS: readonly Model[] = [
-  { id: 'gan', label: 'benchmark GAN', runners: (b) => stepRunners(benchmarkGanConfig({ sn: false }), b), iterations: 2 },
-  { id: 'gan+sn', label: 'benchmark GAN +SN', runners: (b) => stepRunners(benchmarkGanConfig({ sn: true }), b), iterations: 2 },
+  { id: 'gan', label: 'benchmark GAN', runners: (b) => stepRunners(benchmarkGanConfig({ sn: false }), b), iterations: 1 },
+  { id: 'gan+sn', label: 'benchmark GAN +SN', runners: (b) => stepRunners(benchmarkGanConfig({ sn: true }), b), iterations: 1 },
   {
     id: 'gaussians',
     label: '8-Gaussians MLP GAN (batch 256)',
@@ -93,7 +97,7 @@ function torchTask(py: string, threads: number, iterations: number): RoundTask {
     external: () => {
       const r = spawnSync(py, [PYTORCH_SCRIPT, '--json', '--threads', String(threads), '--iters', String(iterations), '--warmup', '1'], { encoding: 'utf8', env: peerEnv() });
       if (r.status !== 0) throw new Error(`the PyTorch peer failed: ${r.stderr}`);
-      return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { samples: number[] }).samples;
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as { samples: number[]; cpuMs: number };
     },
   };
 }
@@ -125,6 +129,7 @@ function prepare(backend: WasmBackend, model: Model, iterations: number): Prepar
 
 async function main(): Promise<void> {
   const rounds = Number(values.rounds ?? (values.quick ? 2 : 5));
+  type Samples = Readonly<{ wall: RoundSamples; cpu: RoundCpu }>;
   const threadCounts = (values.threads ?? ['1', '2']).map(Number);
   const variants = (values.variant ?? ['simd', 'relaxed']) as WasmVariant[];
   if (!Number.isSafeInteger(rounds) || rounds < 1 || threadCounts.some((t) => !Number.isSafeInteger(t) || t < 1)) {
@@ -164,16 +169,18 @@ async function main(): Promise<void> {
     }
     if (backends.length === 0) continue;
     const first = backends[0]!;
-    const iters = 1_000_000;
+    // Calls of about the length of a kernel's, so that time-slicing affects them alike.
+    const iters = 10_000_000;
     const fma = variant === 'relaxed';
     const peakFlops = first.peak(1, fma) * iters;
     const prepared = backends.flatMap((b) => MODELS.map((m) => prepare(b, m, Math.max(1, Math.round(m.iterations * scale)))));
     const tasks: RoundTask[] = [{ name: `peak|${variant}`, iterations: 5, fn: () => first.peak(iters, fma) }, ...prepared.flatMap((p) => p.tasks), ...peers];
-    const samples = await interleavedRounds(tasks, rounds, (r) => {
+    const samples: Samples = await interleavedRounds(tasks, rounds, (r) => {
       if (!values.json) console.error(`${variant}: round ${r + 1}/${rounds} done, load average ${load()}`);
     });
-    const peak = peakFlops / medianOf(samples, `peak|${variant}`) / 1e6;
-    rows.push({ name: `peak ${fma ? 'FMA' : 'mul+add'} (register-only), one core`, build: variant, threads: 1, ms: medianOf(samples, `peak|${variant}`), gflops: peak });
+    const peakMs = medianOf(samples.wall, `peak|${variant}`), peakCpuMs = cpuMedianOf(samples.cpu, `peak|${variant}`);
+    const peak = { wall: peakFlops / peakMs / 1e6, cpu: peakFlops / peakCpuMs / 1e6 };
+    rows.push({ name: `peak ${fma ? 'FMA' : 'mul+add'} (register-only), one core`, build: variant, threads: 1, ms: peakMs, gflops: peak.wall, cpuMs: peakCpuMs, cpuGflops: peak.cpu });
     for (const p of prepared) rows.push(...modelRows(p, samples, peak));
     rows.push(...ratioRows(prepared, samples, variant));
     rows.push(...peerRows(samples, prepared, variant));
@@ -185,11 +192,12 @@ async function main(): Promise<void> {
   print(rows, notes);
 }
 
-function modelRows(p: Prepared, samples: RoundSamples, peakPerCore: number): Row[] {
+function modelRows(p: Prepared, samples: Readonly<{ wall: RoundSamples; cpu: RoundCpu }>, peakPerCore: Readonly<{ wall: number; cpu: number }>): Row[] {
   const key = (mode: string): string => `${p.model.id}|${p.backend.variant}|${p.threads}|${mode}`;
-  const peak = peakPerCore * p.threads;
+  const peak = peakPerCore.wall * p.threads;
   return (['eager', 'jit', 'kernels'] as const).map((mode) => {
-    const ms = medianOf(samples, key(mode));
+    const ms = medianOf(samples.wall, key(mode));
+    const cpuMs = cpuMedianOf(samples.cpu, key(mode));
     const gflops = p.flops / ms / 1e6;
     return {
       name: `${p.model.label}, ${mode === 'kernels' ? `its ${p.kernels} kernels alone` : mode}`,
@@ -203,32 +211,43 @@ function modelRows(p: Prepared, samples: RoundSamples, peakPerCore: number): Row
       peakGflops: peak,
       fractionOfPeak: gflops / peak,
       msAtPeak: p.flops / peak / 1e6,
-      samples: samples.get(key(mode))!.flat().length,
+      cpuMs,
+      cpuPeakGflops: peakPerCore.cpu,
+      /** GFLOP per CPU-second over one core's peak per CPU-second. */
+      cpuFractionOfPeak: p.flops / cpuMs / 1e6 / peakPerCore.cpu,
+      cpuMsAtPeak: p.flops / peakPerCore.cpu / 1e6,
+      samples: samples.wall.get(key(mode))!.flat().length,
     };
   });
 }
 
-function ratioRows(prepared: readonly Prepared[], samples: RoundSamples, variant: string): Row[] {
+type Both = Readonly<{ wall: RoundSamples; cpu: RoundCpu }>;
+const ratio = (s: Both, a: string, b: string): { value: number; cpuValue: number } => ({ value: roundRatio(s.wall, a, b), cpuValue: cpuRoundRatio(s.cpu, a, b) });
+const minusOne = (r: { value: number; cpuValue: number }, flip = false): { value: number; cpuValue: number } =>
+  flip ? { value: 1 - r.value, cpuValue: 1 - r.cpuValue } : { value: r.value - 1, cpuValue: r.cpuValue - 1 };
+
+function ratioRows(prepared: readonly Prepared[], samples: Both, variant: string): Row[] {
   const out: Row[] = [];
   const key = (model: string, threads: number, mode: string): string => `${model}|${variant}|${threads}|${mode}`;
   const threadList = [...new Set(prepared.map((p) => p.threads))];
   for (const p of prepared) {
     for (const mode of ['eager', 'jit']) {
-      const kernelsOverStep = roundRatio(samples, key(p.model.id, p.threads, 'kernels'), key(p.model.id, p.threads, mode));
-      out.push({ name: `overhead of the ${mode} ${p.model.label} step (1 − kernel ms / step ms)`, model: p.model.id, mode, build: variant, threads: p.threads, value: 1 - kernelsOverStep });
+      const kernelsOverStep = ratio(samples, key(p.model.id, p.threads, 'kernels'), key(p.model.id, p.threads, mode));
+      out.push({ name: `overhead of the ${mode} ${p.model.label} step (1 − kernel ms / step ms)`, model: p.model.id, mode, build: variant, threads: p.threads, ...minusOne(kernelsOverStep, true) });
     }
-    out.push({ name: `jit speed-up over eager, ${p.model.label}`, model: p.model.id, build: variant, threads: p.threads, value: roundRatio(samples, key(p.model.id, p.threads, 'eager'), key(p.model.id, p.threads, 'jit')) });
+    out.push({ name: `jit speed-up over eager, ${p.model.label}`, model: p.model.id, build: variant, threads: p.threads, ...ratio(samples, key(p.model.id, p.threads, 'eager'), key(p.model.id, p.threads, 'jit')) });
   }
   for (const t of threadList) {
     for (const mode of ['eager', 'jit']) {
-      out.push({ name: `+SN cost over the plain step, ${mode}`, model: 'gan+sn', mode, build: variant, threads: t, value: roundRatio(samples, key('gan+sn', t, mode), key('gan', t, mode)) - 1 });
+      out.push({ name: `+SN cost over the plain step, ${mode}`, model: 'gan+sn', mode, build: variant, threads: t, ...minusOne(ratio(samples, key('gan+sn', t, mode), key('gan', t, mode))) });
     }
   }
   if (threadList.includes(1)) {
     for (const t of threadList.filter((x) => x > 1)) {
       for (const m of MODELS) {
         for (const mode of ['eager', 'jit', 'kernels']) {
-          out.push({ name: `${t}-thread speed-up, ${m.label}, ${mode}`, model: m.id, mode, build: variant, threads: t, value: roundRatio(samples, key(m.id, 1, mode), key(m.id, t, mode)) });
+          // CPU column: 1-thread CPU ms / n-thread CPU ms (below 1 when threads add work).
+          out.push({ name: `${t}-thread speed-up, ${m.label}, ${mode}`, model: m.id, mode, build: variant, threads: t, ...ratio(samples, key(m.id, 1, mode), key(m.id, t, mode)) });
         }
       }
     }
@@ -236,24 +255,18 @@ function ratioRows(prepared: readonly Prepared[], samples: RoundSamples, variant
   return out;
 }
 
-function peerRows(samples: RoundSamples, prepared: readonly Prepared[], variant: string): Row[] {
+function peerRows(samples: Both, prepared: readonly Prepared[], variant: string): Row[] {
   const out: Row[] = [];
   const threadList = [...new Set(prepared.map((p) => p.threads))];
   for (const [peer, label] of [['tfjs', 'TensorFlow.js wasm'], ['pytorch', 'PyTorch CPU']] as const) {
     for (const peerThreads of [1, 2]) {
       const name = `${peer}|${peerThreads}`;
-      if (!samples.has(name)) continue;
-      const ms = medianOf(samples, name);
+      if (!samples.wall.has(name)) continue;
+      const ms = medianOf(samples.wall, name);
       const flops = prepared.find((p) => p.model.id === 'gan')!.flops;
-      out.push({ name: `${label}, benchmark GAN step`, model: 'gan', mode: peer, threads: peerThreads, ms, gflops: flops / ms / 1e6, samples: samples.get(name)!.flat().length });
+      out.push({ name: `${label}, benchmark GAN step`, model: 'gan', mode: peer, threads: peerThreads, ms, gflops: flops / ms / 1e6, cpuMs: cpuMedianOf(samples.cpu, name), samples: samples.wall.get(name)!.flat().length });
       for (const t of threadList) {
-        out.push({
-          name: `${label} (${peerThreads} thread) ms / puregan jit ms, benchmark GAN`,
-          model: 'gan',
-          build: variant,
-          threads: t,
-          value: roundRatio(samples, name, `gan|${variant}|${t}|jit`),
-        });
+        out.push({ name: `${label} (${peerThreads} thread) ms / puregan jit ms, benchmark GAN`, model: 'gan', build: variant, threads: t, ...ratio(samples, name, `gan|${variant}|${t}|jit`) });
       }
     }
   }
@@ -267,18 +280,20 @@ function print(rows: readonly Row[], notes: readonly string[]): void {
     return;
   }
   const f = (v: unknown, d: number): string => (typeof v === 'number' ? v.toFixed(d) : '');
-  console.log('| step | build | threads | median ms | GFLOP/s | % of peak | ms at peak | samples |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  const pct = (v: unknown): string => (typeof v === 'number' ? `${(100 * v).toFixed(0)}%` : '');
+  const ms = (v: unknown): string => (typeof v === 'number' ? v.toFixed(v < 10 ? 2 : 0) : '');
+  console.log('| step | build | threads | median ms | GFLOP/s | % of peak | ms at peak | CPU ms | % of peak per CPU-second | CPU ms at peak | samples |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows.filter((x) => x.ms !== undefined)) {
-    const pct = typeof r.fractionOfPeak === 'number' ? `${(100 * r.fractionOfPeak).toFixed(0)}%` : '';
-    console.log(`| ${r.name} | ${String(r.build ?? '')} | ${String(r.threads)} | ${f(r.ms, r.ms as number < 10 ? 2 : 0)} | ${f(r.gflops, 1)} | ${pct} | ${f(r.msAtPeak, 2)} | ${String(r.samples ?? '')} |`);
+    console.log(
+      `| ${r.name} | ${String(r.build ?? '')} | ${String(r.threads)} | ${ms(r.ms)} | ${f(r.gflops, 1)} | ${pct(r.fractionOfPeak)} | ${f(r.msAtPeak, 2)} | ${ms(r.cpuMs)} | ${pct(r.cpuFractionOfPeak)} | ${f(r.cpuMsAtPeak, 2)} | ${String(r.samples ?? '')} |`,
+    );
   }
-  console.log('\n| ratio (median over rounds of per-round ratios) | build | threads | value |');
-  console.log('|---|---|---:|---:|');
+  console.log('\n| ratio (median over rounds of per-round ratios) | build | threads | wall time | CPU time |');
+  console.log('|---|---|---:|---:|---:|');
   for (const r of rows.filter((x) => x.value !== undefined)) {
-    const v = r.value as number;
-    const shown = r.name.startsWith('overhead') || r.name.startsWith('+SN') ? `${(100 * v).toFixed(0)}%` : `${v.toFixed(2)}×`;
-    console.log(`| ${r.name} | ${String(r.build ?? '')} | ${String(r.threads)} | ${shown} |`);
+    const show = (v: number): string => (r.name.startsWith('overhead') || r.name.startsWith('+SN') ? `${(100 * v).toFixed(0)}%` : `${v.toFixed(2)}×`);
+    console.log(`| ${r.name} | ${String(r.build ?? '')} | ${String(r.threads)} | ${show(r.value as number)} | ${show(r.cpuValue as number)} |`);
   }
   console.log('');
   for (const n of notes) console.log(n);
