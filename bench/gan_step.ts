@@ -138,6 +138,7 @@ async function main(): Promise<void> {
   const scale = values.quick ? 0.5 : 1;
   const rows: Row[] = [];
   const notes: string[] = [`CPU: ${cpuModel()}; load average at start: ${load()}`];
+  if ((globalThis as { gc?: unknown }).gc === undefined) notes.push('run with node --expose-gc (npm run bench:gan does) to collect garbage between tasks');
   let peers: RoundTask[] = [];
   let tfjsDispose: (() => void) | undefined;
   if (!values['skip-tfjs']) {

@@ -8,6 +8,9 @@
  * process's user + system time over its iterations, all threads): on a machine with more
  * runnable threads than cores, wall time measures the scheduler as much as the code, while
  * the CPU time of a one-thread task stays close to its time on an idle core.
+ *
+ * With node's --expose-gc, a full GC runs before each task's iterations (untimed), so a task
+ * does not pay for the garbage of the one before it.
  */
 import { Bench } from 'tinybench';
 import { median } from './peak.js';
@@ -28,6 +31,8 @@ export type RoundSamples = ReadonlyMap<string, readonly (readonly number[])[]>;
 /** CPU ms per call of every task, one value per round. */
 export type RoundCpu = ReadonlyMap<string, readonly number[]>;
 
+const gc = (globalThis as { gc?: () => void }).gc;
+
 const cpuMsNow = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -43,6 +48,7 @@ export async function interleavedRounds(
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? tasks : [...tasks].reverse();
     for (const t of order) {
+      gc?.();
       let samples: number[];
       if (t.external !== undefined) {
         const r = t.external();
