@@ -32,7 +32,7 @@ export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, opts: FilterGr
   return tf.tidy(() => {
     const images = tf.transpose(x, [3, 1, 2, 0]);
     const filter = tf.transpose(dy, [1, 2, 0, 3]);
-    const full = tf.conv2d(images, filter, 1, [[0, 0], [p + 1, padBottom], [p, padRight], [0, 0]], 'NHWC', s);
+    const full = tf.conv2d(images, filter, 1, [[0, 0], [p, padBottom], [p, padRight], [0, 0]], 'NHWC', s);
     const cropped = full.shape[1] === kh && full.shape[2] === kw ? full : tf.slice(full, [0, 0, 0, 0], [-1, kh, kw, -1]);
     return tf.transpose(cropped, [1, 2, 0, 3]);
   });
