@@ -17,6 +17,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
+import { measurePeak, rand } from './helpers/peak.js';
 import { convGeometry, convTransposeGeometry } from '../src/backend/geometry.js';
 import { loadWasmBackend, type WasmBackend, type WasmVariant } from '../src/backend/wasm/index.js';
 import type { ConvGeometry } from '../src/backend/backend.js';
@@ -44,16 +45,6 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-
-const rand = (n: number, seed = 1): Float32Array => {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-};
 
 type Task = { name: string; flops?: number; fn: (out?: Float32Array) => Float32Array | number };
 
@@ -133,20 +124,11 @@ async function main(): Promise<void> {
         console.error(`skipping ${variant} with ${threads} threads: ${(e as Error).message}`);
         continue;
       }
-      const iters = 1_000_000;
-      const peakTasks: Task[] = [
-        { name: 'peak mul+add (register-only)', flops: b.peak(1, false) * iters, fn: () => b.peak(iters, false) },
-        ...(variant === 'relaxed' ? [{ name: 'peak FMA (register-only)', flops: b.peak(1, true) * iters, fn: () => b.peak(iters, true) }] : []),
-      ];
-      const peaks = await measure(peakTasks, time / 2, false);
-      const peakOf = (name: string): number => peakTasks.find((t) => t.name === name)!.flops! / peaks.get(name)!.ms / 1e6;
       // The peak of one core; with n threads the fraction is of n times that.
-      const peak = (variant === 'relaxed' ? peakOf('peak FMA (register-only)') : peakOf('peak mul+add (register-only)')) * threads;
+      const measured = await measurePeak(b, time / 2);
+      const peak = measured.ofBuild * threads;
       if (threads === 1) {
-        for (const t of peakTasks) {
-          const r = peaks.get(t.name)!;
-          rows.push({ name: t.name, variant, threads, ms: r.ms, gflops: t.flops! / r.ms / 1e6, samples: r.samples });
-        }
+        for (const r of measured.rows) rows.push({ name: r.name, variant, threads, ms: r.ms, gflops: r.gflops, samples: r.samples });
       }
       const tasks = kernelTasks(b);
       const res = await measure(tasks, time, true);
