@@ -1,7 +1,7 @@
 /**
  * The 2-D mode-collapse benchmark GAN (VEEGAN / PacGAN setting): an MLP generator and
  * discriminator trained on a Gaussian mixture, evaluated with PacGAN's mode rule on 2,500
- * samples (`modeMetrics`). Shared by test/train/gaussians_ring.test.ts and
+ * samples (`modeMetrics`). Shared by test/train/mode_collapse.test.ts and
  * scripts/gaussians_benchmark.ts.
  */
 import { key as makeKey, split } from '../src/core/random.js';
