@@ -1,38 +1,56 @@
 /**
- * The 2-D mode-collapse benchmark: for each dataset (ring of 8, grid of 25, optionally grid of
- * 100) and variant (non-saturating, hinge + SN, WGAN-GP, non-saturating + PacGAN2), trains
- * `--seeds` runs of `--steps` iterations and prints a Markdown table of the mean ± std of modes
- * covered, high-quality samples and KL from uniform over the seeds, with ms per iteration.
+ * The 2-D mode-collapse benchmark: for each dataset (ring of 8, grid of 25, grid of 100) and
+ * variant (non-saturating, hinge + SN, WGAN-GP, non-saturating + PacGAN2), trains `--seeds` runs
+ * (seeds 0, 1, …) of `--steps` iterations with the ring test's networks and batch (width 64,
+ * batch 128, Adam 2e-3 decayed linearly to 0) and prints one line per run, then a Markdown
+ * table of the mean ± std over the seeds of modes covered, high-quality samples, KL from
+ * uniform and ms per iteration (wall time, on the wasm backend with `--threads` threads).
  *
- *     node dist/scripts/gaussians_benchmark.js [--steps 1000] [--seeds 5] [--ring-only] [--grid100]
+ *     npm run bench:gaussians -- [--steps 1000] [--seeds 5] [--threads 1]
+ *                                [--datasets ring8,grid25,grid100] [--variants nonsaturating,wgan-gp,…]
  */
 import { init } from '../src/index.js';
-import { grid100, grid25, ring8 } from '../src/data/gaussians.js';
-import { trainGaussianGan, VARIANTS, type GaussianResult } from '../bench/gaussian_gan.js';
+import { grid100, grid25, ring8, type GaussianMixture } from '../src/data/gaussians.js';
+import { RING_TEST_RUN, trainGaussianGan, VARIANTS, type GaussianResult, type Variant } from '../bench/gaussian_gan.js';
 
-const arg = (name: string, fallback: number): number => {
+const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
-const steps = arg('steps', 1000);
-const seeds = arg('seeds', 5);
-const datasets = process.argv.includes('--ring-only') ? [ring8] : process.argv.includes('--grid100') ? [ring8, grid25, grid100] : [ring8, grid25];
+const MIXTURES: Readonly<Record<string, GaussianMixture>> = { ring8, grid25, grid100 };
+const steps = Number(arg('steps', '1000'));
+const seeds = Number(arg('seeds', '5'));
+const datasets = arg('datasets', 'ring8,grid25').split(',');
+const variants = arg('variants', VARIANTS.join(',')).split(',');
+const unknown = [...datasets.filter((d) => !(d in MIXTURES)), ...variants.filter((v) => !(VARIANTS as readonly string[]).includes(v))];
+if (unknown.length > 0) {
+  console.error(`gaussians_benchmark: unknown dataset or variant: ${unknown.join(', ')} (datasets: ${Object.keys(MIXTURES).join(', ')}; variants: ${VARIANTS.join(', ')})`);
+  process.exit(2);
+}
 
-await init();
+await init({ threads: Number(arg('threads', '1')) });
 const stat = (xs: readonly number[], digits: number): string => {
   const m = xs.reduce((a, v) => a + v, 0) / xs.length;
   const sd = Math.sqrt(xs.reduce((a, v) => a + (v - m) ** 2, 0) / xs.length);
   return `${m.toFixed(digits)} ± ${sd.toFixed(digits)}`;
 };
-console.log(`${steps} iterations, batch 256, seeds 0–${seeds - 1}`);
-console.log('| dataset | variant | modes | high quality (%) | KL | ms / iteration |');
-console.log('|---|---|---|---|---|---|');
-for (const mixture of datasets) {
-  for (const variant of VARIANTS) {
+const { batch, hidden, lr } = RING_TEST_RUN;
+const rows: string[] = [];
+for (const name of datasets) {
+  const mixture = MIXTURES[name]!;
+  for (const variant of variants as Variant[]) {
     const runs: GaussianResult[] = [];
-    for (let seed = 0; seed < seeds; seed++) runs.push(trainGaussianGan({ mixture, variant, seed, steps, lr: 2e-3 }));
-    console.log(
-      `| ${mixture.name} | ${variant} | ${stat(runs.map((r) => r.modesCovered), 1)} / ${mixture.means.length} | ${stat(runs.map((r) => 100 * r.highQualityFraction), 1)} | ${stat(runs.map((r) => r.klFromUniform), 3)} | ${stat(runs.map((r) => r.msPerStep), 0)} |`,
+    for (let seed = 0; seed < seeds; seed++) {
+      const r = trainGaussianGan({ mixture, variant, seed, steps, batch, hidden, lr });
+      runs.push(r);
+      console.log(`${name} ${variant} seed ${seed}: ${r.modesCovered}/${r.modes} modes, ${(100 * r.highQualityFraction).toFixed(1)}% high quality, KL ${r.klFromUniform.toFixed(3)}, ${r.msPerStep.toFixed(1)} ms/iteration`);
+    }
+    rows.push(
+      `| ${name} | ${variant} | ${stat(runs.map((r) => r.modesCovered), 1)} / ${mixture.means.length} | ${stat(runs.map((r) => 100 * r.highQualityFraction), 1)} | ${stat(runs.map((r) => r.klFromUniform), 3)} | ${stat(runs.map((r) => r.msPerStep), 0)} |`,
     );
   }
 }
+console.log(`\n${steps} iterations, batch ${batch}, width ${hidden}, Adam ${lr} decayed to 0, seeds 0–${seeds - 1}`);
+console.log('| dataset | variant | modes | high quality (%) | KL | ms / iteration |');
+console.log('|---|---|---|---|---|---|');
+for (const r of rows) console.log(r);

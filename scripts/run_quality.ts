@@ -2,15 +2,21 @@
  * `npm run quality -- <run dir>`: the MNIST metrics of a run's newest generator with the shipped
  * classifier, on the same footing as `npm run metrics:floor`: N = 2,000 generated digits (latents
  * from seed 0) against the same reference, 2,000 held-out digits (seed 1 of the held-out split),
- * so its FD is comparable with the floor's. Prints one line and a JSON object.
+ * so its FD is comparable with the floor's. A class-conditional run (ACGAN) is sampled with the
+ * classes 0, 1, …, 9 in turn, and its class agreement (the classifier's prediction equals the
+ * requested class) is reported too. The generator is the EMA copy when the run keeps one
+ * (`--live`: the live params instead). Prints one line and a JSON object.
+ *
+ *     npm run quality -- RUNDIR [--live] [--threads 2]
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { init } from '../src/index.js';
 import { key } from '../src/core/random.js';
 import { loadMnistClassifier } from '../src/metrics/mnist_classifier.js';
+import { classAgreement } from '../src/metrics/class_probabilities.js';
 import { realReference, sampleQuality } from '../src/metrics/sample_quality.js';
 import { loadRunGenerator } from '../src/node/run_generator.js';
-import { generate, sampleLatents } from '../src/train/sampling.js';
+import { cyclicLabels, generate, sampleLatents } from '../src/train/sampling.js';
 import { loadMnistSplits, subset } from './mnist_split.js';
 
 const N = 2000;
@@ -20,8 +26,10 @@ if (dir === undefined) {
   console.error('usage: npm run quality -- <run dir>');
   process.exit(2);
 }
-const backend = await init({ threads: 2 });
-const run = await loadRunGenerator(dir);
+const threadsAt = process.argv.indexOf('--threads');
+const backend = await init({ threads: threadsAt >= 0 ? Number(process.argv[threadsAt + 1]) : 2 });
+const live = process.argv.includes('--live');
+const run = await loadRunGenerator(dir, { ema: !live });
 if (E.isLeft(run)) {
   console.error(`run_quality: ${run.left.message}`);
   process.exit(1);
@@ -31,10 +39,14 @@ if (E.isLeft(loaded)) throw loaded.left;
 const { heldOut } = loadMnistSplits();
 const reference = realReference(loaded.right, subset(heldOut, 1, N));
 const { resolved, g, step } = run.right;
-const samples = generate(resolved.train.generator, g, sampleLatents(resolved.run.latent, key(0), N));
+const classes = resolved.run.conditioning?.classes;
+const labels = classes === undefined ? undefined : cyclicLabels(N, classes);
+const samples = generate(resolved.train.generator, g, sampleLatents(resolved.run.latent, key(0), N), labels);
 const q = sampleQuality({ net: loaded.right, samples, reference });
+const agreement = labels === undefined ? undefined : classAgreement(loaded.right.probabilities(samples), labels.data);
 console.log(
-  `${dir} at step ${step}, N = ${N} vs ${N} held-out digits: FD ${q.frechetDistance.toFixed(2)}, MNIST score ${q.score.toFixed(2)}, classes ${q.classesCovered}/10, precision ${q.precision.toFixed(3)}, recall ${q.recall.toFixed(3)}`,
+  `${dir} at step ${step}, N = ${N} vs ${N} held-out digits: FD ${q.frechetDistance.toFixed(2)}, MNIST score ${q.score.toFixed(2)}, classes ${q.classesCovered}/10, precision ${q.precision.toFixed(3)}, recall ${q.recall.toFixed(3)}` +
+    (agreement === undefined ? '' : `, class agreement ${(100 * agreement).toFixed(1)}%`),
 );
-console.log(JSON.stringify({ dir, step, ...q }));
+console.log(JSON.stringify({ dir, step, ema: !live && resolved.run.ema !== undefined, ...q, ...(agreement === undefined ? {} : { classAgreement: agreement }) }));
 await backend.close?.();

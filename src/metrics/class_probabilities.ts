@@ -57,3 +57,23 @@ export function mnistScore(p: Tensor): number {
   }
   return Math.exp(kl / n);
 }
+
+/**
+ * Class agreement of a conditional generator: the fraction of samples whose predicted class,
+ * argmax_y p(y|x) of p `[n, C]`, is the class requested for them (`requested`, n integer ids in
+ * [0, C)). 1 when the classifier reads every sample as its label; about 1/C when G ignores it.
+ */
+export function classAgreement(p: Tensor, requested: ArrayLike<number>): number {
+  const predicted = predictedClasses(p);
+  const classes = p.shape[1]!;
+  if (requested.length !== predicted.length) {
+    throw new ShapeError(`class agreement needs one requested class per sample: ${predicted.length} samples, ${requested.length} classes`, { p: p.shape });
+  }
+  let agree = 0;
+  for (let i = 0; i < predicted.length; i++) {
+    const y = requested[i]!;
+    if (!Number.isInteger(y) || y < 0 || y >= classes) throw new ValueError(`requested class ${i} is ${y}: class ids must be integers in [0, ${classes})`);
+    if (predicted[i] === y) agree++;
+  }
+  return agree / predicted.length;
+}

@@ -16,9 +16,10 @@ export type RunGenerator = Readonly<{ resolved: ResolvedRun; step: number; g: Re
 /**
  * Reads a run directory's config.json and newest checkpoint (verified by its sha256) and checks
  * that the checkpoint's generator (and its EMA params, when kept) has the structure and shapes
- * the config builds.
+ * the config builds. With `ema: false` the live params are returned even when the run keeps an
+ * EMA copy.
  */
-export async function loadRunGenerator(dir: string): Promise<E.Either<PureganError, RunGenerator>> {
+export async function loadRunGenerator(dir: string, opts: Readonly<{ ema?: boolean }> = {}): Promise<E.Either<PureganError, RunGenerator>> {
   const raw = await readRunConfig(dir);
   if (E.isLeft(raw)) return raw;
   if (raw.right === undefined) return E.left(new ValueError(`${dir} holds no run (no config.json)`));
@@ -28,7 +29,7 @@ export async function loadRunGenerator(dir: string): Promise<E.Either<PureganErr
   if (E.isLeft(ck)) return ck;
   const run = ck.right.tree as Partial<RunState> | undefined;
   const g = run?.train?.g;
-  const ema = resolved.right.train.techniques.ema !== undefined;
+  const ema = opts.ema !== false && resolved.right.train.techniques.ema !== undefined;
   const params = ema ? run?.train?.ema?.params : g?.params;
   const init = resolved.right.train.generator.init(key(0), [resolved.right.train.gInputDim]);
   const diffs = treeDifferences({ params: init.params, state: init.state }, g === undefined ? undefined : { params, state: g.state });

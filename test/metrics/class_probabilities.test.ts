@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tensor } from '../../src/core/tensor.js';
 import { ShapeError, ValueError } from '../../src/core/errors.js';
-import { mnistScore, predictedClasses } from '../../src/metrics/class_probabilities.js';
+import { classAgreement, mnistScore, predictedClasses } from '../../src/metrics/class_probabilities.js';
 
 const oneHotRows = (labels: readonly number[], classes: number) =>
   tensor(
@@ -41,5 +41,24 @@ describe('mnistScore', () => {
 describe('predictedClasses', () => {
   it('returns the argmax of each row', () => {
     assert.deepEqual(Array.from(predictedClasses(tensor([3, 3], [0.1, 0.7, 0.2, 0.5, 0.3, 0.2, 0.2, 0.2, 0.6]))), [1, 0, 2]);
+  });
+});
+
+describe('classAgreement', () => {
+  it('is the fraction of rows whose argmax is the requested class', () => {
+    const p = tensor([4, 3], [0.1, 0.7, 0.2, 0.5, 0.3, 0.2, 0.2, 0.2, 0.6, 0.6, 0.3, 0.1]);
+    assert.equal(classAgreement(p, [1, 0, 1, 2]), 0.5);
+  });
+
+  it('is 1 for one-hot rows of the requested classes and 0 when every row is another class', () => {
+    const labels = [3, 1, 4, 1, 5, 9, 2, 6];
+    assert.equal(classAgreement(oneHotRows(labels, 10), labels), 1);
+    assert.equal(classAgreement(oneHotRows(labels, 10), labels.map((y) => (y + 1) % 10)), 0);
+  });
+
+  it('rejects a requested-class list of another length, and ids outside [0, C)', () => {
+    assert.throws(() => classAgreement(oneHotRows([0, 1], 3), [0]), ShapeError);
+    assert.throws(() => classAgreement(oneHotRows([0, 1], 3), [0, 3]), ValueError);
+    assert.throws(() => classAgreement(oneHotRows([0, 1], 3), [0, 0.5]), ValueError);
   });
 });

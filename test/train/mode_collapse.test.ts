@@ -1,9 +1,9 @@
 /**
  * The ring of 8 Gaussians, PacGAN's metrics: a small MLP GAN (bench/gaussian_gan.ts,
- * RING_TEST_RUN) trained with seed 0 covers at least 7 of the 8 modes, and at least 25% of
- * 2,500 samples lie within 3 std of a mode. Issue 10 asks for 70% within 60 s; this budget
- * (1,000 iterations) reaches about a third, and 70% took 2,000 iterations (README, "Mode
- * collapse"), which does not fit the minute on a shared core.
+ * RING_TEST_RUN: width 64, 4,000 iterations of batch 128) trained with seed 0 covers at least 7
+ * of the 8 modes, and at least 70% of 2,500 samples lie within 3 std of a mode (issue 10's
+ * bar). Seeds 0–9 all pass (`npm run bench:ring`; README, "Mode collapse"); seed 0 reaches
+ * 80.5%. The run costs about 25 s of CPU.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,9 +16,9 @@ describe('mode collapse on the ring of 8 Gaussians', () => {
     await init();
   });
 
-  it('a small MLP GAN trained with seed 0 covers at least 7 of 8 modes with at least 25% high-quality samples', () => {
+  it('a small MLP GAN trained with seed 0 covers at least 7 of 8 modes with at least 70% high-quality samples', () => {
     const r = trainGaussianGan({ ...RING_TEST_RUN, mixture: ring8, seed: 0 });
     assert.ok(r.modesCovered >= 7, `${r.modesCovered} of 8 modes`);
-    assert.ok(r.highQualityFraction >= 0.25, `${(100 * r.highQualityFraction).toFixed(1)}% high quality`);
+    assert.ok(r.highQualityFraction >= 0.7, `${(100 * r.highQualityFraction).toFixed(1)}% high quality`);
   });
 });
