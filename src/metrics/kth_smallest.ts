@@ -1,11 +1,13 @@
 import { ValueError } from '../core/errors.js';
 
 /**
- * The k-th smallest (1-based) of `values[0 … length − 1]` by partial selection (Hoare's
+ * The k-th smallest (1-based) of `values[0 … length − 1]` (`length` defaults to all) by partial selection (Hoare's
  * quickselect with a median-of-three pivot), O(length) on average instead of a sort's
  * O(length log length). Reorders `values` in place; NaN is not allowed.
  */
-export function kthSmallest(values: Float64Array, k: number, length = values.length): number {
+export function kthSmallest(values: Float64Array, opts: Readonly<{ k: number; length?: number }>): number {
+  const { k } = opts;
+  const length = opts.length ?? values.length;
   if (!(Number.isInteger(length) && length >= 1 && length <= values.length)) {
     throw new ValueError(`kthSmallest: length must be an integer in [1, ${values.length}], got ${length}`);
   }

@@ -8,6 +8,8 @@ import type { Matrix64 } from './linalg.js';
 export type DistanceBlock = Readonly<{ start: number; rows: number; cols: number; values: Float64Array }>;
 
 export type PairwiseDistanceOptions = Readonly<{
+  a: Matrix64;
+  b: Matrix64;
   /** Rows of `a` per block (default 512): a block holds rows·b.rows float64 values. */
   blockRows?: number;
 }>;
@@ -34,12 +36,8 @@ const rowNorms = (m: Matrix64): Float64Array => {
  * rounding of its inputs), about 1e−5·(‖aᵢ‖² + ‖bⱼ‖²) at d = 128; so equal rows give a
  * distance of that order rather than exactly 0.
  */
-export function forEachDistanceBlock(
-  a: Matrix64,
-  b: Matrix64,
-  visit: (block: DistanceBlock) => void,
-  opts: PairwiseDistanceOptions = {},
-): void {
+export function forEachDistanceBlock(opts: PairwiseDistanceOptions, visit: (block: DistanceBlock) => void): void {
+  const { a, b } = opts;
   if (a.cols !== b.cols) throw new ShapeError(`pairwise distances need rows of the same width, got d = ${a.cols} and d = ${b.cols}`);
   const blockRows = opts.blockRows ?? 512;
   if (!(Number.isInteger(blockRows) && blockRows >= 1)) throw new ValueError(`blockRows must be a positive integer, got ${blockRows}`);
@@ -64,8 +62,9 @@ export function forEachDistanceBlock(
 }
 
 /** The whole `[m, n]` matrix of `forEachDistanceBlock` (for small sets and tests). */
-export function pairwiseSquaredDistances(a: Matrix64, b: Matrix64, opts: PairwiseDistanceOptions = {}): Float64Array {
+export function pairwiseSquaredDistances(opts: PairwiseDistanceOptions): Float64Array {
+  const { a, b } = opts;
   const out = new Float64Array(a.rows * b.rows);
-  forEachDistanceBlock(a, b, (blk) => out.set(blk.values, blk.start * b.rows), opts);
+  forEachDistanceBlock(opts, (blk) => out.set(blk.values, blk.start * b.rows));
   return out;
 }

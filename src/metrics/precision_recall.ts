@@ -14,12 +14,12 @@ function kthNeighbourRadii(x: Matrix64, k: number): Float64Array {
   const n = x.rows;
   const radii = new Float64Array(n);
   const row = new Float64Array(n - 1);
-  forEachDistanceBlock(x, x, ({ start, rows, values }) => {
+  forEachDistanceBlock({ a: x, b: x }, ({ start, rows, values }) => {
     for (let r = 0; r < rows; r++) {
       const i = start + r;
       let w = 0;
       for (let j = 0; j < n; j++) if (j !== i) row[w++] = values[r * n + j]!;
-      radii[i] = kthSmallest(row, k);
+      radii[i] = kthSmallest(row, { k });
     }
   });
   return radii;
@@ -29,7 +29,7 @@ function kthNeighbourRadii(x: Matrix64, k: number): Float64Array {
 function fractionInside(query: Matrix64, manifold: Matrix64, radii: Float64Array): number {
   const m = manifold.rows;
   let inside = 0;
-  forEachDistanceBlock(query, manifold, ({ rows, values }) => {
+  forEachDistanceBlock({ a: query, b: manifold }, ({ rows, values }) => {
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < m; j++) {
         if (values[r * m + j]! <= radii[j]!) {

@@ -9,7 +9,7 @@ it('equals the k-th element of the sorted values, repeated values included', () 
     fc.property(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 60 }), fc.nat(), (xs, kRaw) => {
       const k = 1 + (kRaw % xs.length);
       const sorted = [...xs].sort((a, b) => a - b);
-      assert.equal(kthSmallest(Float64Array.from(xs), k), sorted[k - 1]);
+      assert.equal(kthSmallest(Float64Array.from(xs), { k }), sorted[k - 1]);
     }),
   );
 });
@@ -21,12 +21,12 @@ it('only looks at the first `length` values', () => {
       const k = 1 + (kRaw % length);
       const sorted = xs.slice(0, length).sort((a, b) => a - b);
       const values = Float64Array.from([...xs.slice(0, length), -Infinity]);
-      assert.equal(kthSmallest(values, k, length), sorted[k - 1]);
+      assert.equal(kthSmallest(values, { k, length }), sorted[k - 1]);
     }),
   );
 });
 
 it('rejects k outside [1, length] with a ValueError', () => {
-  assert.throws(() => kthSmallest(Float64Array.of(1, 2), 3), ValueError);
-  assert.throws(() => kthSmallest(Float64Array.of(1, 2), 0), ValueError);
+  assert.throws(() => kthSmallest(Float64Array.of(1, 2), { k: 3 }), ValueError);
+  assert.throws(() => kthSmallest(Float64Array.of(1, 2), { k: 0 }), ValueError);
 });

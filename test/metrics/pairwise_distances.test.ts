@@ -38,7 +38,7 @@ forEachBackend(() => {
       fc.property(fc.integer(), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 130 }), fc.integer({ min: 1, max: 50 }), (seed, m, n, d, blockRows) => {
         const a = matrix(seed, m, d);
         const b = matrix(seed + 1, n, d, 4, 1);
-        const got = pairwiseSquaredDistances(a, b, { blockRows });
+        const got = pairwiseSquaredDistances({ a, b, blockRows });
         const want = naive(a, b);
         for (let i = 0; i < m; i++) {
           for (let j = 0; j < n; j++) {
@@ -54,21 +54,21 @@ forEachBackend(() => {
 
   it('is never negative, even between a row and itself far from the origin', () => {
     const a = matrix(3, 30, 64, 0.01, 100);
-    for (const v of pairwiseSquaredDistances(a, a)) assert.ok(v >= 0, `distance ${v}`);
+    for (const v of pairwiseSquaredDistances({ a, b: a })) assert.ok(v >= 0, `distance ${v}`);
   });
 
   it('visits every row of a exactly once, in blocks of at most blockRows', () => {
     const seen: number[] = [];
-    forEachDistanceBlock(matrix(1, 23, 3), matrix(2, 5, 3), ({ start, rows, cols, values }) => {
+    forEachDistanceBlock({ a: matrix(1, 23, 3), b: matrix(2, 5, 3), blockRows: 7 }, ({ start, rows, cols, values }) => {
       assert.ok(rows <= 7);
       assert.equal(cols, 5);
       assert.equal(values.length, rows * 5);
       for (let r = 0; r < rows; r++) seen.push(start + r);
-    }, { blockRows: 7 });
+    });
     assert.deepEqual(seen, Array.from({ length: 23 }, (_, i) => i));
   });
 });
 
 it('rejects rows of different widths with a ShapeError', () => {
-  assert.throws(() => pairwiseSquaredDistances(matrix(1, 2, 3), matrix(2, 2, 4)), ShapeError);
+  assert.throws(() => pairwiseSquaredDistances({ a: matrix(1, 2, 3), b: matrix(2, 2, 4) }), ShapeError);
 });

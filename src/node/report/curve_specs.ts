@@ -31,7 +31,8 @@ const points = (rows: readonly { step: number; values: Record<string, unknown> }
     }),
   );
 
-function panel(title: string, values: Point[], opts: Readonly<{ log?: boolean; points?: boolean; zero?: boolean }> = {}): Record<string, unknown> {
+function panel(opts: Readonly<{ title: string; values: Point[]; log?: boolean; points?: boolean; zero?: boolean }>): Record<string, unknown> {
+  const { title, values } = opts;
   return {
     title,
     width: 360,
@@ -56,13 +57,13 @@ export function curveSpec(records: readonly MetricsRecord[], title: string): Rec
   const logRows = logs.map((r) => ({ step: r.step as number, values: r as Record<string, unknown> }));
   const evalRows = evals.map((e) => ({ step: e.step, values: e.eval }));
   const panels = [
-    panel('losses', points(logRows, { d_loss: 'd_loss', g_loss: 'g_loss' })),
-    panel('gradient norms (log scale)', points(logRows, { grad_norm_d: 'grad_norm_d', grad_norm_g: 'grad_norm_g' }).filter((p) => p.value > 0), { log: true }),
-    panel('mean D output', points(logRows, { d_real: 'D(real)', d_fake: 'D(fake)' })),
-    panel(`FD, log scale (N = ${num(evals[0]?.eval.n) ?? '?'} vs held-out digits)`, points(evalRows, { frechetDistance: 'FD', fdFloor: 'floor: train digits' }).filter((p) => p.value > 0), { log: true, points: true }),
-    panel('coverage', points(evalRows, { classesCovered: 'classes covered', modesCovered: 'modes covered' }), { points: true, zero: true }),
+    panel({ title: 'losses', values: points(logRows, { d_loss: 'd_loss', g_loss: 'g_loss' }) }),
+    panel({ title: 'gradient norms (log scale)', values: points(logRows, { grad_norm_d: 'grad_norm_d', grad_norm_g: 'grad_norm_g' }).filter((p) => p.value > 0), log: true }),
+    panel({ title: 'mean D output', values: points(logRows, { d_real: 'D(real)', d_fake: 'D(fake)' }) }),
+    panel({ title: `FD, log scale (N = ${num(evals[0]?.eval.n) ?? '?'} vs held-out digits)`, values: points(evalRows, { frechetDistance: 'FD', fdFloor: 'floor: train digits' }).filter((p) => p.value > 0), log: true, points: true }),
+    panel({ title: 'coverage', values: points(evalRows, { classesCovered: 'classes covered', modesCovered: 'modes covered' }), points: true, zero: true }),
   ].filter((p) => ((p.data as { values: Point[] }).values.length > 0));
-  const shown = panels.length > 0 ? panels : [panel('losses', [])];
+  const shown = panels.length > 0 ? panels : [panel({ title: 'losses', values: [] })];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
