@@ -10,7 +10,8 @@ type VegaModule = { View: new (runtime: unknown, opts: { renderer: string }) => 
 type VegaLiteModule = { compile(spec: unknown): { spec: unknown } };
 type ResvgModule = { Resvg: new (svg: string, opts: unknown) => { render(): { asPng(): Uint8Array } } };
 
-async function optional<T>(name: string): Promise<T> {
+/** Imports an optional package, or throws a ValueError naming the packages to install. */
+export async function importOptional<T>(name: string): Promise<T> {
   try {
     return (await import(name)) as T;
   } catch (e) {
@@ -22,8 +23,8 @@ async function optional<T>(name: string): Promise<T> {
 
 /** A Vega-Lite spec rendered to an SVG document (text measured without a canvas). */
 export async function vegaLiteToSvg(spec: unknown): Promise<string> {
-  const vega = await optional<VegaModule>('vega');
-  const vl = await optional<VegaLiteModule>('vega-lite');
+  const vega = await importOptional<VegaModule>('vega');
+  const vl = await importOptional<VegaLiteModule>('vega-lite');
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -34,6 +35,6 @@ export async function vegaLiteToSvg(spec: unknown): Promise<string> {
 
 /** An SVG document rasterised to PNG bytes at `scale` (default 2) with resvg, using the system fonts. */
 export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
-  const { Resvg } = await optional<ResvgModule>('@resvg/resvg-js');
+  const { Resvg } = await importOptional<ResvgModule>('@resvg/resvg-js');
   return new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
 }
