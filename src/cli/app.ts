@@ -8,6 +8,7 @@ import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { sampleCommand } from './sample.js';
 import { exportCommand } from './export.js';
+import { reportCommand } from './report.js';
 
 /** `puregan help [command]`: the command list, or one command's help. */
 const helpCommand = defineCommand({
@@ -27,7 +28,7 @@ const helpCommand = defineCommand({
  * Every subcommand, in the order `puregan help` lists them. A new command is a file exporting
  * a `Command` (see command.ts) and one entry here.
  */
-export const COMMANDS: readonly Command[] = [infoCommand, checkReferenceCommand, inspectCommand, trainCommand, evalCommand, sampleCommand, exportCommand, helpCommand];
+export const COMMANDS: readonly Command[] = [infoCommand, checkReferenceCommand, inspectCommand, trainCommand, evalCommand, sampleCommand, exportCommand, reportCommand, helpCommand];
 
 function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

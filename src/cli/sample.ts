@@ -97,7 +97,7 @@ function randomGrid(o: GridRequest): GridInputs {
  */
 export const sampleCommand = defineCommand({
   name: 'sample',
-  summary: "a PNG grid of samples from a run's newest generator",
+  summary: "a PNG grid of samples from a run's newest (or best) generator",
   args: [],
   flags: {
     ...RUN_FLAG,
@@ -105,6 +105,7 @@ export const sampleCommand = defineCommand({
     seed: { type: 'integer', value: 'S', min: 0, max: 2 ** 32 - 1, help: 'seed of the latents (default 0)' },
     out: { type: 'string', value: 'FILE.png', help: 'where to write the grid (default <run>/sample.png)' },
     interpolate: { type: 'integer', value: 'STEPS', min: 2, max: 64, help: 'spherical interpolation between random latents, STEPS per walk, one walk per row (n/8 walks, at least 1)' },
+    which: { type: 'string', value: 'best|latest', help: 'the checkpoint: latest (default) or best (lowest FD, kept by --eval-every)' },
     class: { type: 'string', value: 'K|all', help: 'class-conditional runs: samples of class K, or one row per class with all (--n per row, default 8)' },
     traverse: {
       type: 'string',
@@ -117,6 +118,7 @@ export const sampleCommand = defineCommand({
   check: ({ flags }) => [
     ...checkBackendFlags(flags),
     ...checkRunFlag(flags),
+    ...(flags.which !== undefined && flags.which !== 'best' && flags.which !== 'latest' ? [`--which: expected best or latest, got ${JSON.stringify(flags.which)}`] : []),
     ...(flags.class !== undefined && parseClass(flags.class) === undefined ? [`--class: expected a class id (an integer >= 0) or all, got ${JSON.stringify(flags.class)}`] : []),
     ...(flags.class === 'all' && flags.interpolate !== undefined ? ['--class all and --interpolate both choose the rows: give one of them'] : []),
     ...(flags.traverse !== undefined && flags.interpolate !== undefined ? ['--traverse and --interpolate both choose the columns: give one of them'] : []),
@@ -127,7 +129,7 @@ export const sampleCommand = defineCommand({
     if (E.isLeft(backend)) throw backend.left;
     useBackend(backend.right);
     try {
-      const loaded = await loadRunGenerator(flags.run!);
+      const loaded = await loadRunGenerator(flags.run!, { which: flags.which === 'best' ? 'best' : 'latest' });
       if (E.isLeft(loaded)) throw loaded.left;
       const { resolved, g, step } = loaded.right;
       const request: GridRequest = {

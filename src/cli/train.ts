@@ -5,10 +5,10 @@ import { useBackend } from '../backend/current.js';
 import { IoError, UsageError, ValueError } from '../core/errors.js';
 import { foldIn, key } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
-import { modeMetrics, MODE_METRIC_SAMPLES } from '../data/gaussians.js';
 import { progressMode, makeProgress } from '../node/progress.js';
-import { loadLabelledRunData, loadRunData, MIXTURES } from '../node/run_data.js';
-import { appendMetrics, openRun, readRunConfig, runPaths, writeRunCheckpoint, writeSampleImage } from '../node/run_dir.js';
+import { loadLabelledRunData, loadRunData } from '../node/run_data.js';
+import { openRun, readRunConfig, runPaths, writeRunCheckpoint, writeSampleImage } from '../node/run_dir.js';
+import { openRunMonitor } from '../node/run_monitor.js';
 import { fit, initRunState, type RunState } from '../train/loop.js';
 import { PRESETS, PRESET_NAMES } from '../train/presets.js';
 import { mergeConfig, resolveRunConfig, type ResolvedRun } from '../train/run_config.js';
@@ -29,7 +29,7 @@ const TRAIN_FLAGS = {
   out: { type: 'string', value: 'DIR', help: 'run directory (default runs/<preset>-<date>)' },
   resume: { type: 'boolean', help: 'continue the run in --out from its newest checkpoint' },
   ...BACKEND_FLAGS,
-  'eval-every': { type: 'integer', value: 'K', min: 0, max: BIG, help: 'evaluate every K steps (0: never)' },
+  'eval-every': { type: 'integer', value: 'K', min: 0, max: BIG, help: 'evaluate every K steps (0: never): MNIST FD, score, coverage on 2,000 samples (KID, precision/recall at the end), best checkpoint by FD' },
   'sample-every': { type: 'integer', value: 'K', min: 0, max: BIG, help: 'write samples/step_XXXXXX.png every K steps (0: never)' },
   'checkpoint-every': { type: 'integer', value: 'K', min: 0, max: BIG, help: 'checkpoint every K steps (0: only at the end and on Ctrl-C)' },
   quiet: { type: 'boolean', help: 'print nothing while training' },
@@ -87,7 +87,8 @@ export const trainCommand = defineCommand({
   args: [],
   flags: TRAIN_FLAGS,
   details: [
-    'Writes <out>/config.json, metrics.jsonl, samples/step_XXXXXX.png and checkpoints/.',
+    'Writes <out>/config.json, metrics.jsonl, samples/step_XXXXXX.png, checkpoints/ (checkpoints/best/: the lowest FD),',
+    'and the report index.html with curves.svg/png (rebuild it with puregan report --run DIR).',
     'Ctrl-C writes a checkpoint and exits with code 130; --resume continues bit for bit.',
     'Exit codes: 0 done, 1 a run error (non-finite step, unreadable or incompatible files), 2 bad arguments.',
   ].join('\n'),
@@ -128,6 +129,9 @@ export const trainCommand = defineCommand({
       const onSigint = (): void => controller.abort();
       process.once('SIGINT', onSigint);
       const t0 = performance.now();
+      const monitor = await openRunMonitor({ dir: out, config, train, runKey, note: (line) => progress.note(line) });
+      if (E.isLeft(monitor)) throw monitor.left;
+      const mon = monitor.right;
       let lastSample: string | undefined;
       const checkpoint = async (run: RunState, step: number): Promise<void> => {
         const r = await writeRunCheckpoint({ dir: out, run, step, config });
@@ -142,24 +146,19 @@ export const trainCommand = defineCommand({
         signal: controller.signal,
         every: config.every,
         hooks: {
-          async onLog({ step, metrics }) {
-            progress.update(step, metrics);
-            const r = await appendMetrics(out, { step, time: Number(((performance.now() - t0) / 1000).toFixed(3)), ...metrics });
-            if (E.isLeft(r)) throw r.left;
+          async onLog(event) {
+            progress.update(event.step, event.metrics);
+            await mon.log(event, Number(((performance.now() - t0) / 1000).toFixed(3)));
           },
           async onEval(run, step) {
-            if (config.data.source !== 'gaussians') return;
-            const points = sampleGenerator(train, run.train, generatorInputs({ latent: config.latent, infogan, key: foldIn(runKey, 3), n: MODE_METRIC_SAMPLES }));
-            const m = modeMetrics(MIXTURES[config.data.mixture], points);
-            const evaluation = { modesCovered: m.modesCovered, modes: m.modes, highQualityFraction: m.highQualityFraction, klFromUniform: m.klFromUniform };
-            progress.note(`step ${step}: ${m.modesCovered}/${m.modes} modes covered, ${(100 * m.highQualityFraction).toFixed(1)}% high quality`);
-            const r = await appendMetrics(out, { step, eval: evaluation });
-            if (E.isLeft(r)) throw r.left;
+            await mon.evaluate(run, step, { full: step === config.steps });
+            if (!(config.every.sample > 0 && step % config.every.sample === 0)) await mon.report();
           },
           async onSample(run, step) {
             lastSample = paths.sample(step);
             const r = await writeSampleImage(lastSample, sampleGenerator(train, run.train, zFixed, yFixed ? { labels: yFixed } : {}));
             if (E.isLeft(r)) throw r.left;
+            await mon.report();
           },
           onCheckpoint: checkpoint,
         },
@@ -168,6 +167,7 @@ export const trainCommand = defineCommand({
         progress.stop();
       });
       if (result.stopped === 'non-finite') {
+        await mon.close();
         console.error(`puregan train: ${result.message}`);
         return 1;
       }
@@ -176,6 +176,8 @@ export const trainCommand = defineCommand({
         const r = await writeSampleImage(lastSample, sampleGenerator(train, result.state.train, zFixed, yFixed ? { labels: yFixed } : {}));
         if (E.isLeft(r)) throw r.left;
       }
+      if (result.stopped === 'steps' && config.every.eval > 0 && result.step >= config.every.eval && mon.lastEvalStep() !== result.step) await mon.evaluate(result.state, result.step, { full: true });
+      await mon.close();
       if (result.stopped === 'aborted') {
         console.log(`interrupted at step ${result.step}: checkpoint written to ${paths.checkpoints}; continue with: puregan train --out ${out} --resume`);
         return 130;
@@ -184,6 +186,10 @@ export const trainCommand = defineCommand({
         console.log(`done: ${result.step} steps in ${out}`);
         console.log(`  samples: ${lastSample}`);
         console.log(`  metrics: ${paths.metrics}`);
+        console.log(`  report:  ${path.join(out, 'index.html')}`);
+        const cost = mon.cost();
+        const total = (performance.now() - t0) / 1000;
+        if (cost.evaluations > 0) console.log(`  evaluation: ${cost.evaluations} in ${cost.evalSeconds.toFixed(1)} s, reports ${cost.reportSeconds.toFixed(1)} s, of ${total.toFixed(1)} s (${((100 * (cost.evalSeconds + cost.reportSeconds)) / total).toFixed(1)}%)`);
       }
       return 0;
     } finally {

@@ -12,3 +12,5 @@ export * from './precision_recall.js';
 export * from './feature_network.js';
 export * from './sample_quality.js';
 export * from './mnist_classifier.js';
+export * from './pairwise_distances.js';
+export * from './kth_smallest.js';

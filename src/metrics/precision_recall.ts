@@ -1,55 +1,44 @@
 import { ShapeError, ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
+import { kthSmallest } from './kth_smallest.js';
 import { toMatrix64, type Matrix64 } from './linalg.js';
-
-/** Squared Euclidean distances `[a.rows, b.rows]` (computed as Σ(aᵢ − bⱼ)², exact 0 for equal rows). */
-function squaredDistances(a: Matrix64, b: Matrix64): Float64Array {
-  const d = a.cols;
-  const out = new Float64Array(a.rows * b.rows);
-  for (let i = 0; i < a.rows; i++) {
-    for (let j = 0; j < b.rows; j++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) {
-        const t = a.data[i * d + k]! - b.data[j * d + k]!;
-        s += t * t;
-      }
-      out[i * b.rows + j] = s;
-    }
-  }
-  return out;
-}
+import { forEachDistanceBlock } from './pairwise_distances.js';
 
 /**
  * Squared radius of each row's k-NN ball within its own set: the k-th smallest squared
  * distance to the *other* rows (the row itself excluded, as Kynkäänniemi et al. do by taking
- * the (k+1)-th including the zero self-distance).
+ * the (k+1)-th including the zero self-distance), by partial selection on each row of the
+ * GEMM distance blocks.
  */
 function kthNeighbourRadii(x: Matrix64, k: number): Float64Array {
-  const dist = squaredDistances(x, x);
   const n = x.rows;
   const radii = new Float64Array(n);
   const row = new Float64Array(n - 1);
-  for (let i = 0; i < n; i++) {
-    let w = 0;
-    for (let j = 0; j < n; j++) if (j !== i) row[w++] = dist[i * n + j]!;
-    row.sort();
-    radii[i] = row[k - 1]!;
-  }
+  forEachDistanceBlock({ a: x, b: x }, ({ start, rows, values }) => {
+    for (let r = 0; r < rows; r++) {
+      const i = start + r;
+      let w = 0;
+      for (let j = 0; j < n; j++) if (j !== i) row[w++] = values[r * n + j]!;
+      radii[i] = kthSmallest(row, { k });
+    }
+  });
   return radii;
 }
 
 /** Fraction of the rows of `query` inside at least one ball (centre row of `manifold`, radius²). */
 function fractionInside(query: Matrix64, manifold: Matrix64, radii: Float64Array): number {
-  const dist = squaredDistances(query, manifold);
+  const m = manifold.rows;
   let inside = 0;
-  for (let i = 0; i < query.rows; i++) {
-    for (let j = 0; j < manifold.rows; j++) {
-      if (dist[i * manifold.rows + j]! <= radii[j]!) {
-        inside++;
-        break;
+  forEachDistanceBlock({ a: query, b: manifold }, ({ rows, values }) => {
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < m; j++) {
+        if (values[r * m + j]! <= radii[j]!) {
+          inside++;
+          break;
+        }
       }
     }
-  }
+  });
   return inside / query.rows;
 }
 
@@ -62,6 +51,9 @@ export type PrecisionRecall = Readonly<{ precision: number; recall: number }>;
  * same set (default k = 3). Precision = the fraction of fake samples inside the real manifold
  * (sample quality); recall = the fraction of real samples inside the fake manifold (coverage:
  * a missing mode lowers recall, not precision).
+ *
+ * Distances come from the backend's float32 GEMM (`forEachDistanceBlock`), so a sample within
+ * about 1e−5·(‖a‖² + ‖b‖²) of a ball's boundary may fall on either side of it.
  */
 export function precisionRecall(real: Tensor | Matrix64, fake: Tensor | Matrix64, opts: Readonly<{ k?: number }> = {}): PrecisionRecall {
   const r = toMatrix64(real, 'real');

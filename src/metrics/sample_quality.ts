@@ -59,3 +59,28 @@ export function sampleQuality(opts: Readonly<{ net: MetricNetwork; samples: Tens
     recall: pr.recall,
   };
 }
+
+/** The metrics cheap enough to run during training: FD, the score and class coverage. */
+export type QuickQuality = Omit<SampleQuality, 'kernelDistance' | 'precision' | 'recall'>;
+
+/**
+ * `sampleQuality` without KID and precision/recall (their cost is O(N²·d); FD's, the score's
+ * and coverage's is O(N·d² + d³) after the features): what `--eval-every` computes between
+ * the full evaluations.
+ */
+export function quickSampleQuality(opts: Readonly<{ net: MetricNetwork; samples: Tensor; reference: RealReference }>): QuickQuality {
+  const { net, samples, reference } = opts;
+  const features = net.features(samples);
+  if (features.shape[1] !== reference.stats.dim) {
+    throw new ShapeError('sample features and reference features differ in width', { samples: features.shape, reference: reference.features.shape });
+  }
+  const probabilities = net.probabilities(samples);
+  const coverage = classCoverage(predictedClasses(probabilities), { classes: probabilities.shape[1]! });
+  return {
+    n: samples.shape[0]!,
+    frechetDistance: frechetDistance(gaussianStats(features), reference.stats),
+    score: mnistScore(probabilities),
+    classesCovered: coverage.covered,
+    classKlFromUniform: coverage.klFromUniform,
+  };
+}

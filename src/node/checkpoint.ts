@@ -243,3 +243,26 @@ export async function loadCheckpoint(opts: LoadCheckpointOptions): Promise<E.Eit
   return E.right({ step, tree: decoded.right.tree, metadata: decoded.right.metadata, info: info.right });
 }
 
+
+/** The subdirectory of a checkpoint directory that holds its best checkpoint (by a metric). */
+export const BEST_CHECKPOINT_DIR = 'best';
+
+/** Where the best checkpoint of checkpoint directory `dir` lives (`<dir>/best`). */
+export const bestCheckpointDir = (dir: string): string => path.join(dir, BEST_CHECKPOINT_DIR);
+
+export type SaveBestCheckpointOptions = Omit<SaveCheckpointOptions, 'keep'> & Readonly<{ metric: Readonly<{ name: string; value: number }> }>;
+
+/**
+ * Saves `tree` as the best checkpoint of `dir` (in `<dir>/best`, keeping only it), with the
+ * metric that made it the best in its metadata (`best.metric`, `best.value`). The caller
+ * decides what "best" means (the lowest FD for the train command); the write is the same
+ * crash-safe `saveCheckpoint`, so at every instant `<dir>/best` holds the old best or the new
+ * one, and the checkpoints of `dir` itself (the latest) are untouched.
+ */
+export function saveBestCheckpoint(opts: SaveBestCheckpointOptions): Promise<E.Either<PureganError, CheckpointInfo>> {
+  const { metric, dir, ...rest } = opts;
+  if (typeof metric?.name !== 'string' || !Number.isFinite(metric.value)) {
+    return Promise.resolve(E.left(new ValueError(`the best checkpoint needs a metric { name, value } with a finite value, got ${JSON.stringify(metric)}`)));
+  }
+  return saveCheckpoint({ ...rest, dir: bestCheckpointDir(dir), keep: 1, metadata: { ...(rest.metadata ?? {}), 'best.metric': metric.name, 'best.value': String(metric.value) } });
+}

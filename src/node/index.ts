@@ -9,13 +9,17 @@
 export { checkReferenceDir, checkCase, type CaseReport, type Summary } from '../conformance/run.js';
 export { atomicWriteFile } from './atomic_write.js';
 export {
+  BEST_CHECKPOINT_DIR,
+  bestCheckpointDir,
   CHECKPOINT_FORMAT,
   listCheckpointSteps,
   loadCheckpoint,
+  saveBestCheckpoint,
   saveCheckpoint,
   type Checkpoint,
   type CheckpointInfo,
   type LoadCheckpointOptions,
+  type SaveBestCheckpointOptions,
   type SaveCheckpointOptions,
 } from './checkpoint.js';
 export { loadMnist } from './mnist.js';

@@ -4,7 +4,7 @@ import { key } from '../core/random.js';
 import { treeDifferences } from '../io/tree_diff.js';
 import type { RunState } from '../train/loop.js';
 import { resolveRunConfig, type ResolvedRun } from '../train/run_config.js';
-import { loadCheckpoint } from './checkpoint.js';
+import { bestCheckpointDir, loadCheckpoint } from './checkpoint.js';
 import { readRunConfig, runPaths } from './run_dir.js';
 
 /**
@@ -13,20 +13,30 @@ import { readRunConfig, runPaths } from './run_dir.js';
  */
 export type RunGenerator = Readonly<{ resolved: ResolvedRun; step: number; g: Readonly<{ params: unknown; state: unknown }>; ema: boolean }>;
 
+/** Which checkpoint of a run: the newest (`latest`) or the one with the lowest FD (`best`, kept by `--eval-every`). */
+export type WhichCheckpoint = 'latest' | 'best';
+
 /**
- * Reads a run directory's config.json and newest checkpoint (verified by its sha256) and checks
- * that the checkpoint's generator (and its EMA params, when kept) has the structure and shapes
- * the config builds. With `ema: false` the live params are returned even when the run keeps an
- * EMA copy.
+ * Reads a run directory's config.json and its newest (or best) checkpoint (verified by its
+ * sha256) and checks that the checkpoint's generator (and its EMA params, when kept) has the
+ * structure and shapes the config builds. With `ema: false` the live params are returned even
+ * when the run keeps an EMA copy.
  */
-export async function loadRunGenerator(dir: string, opts: Readonly<{ ema?: boolean }> = {}): Promise<E.Either<PureganError, RunGenerator>> {
+export async function loadRunGenerator(
+  dir: string,
+  opts: Readonly<{ which?: WhichCheckpoint; ema?: boolean }> = {},
+): Promise<E.Either<PureganError, RunGenerator>> {
   const raw = await readRunConfig(dir);
   if (E.isLeft(raw)) return raw;
   if (raw.right === undefined) return E.left(new ValueError(`${dir} holds no run (no config.json)`));
   const resolved = resolveRunConfig(raw.right);
   if (E.isLeft(resolved)) return E.left(new ValueError(`${runPaths(dir).config}: ${resolved.left.problems.join('; ')}`));
-  const ck = await loadCheckpoint({ dir: runPaths(dir).checkpoints });
-  if (E.isLeft(ck)) return ck;
+  const which = opts.which ?? 'latest';
+  const ck = await loadCheckpoint({ dir: which === 'best' ? bestCheckpointDir(runPaths(dir).checkpoints) : runPaths(dir).checkpoints });
+  if (E.isLeft(ck)) {
+    if (which === 'best' && ck.left.tag === 'IoError') return E.left(new ValueError(`${dir} has no best checkpoint (a run keeps one when it evaluates: --eval-every K)`));
+    return ck;
+  }
   const run = ck.right.tree as Partial<RunState> | undefined;
   const g = run?.train?.g;
   const ema = opts.ema !== false && resolved.right.train.techniques.ema !== undefined;

@@ -17,3 +17,4 @@ export * from './presets.js';
 export * from './sampling.js';
 export { GENERATOR_FORMAT, encodeGenerator, loadGenerator, type GeneratorDescription, type LoadedGenerator } from './generator_file.js';
 export * from './latent_codes.js';
+export * from './warnings.js';

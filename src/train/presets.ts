@@ -132,7 +132,7 @@ function mnist(
     steps: 1500,
     batchSize: 64,
     seed: 0,
-    every: every(25, 250, 250),
+    every: { ...every(25, 250, 250), eval: 250 },
     keep: 3,
     samples: 64,
   };

@@ -30,7 +30,7 @@ describe('puregan CLI', () => {
     assert.equal(r.status, 0);
     assert.deepEqual(
       COMMANDS.map((c) => c.name),
-      ['info', 'check-reference', 'inspect', 'train', 'eval', 'sample', 'export', 'help'],
+      ['info', 'check-reference', 'inspect', 'train', 'eval', 'sample', 'export', 'report', 'help'],
     );
     for (const c of COMMANDS) {
       assert.match(r.stdout, new RegExp(`^  puregan ${c.name}\\b`, 'm'));
@@ -108,7 +108,7 @@ describe('puregan CLI', () => {
   });
 
   it('an unknown command is one line listing the commands', () => {
-    assert.match(usageError('frobnicate'), /unknown command "frobnicate" \(commands: info, check-reference, inspect, train, eval, sample, export, help\)/);
+    assert.match(usageError('frobnicate'), /unknown command "frobnicate" \(commands: info, check-reference, inspect, train, eval, sample, export, report, help\)/);
     assert.match(usageError('help', 'frobnicate'), /unknown command "frobnicate"/);
   });
 

@@ -297,3 +297,33 @@ describe('puregan eval / sample / export', () => {
     for (const k of ['info_d', 'info_g']) assert.ok(Number.isFinite(last[k]) && last[k]! > 0, `${k} in ${JSON.stringify(last)}`);
   });
 });
+
+describe('puregan report and --which', () => {
+  const dir = tmp();
+  const out = join(dir, 'run');
+  const trained = run(...base(tinyConfigFile(dir, { every: { log: 1, eval: 2, sample: 2, checkpoint: 0 } }), out, '--steps', '4', '--quiet'));
+
+  it('train leaves a finished report (no live marker, no refresh); report --run rebuilds it', () => {
+    assert.equal(trained.status, 0, trained.stderr);
+    assert.equal(existsSync(join(out, 'live')), false);
+    assert.doesNotMatch(readFileSync(join(out, 'index.html'), 'utf8'), /http-equiv="refresh"/);
+    const r = run('report', '--run', out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /index\.html/);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    assert.match(html, /<svg/);
+    assert.equal((html.match(/data:image\/png;base64,/g) ?? []).length, 2);
+    assert.ok(existsSync(join(out, 'curves.png')));
+  });
+
+  it('sample and eval --which best of a run without a best checkpoint fail with one line saying so', () => {
+    for (const args of [['sample', '--run', out, '--which', 'best'], ['eval', '--run', out, '--which', 'best']]) {
+      assert.match(oneErrorLine(run(...args), 1), /no best checkpoint/);
+    }
+  });
+
+  it('--which accepts only best or latest, and report needs --run', () => {
+    assert.match(oneErrorLine(run('sample', '--run', out, '--which', 'newest'), 2), /--which: expected best or latest/);
+    assert.match(oneErrorLine(run('report'), 2), /--run DIR is required/);
+  });
+});

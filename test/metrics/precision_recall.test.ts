@@ -5,6 +5,7 @@ import { tensor, type Tensor } from '../../src/core/tensor.js';
 import { ValueError } from '../../src/core/errors.js';
 import { concat } from '../../src/ops/shape.js';
 import { precisionRecall } from '../../src/metrics/precision_recall.js';
+import { forEachBackend } from '../helpers/backends.js';
 
 /** n points of a Gaussian blob of std 0.1 around `centre` in d dimensions. */
 const blob = (seed: number, n: number, centre: readonly number[]): Tensor =>
@@ -45,5 +46,32 @@ describe('precisionRecall', () => {
 
   it('rejects sets with no more than k samples', () => {
     assert.throws(() => precisionRecall(normal(key(1), [3, 2]), normal(key(2), [10, 2])), ValueError);
+  });
+});
+
+/** Precision and recall with float64 distances and a full sort: the implementation before the GEMM, as the oracle. */
+function naivePrecisionRecall(real: Tensor, fake: Tensor, k: number): { precision: number; recall: number } {
+  const d = real.shape[1]!;
+  const dist = (x: Tensor, i: number, y: Tensor, j: number): number => {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += (x.data[i * d + c]! - y.data[j * d + c]!) ** 2;
+    return s;
+  };
+  const radii = (x: Tensor): number[] =>
+    Array.from({ length: x.shape[0]! }, (_, i) => Array.from({ length: x.shape[0]! }, (_, j) => (j === i ? Infinity : dist(x, i, x, j))).sort((a, b) => a - b)[k - 1]!);
+  const inside = (q: Tensor, m: Tensor, r: number[]): number =>
+    Array.from({ length: q.shape[0]! }, (_, i) => r.some((rj, j) => dist(q, i, m, j) <= rj)).filter(Boolean).length / q.shape[0]!;
+  return { precision: inside(fake, real, radii(real)), recall: inside(real, fake, radii(fake)) };
+}
+
+describe('precisionRecall with GEMM distances', () => {
+  forEachBackend(() => {
+    it('agrees with float64 distances and a full sort on random feature sets (128-d, k = 3)', () => {
+      for (const seed of [1, 2, 3]) {
+        const real = normal(key(seed), [150, 128]);
+        const fake = tensor([120, 128], normal(key(seed + 10), [120, 128]).data.map((v) => 0.3 + 1.1 * v));
+        assert.deepEqual(precisionRecall(real, fake), naivePrecisionRecall(real, fake, 3));
+      }
+    });
   });
 });

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { key, normal } from '../../src/core/random.js';
 import { tensor, type Tensor } from '../../src/core/tensor.js';
-import { realReference, sampleQuality, type MetricNetwork } from '../../src/metrics/sample_quality.js';
+import { quickSampleQuality, realReference, sampleQuality, type MetricNetwork } from '../../src/metrics/sample_quality.js';
 import { frechetDistance } from '../../src/metrics/frechet.js';
 import { kernelDistance } from '../../src/metrics/kernel_distance.js';
 
@@ -40,5 +40,15 @@ describe('sampleQuality', () => {
     assert.ok(Math.abs(q.score - 1) < 1e-9);
     assert.ok(Math.abs(q.classKlFromUniform - Math.log(4)) < 1e-9);
     assert.ok(q.recall < 0.3 && q.precision > 0.8, `precision ${q.precision}, recall ${q.recall}`);
+  });
+});
+
+describe('quickSampleQuality', () => {
+  it('equals sampleQuality on the metrics it computes (FD, score, coverage)', () => {
+    const reference = realReference(quadrants, normal(key(1), [90, 2]));
+    const samples = around(3, 70, 0.5, -0.5);
+    const full = sampleQuality({ net: quadrants, samples, reference });
+    const { kernelDistance: _k, precision: _p, recall: _r, ...expected } = full;
+    assert.deepEqual(quickSampleQuality({ net: quadrants, samples, reference }), expected);
   });
 });

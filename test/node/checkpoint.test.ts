@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync } f
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { listCheckpointSteps, loadCheckpoint, saveCheckpoint } from '../../src/node/checkpoint.js';
+import { bestCheckpointDir, listCheckpointSteps, loadCheckpoint, saveBestCheckpoint, saveCheckpoint } from '../../src/node/checkpoint.js';
+import { ValueError } from '../../src/core/errors.js';
 import { tensor, zeros, type Tensor } from '../../src/core/tensor.js';
 import { key, normal } from '../../src/core/random.js';
 import { runAndKillMidWrite } from '../helpers/crash.js';
@@ -200,5 +201,39 @@ describe('checkpoints: crashes', () => {
     assert.equal((await load(dir)).step, 1);
     await save(dir, 3);
     assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('step-00000002')), []);
+  });
+});
+
+describe('the best checkpoint', () => {
+  it('keeps one best checkpoint in <dir>/best, beside the latest ones, with its metric in the metadata', async () => {
+    const dir = tempDir();
+    for (const step of [100, 200, 300]) await save(dir, step);
+    const r1 = await saveBestCheckpoint({ dir, step: 100, tree: stateAt(100), metric: { name: 'frechetDistance', value: 40.5 } });
+    const r2 = await saveBestCheckpoint({ dir, step: 200, tree: stateAt(200), metric: { name: 'frechetDistance', value: 31.25 } });
+    assert.ok(E.isRight(r1) && E.isRight(r2));
+    const steps = await listCheckpointSteps(bestCheckpointDir(dir));
+    assert.deepEqual(steps, E.right([200]));
+    const best = await load(bestCheckpointDir(dir));
+    assert.equal(best.step, 200);
+    assert.deepEqual(bitsOf(best.tree), bitsOf(stateAt(200)));
+    assert.equal(best.metadata['best.metric'], 'frechetDistance');
+    assert.equal(Number(best.metadata['best.value']), 31.25);
+    assert.deepEqual(await listCheckpointSteps(dir), E.right([100, 200, 300]));
+    assert.equal((await load(dir)).step, 300);
+  });
+
+  it('survives the rotation of the latest checkpoints', async () => {
+    const dir = tempDir();
+    await saveBestCheckpoint({ dir, step: 1, tree: stateAt(1), metric: { name: 'frechetDistance', value: 1 } });
+    for (const step of [2, 3, 4, 5]) await save(dir, step, 2);
+    assert.deepEqual(await listCheckpointSteps(dir), E.right([4, 5]));
+    assert.equal((await load(bestCheckpointDir(dir))).step, 1);
+  });
+
+  it('refuses a non-finite metric with a ValueError and writes nothing', async () => {
+    const dir = tempDir();
+    const r = await saveBestCheckpoint({ dir, step: 1, tree: stateAt(1), metric: { name: 'frechetDistance', value: NaN } });
+    assert.ok(E.isLeft(r) && r.left instanceof ValueError);
+    assert.deepEqual(await listCheckpointSteps(bestCheckpointDir(dir)), E.right([]));
   });
 });
