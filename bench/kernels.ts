@@ -16,8 +16,7 @@
  * see the README).
  */
 import { parseArgs } from 'node:util';
-import { Bench } from 'tinybench';
-import { measurePeak, rand } from './helpers/peak.js';
+import { measurePeak, medians, rand } from './helpers/peak.js';
 import { convGeometry, convTransposeGeometry } from '../src/backend/geometry.js';
 import { loadWasmBackend, type WasmBackend, type WasmVariant } from '../src/backend/wasm/index.js';
 import type { ConvGeometry } from '../src/backend/backend.js';
@@ -93,20 +92,12 @@ function kernelTasks(b: WasmBackend): Task[] {
 }
 
 async function measure(tasks: readonly Task[], time: number, reuse: boolean): Promise<Map<string, { ms: number; samples: number }>> {
-  const bench = new Bench({ time, warmupTime: time / 4, warmupIterations: 2, iterations: 5, throws: true });
-  for (const t of tasks) {
+  const calls = tasks.map((t) => {
     const first = t.fn();
     const out = reuse && typeof first !== 'number' ? new Float32Array(first.length) : undefined;
-    bench.add(t.name, () => t.fn(out));
-  }
-  await bench.run();
-  const out = new Map<string, { ms: number; samples: number }>();
-  for (const task of bench.tasks) {
-    const r = task.result;
-    if (r.state !== 'completed') throw new Error(`benchmark task ${task.name} did not complete (${r.state})`);
-    out.set(task.name, { ms: r.latency.p50, samples: r.latency.samplesCount });
-  }
-  return out;
+    return { name: t.name, fn: () => t.fn(out) };
+  });
+  return medians(calls, time);
 }
 
 async function main(): Promise<void> {
