@@ -25,6 +25,13 @@ function usageError(...args: string[]): string {
 }
 
 describe('puregan CLI', () => {
+  it('runs as the package bin itself (dist/src/cli/main.js is executable and starts with a node shebang), as `npx puregan` runs it', () => {
+    const r = spawnSync(cli, ['help'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.error, undefined, String(r.error));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /puregan train/);
+  });
+
   it('help lists every command of the table with its summary, and exits 0', () => {
     const r = run('help');
     assert.equal(r.status, 0);
