@@ -43,7 +43,8 @@ import { sizeOf, type Tensor } from '../src/core/tensor.js';
 import { adam, applyUpdates } from '../src/optim/index.js';
 import * as ops from '../src/ops/index.js';
 import { stopGradient, valueAndGrad } from '../src/autodiff/index.js';
-import { Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Linear, ReLU, Reshape, Tanh, sequential, type AnyLayer } from '../src/nn/index.js';
+import { LeakyReLU, Linear, ReLU, Tanh, sequential, type AnyLayer } from '../src/nn/index.js';
+import { benchmarkGanConfig } from './helpers/benchmark_gan.js';
 import { jit } from '../src/jit/index.js';
 import { drawRandomness, initTrainState, makeTrainCore, validateTrainConfig, type TrainConfig } from '../src/train/index.js';
 import * as E from 'fp-ts/lib/Either.js';
@@ -105,16 +106,8 @@ const MODELS: Record<string, () => Model> = {
   }),
   dcgan: () => ({
     name: 'benchmark DCGAN (issue 13)',
-    G: sequential(
-      Linear(128 * 7 * 7) as AnyLayer, ReLU(), Reshape([128, 7, 7]),
-      ConvTranspose2d(64, { kernel: 4, stride: 2, padding: 1 }) as AnyLayer, ReLU(),
-      ConvTranspose2d(1, { kernel: 4, stride: 2, padding: 1 }) as AnyLayer, Tanh(),
-    ) as AnyLayer,
-    D: sequential(
-      Conv2d(64, { kernel: 4, stride: 2, padding: 1 }) as AnyLayer, LeakyReLU(0.2),
-      Conv2d(128, { kernel: 4, stride: 2, padding: 1 }) as AnyLayer, LeakyReLU(0.2),
-      Flatten(), Linear(1) as AnyLayer,
-    ) as AnyLayer,
+    G: benchmarkGanConfig({ sn: false }).generator as AnyLayer,
+    D: benchmarkGanConfig({ sn: false }).discriminator as AnyLayer,
     zShape: [64],
     xShape: [1, 28, 28],
   }),

@@ -21,7 +21,7 @@ import { key, normal } from '../src/core/random.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { treeLeaves } from '../src/core/pytree.js';
 import * as ops from '../src/ops/index.js';
-import { Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Linear, ReLU, Reshape, Tanh, sequential, type AnyLayer } from '../src/nn/index.js';
+import { benchmarkGanConfig } from './helpers/benchmark_gan.js';
 import { jit } from '../src/jit/index.js';
 import { drawRandomness, initTrainState, makeTrainCore, validateTrainConfig, type TrainConfig, type TrainState } from '../src/train/index.js';
 
@@ -36,22 +36,7 @@ const { values } = parseArgs({
 const steps = Number(values.steps);
 const batchSize = Number(values.batch);
 
-const config: TrainConfig = {
-  generator: sequential(
-    Linear(128 * 7 * 7) as AnyLayer, ReLU(), Reshape([128, 7, 7]),
-    ConvTranspose2d(64, { kernel: 4, stride: 2, padding: 1 }) as AnyLayer, ReLU(),
-    ConvTranspose2d(1, { kernel: 4, stride: 2, padding: 1 }) as AnyLayer, Tanh(),
-  ) as AnyLayer,
-  discriminator: sequential(
-    Conv2d(64, { kernel: 4, stride: 2, padding: 1 }) as AnyLayer, LeakyReLU(0.2),
-    Conv2d(128, { kernel: 4, stride: 2, padding: 1 }) as AnyLayer, LeakyReLU(0.2),
-    Flatten(), Linear(1) as AnyLayer,
-  ) as AnyLayer,
-  latent: { dim: 64, prior: 'normal' },
-  dataShape: [1, 28, 28],
-  loss: 'hinge',
-  optimizers: { g: { name: 'adam', lr: 2e-4, b1: 0, b2: 0.9 }, d: { name: 'adam', lr: 2e-4, b1: 0, b2: 0.9 } },
-};
+const config: TrainConfig = benchmarkGanConfig({ sn: false });
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
