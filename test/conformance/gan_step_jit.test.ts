@@ -7,7 +7,7 @@
  * tolerance (WASM_TOLERANCE, relative to the output's largest value) of the eager run, and
  * the case passes against PyTorch too.
  */
-import { after, before, describe, it } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,12 +16,10 @@ import * as E from 'fp-ts/lib/Either.js';
 import { readCaseFile, type ReferenceCase } from '../../src/conformance/cases.js';
 import { runGanStepCase } from '../../src/conformance/gan_step.js';
 import { checkCase } from '../../src/conformance/run.js';
-import { forEachBackend } from '../helpers/backends.js';
+import { describeWithLoadedBackend, forEachBackend } from '../helpers/backends.js';
 import { bitsEqual, closeToScale } from '../helpers/programs.js';
 import type { Tensor } from '../../src/core/tensor.js';
 import { loadWasmBackend } from '../../src/backend/wasm/index.js';
-import { useBackend } from '../../src/backend/current.js';
-import { referenceBackend } from '../../src/backend/reference.js';
 
 /** Per case: how far (× the output's largest value) the default wasm backend's jitted outputs may be from eager ones. */
 const WASM_TOLERANCE: Record<string, number> = {
@@ -42,16 +40,7 @@ const stepCases = readdirSync(stepsDir)
     return r.right[0]! as ReferenceCase;
   });
 
-describe('on the wasm backend with jitExactMath', () => {
-  let exact: Awaited<ReturnType<typeof loadWasmBackend>>;
-  before(async () => {
-    exact = await loadWasmBackend({ jitExactMath: true, threads: 2 });
-    useBackend(exact);
-  });
-  after(async () => {
-    useBackend(referenceBackend);
-    await exact.close();
-  });
+describeWithLoadedBackend('on the wasm backend with jitExactMath', () => loadWasmBackend({ jitExactMath: true, threads: 2 }), () => {
   for (const c of stepCases) {
     it(`${c.name} through jit gives the bits of the eager run`, () => {
       const eager = runGanStepCase(c);

@@ -26,3 +26,23 @@ export function forEachBackend(body: (name: string) => void): void {
     });
   }
 }
+
+/**
+ * Declares `body`'s tests under `title` with a backend that `load` creates for them alone:
+ * loaded and made current before they run, closed (and the reference backend current again)
+ * after.
+ */
+export function describeWithLoadedBackend(title: string, load: () => Promise<Backend & Readonly<{ close(): Promise<void> }>>, body: () => void): void {
+  describe(title, () => {
+    let loaded: Awaited<ReturnType<typeof load>> | undefined;
+    before(async () => {
+      loaded = await load();
+      useBackend(loaded);
+    });
+    after(async () => {
+      useBackend(referenceBackend);
+      await loaded?.close();
+    });
+    body();
+  });
+}

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { jit } from '../../src/jit/index.js';
@@ -8,13 +8,11 @@ import { concrete } from '../../src/ops/dispatch.js';
 import { item, tensor, type Tensor } from '../../src/core/tensor.js';
 import { JitError } from '../../src/core/errors.js';
 import { treeLeaves } from '../../src/core/pytree.js';
-import { forEachBackend } from '../helpers/backends.js';
+import { describeWithLoadedBackend, forEachBackend } from '../helpers/backends.js';
 import { BatchNorm, Conv2d, Flatten, LeakyReLU, Linear, refreshState, sequential, spectralNorm, type AnyLayer } from '../../src/nn/index.js';
 import { key, normal } from '../../src/core/random.js';
 import { arbProgramCase, bitsEqual, closeToScale, describeProgram, runProgram, usesApproximateMath, type Params, type Program } from '../helpers/programs.js';
 import { loadWasmBackend } from '../../src/backend/wasm/index.js';
-import { useBackend } from '../../src/backend/current.js';
-import { referenceBackend } from '../../src/backend/reference.js';
 
 const leavesAgree = (a: unknown, b: unknown, same: (x: Tensor, y: Tensor) => boolean): boolean => {
   const la = treeLeaves(a);
@@ -30,16 +28,7 @@ const leavesBitsEqual = (a: unknown, b: unknown): boolean => leavesAgree(a, b, b
 const agreeing = (backend: string) => (a: unknown, b: unknown, p?: Program): boolean =>
   backend === 'wasm' && (p === undefined || usesApproximateMath(p)) ? leavesAgree(a, b, (x, y) => closeToScale(x, y)) : leavesBitsEqual(a, b);
 
-describe('on the wasm backend with jitExactMath', () => {
-  let exact: Awaited<ReturnType<typeof loadWasmBackend>>;
-  before(async () => {
-    exact = await loadWasmBackend({ jitExactMath: true, threads: 2 });
-    useBackend(exact);
-  });
-  after(async () => {
-    useBackend(referenceBackend);
-    await exact.close();
-  });
+describeWithLoadedBackend('on the wasm backend with jitExactMath', () => loadWasmBackend({ jitExactMath: true, threads: 2 }), () => {
   it('jit(f) and jit(grad(f)) give the bits of the eager functions on random programs, approximated steps included', () => {
     fc.assert(
       fc.property(arbProgramCase, ({ p, inputs }) => {
