@@ -20,14 +20,25 @@ export function arbShape(c: ShapeConstraints = {}): fc.Arbitrary<number[]> {
   return fc.array(fc.integer({ min: c.minDim ?? 1, max: c.maxDim ?? 5 }), { minLength: c.minRank ?? 0, maxLength: c.maxRank ?? 4 });
 }
 
-export type ValueConstraints = Readonly<{ min?: number; max?: number }>;
+export type ValueConstraints = Readonly<{
+  min?: number;
+  max?: number;
+  /**
+   * Values with |v| < minMagnitude become 0 (default 0: every float32, subnormals included).
+   * GPUs may flush subnormals to zero (WGSL allows it), so a value of 1e-45 is 0 there and a
+   * kink such as leakyRelu's at 0 takes the other branch; 1e-6 keeps every product of two
+   * drawn values a normal float.
+   */
+  minMagnitude?: number;
+}>;
 
 /** A tensor of exactly `shape` with finite float32 values in [min, max] (default [−2, 2]). */
 export function arbTensorOfShape(shape: readonly number[], v: ValueConstraints = {}): fc.Arbitrary<Tensor> {
   const n = sizeOf(shape);
+  const tiny = v.minMagnitude ?? 0;
   return fc
     .array(fc.float({ min: Math.fround(v.min ?? -2), max: Math.fround(v.max ?? 2), noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n })
-    .map((xs) => tensor(shape, xs));
+    .map((xs) => tensor(shape, tiny > 0 ? xs.map((x) => (Math.abs(x) < tiny ? 0 : x)) : xs));
 }
 
 /** A tensor of a random shape (see `arbShape`) with values in [min, max]. */

@@ -76,19 +76,26 @@ export function runProgramTensor(p: Program, x: Tensor, params: Params): Tensor 
   return h;
 }
 
-/** A program with two independent draws of its inputs (the second call must not reuse the first's values). */
-export const arbProgramCase = arbProgram.chain((p) =>
-  fc.record({
-    p: fc.constant(p),
-    inputs: fc.array(
-      fc.record({
-        x: arbTensorOfShape([p.rows, p.cols], { min: -1.5, max: 1.5 }),
-        params: fc.record({ w: arbTensorOfShape([p.cols, p.cols], { min: -1, max: 1 }), b: arbTensorOfShape([p.cols], { min: -1, max: 1 }) }),
-      }),
-      { minLength: 2, maxLength: 2 },
-    ),
-  }),
-);
+/**
+ * A program with two independent draws of its inputs (the second call must not reuse the first's
+ * values). `minMagnitude` (see `ValueConstraints`) keeps values away from subnormals for
+ * backends that flush them.
+ */
+export const arbProgramCaseWith = (v: { minMagnitude?: number } = {}) =>
+  arbProgram.chain((p) =>
+    fc.record({
+      p: fc.constant(p),
+      inputs: fc.array(
+        fc.record({
+          x: arbTensorOfShape([p.rows, p.cols], { min: -1.5, max: 1.5, ...v }),
+          params: fc.record({ w: arbTensorOfShape([p.cols, p.cols], { min: -1, max: 1, ...v }), b: arbTensorOfShape([p.cols], { min: -1, max: 1, ...v }) }),
+        }),
+        { minLength: 2, maxLength: 2 },
+      ),
+    }),
+  );
+
+export const arbProgramCase = arbProgramCaseWith();
 
 /**
  * True when both tensors have the same shape and every element of `a` is within
