@@ -65,8 +65,19 @@ export function runProgram(p: Program, x: Tensor, params: Params): Tensor {
   let h = x;
   for (const s of p.steps) h = STEPS[s]![1](h, params);
   const n = sizeOf(h.shape);
-  const weights = tensor(h.shape, Array.from({ length: n }, (_, i) => Math.cos(i + 1)));
+  const weights = tensor(h.shape, Array.from({ length: n }, (_, i) => programWeight(i)));
   return ops.sum(ops.mul(h, weights));
+}
+
+const programWeight = (i: number): number => Math.cos(i + 1);
+
+/**
+ * Σᵢ |wᵢ·hᵢ| of `runProgram`'s final weighted sum, computed eagerly: the scale its rounding error
+ * is relative to. The sum can cancel far below its terms (terms near 5 summing to 0.08), so an
+ * error of a few ulp in each term is large relative to the sum itself but not to this.
+ */
+export function programSumScale(p: Program, x: Tensor, params: Params): number {
+  return runProgramTensor(p, x, params).data.reduce((s, v, i) => s + Math.abs(v * programWeight(i)), 0);
 }
 
 /** The program's last tensor before the weighted sum (for comparing whole arrays). */
@@ -97,16 +108,27 @@ export const arbProgramCaseWith = (v: { minMagnitude?: number } = {}) =>
 
 export const arbProgramCase = arbProgramCaseWith();
 
+export type CloseToScaleOptions = Readonly<{
+  /** Relative tolerance, of the scale (default 2e-5). */
+  rel?: number;
+  /** Absolute tolerance (default 1e-6). */
+  abs?: number;
+  /** The scale the relative tolerance is of (default max|b| over b's finite elements). */
+  scale?: number;
+}>;
+
 /**
  * True when both tensors have the same shape and every element of `a` is within
- * `rel`·max|b| + `abs` of `b`'s (the scale of the whole tensor: a few-ulp difference in an
- * activation moves every gradient element by about the same absolute amount; `abs` for tensors
- * that are zero in exact arithmetic, such as a bias gradient before batch norm, whose values
- * are rounding noise); non-finite elements equal.
+ * `rel`·scale + `abs` of `b`'s; non-finite elements equal. The default scale is that of the
+ * whole tensor, max|b|: a few-ulp difference in an activation moves every gradient element by
+ * about the same absolute amount. `abs` is for tensors that are zero in exact arithmetic, such
+ * as a bias gradient before batch norm, whose values are rounding noise.
  */
-export function closeToScale(a: Tensor, b: Tensor, rel = 2e-5, abs = 1e-6): boolean {
+export function closeToScale(a: Tensor, b: Tensor, opts: CloseToScaleOptions = {}): boolean {
   if (!sameShape(a, b.shape)) return false;
-  const scale = b.data.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
+  const rel = opts.rel ?? 2e-5;
+  const abs = opts.abs ?? 1e-6;
+  const scale = opts.scale ?? b.data.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
   return a.data.every((v, i) => {
     const e = b.data[i]!;
     return Number.isFinite(e) ? Math.abs(v - e) <= rel * scale + abs : Object.is(v, e) || (Number.isNaN(v) && Number.isNaN(e));
