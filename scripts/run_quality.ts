@@ -4,7 +4,10 @@
  * from seed 0) against the same reference, 2,000 held-out digits (seed 1 of the held-out split),
  * so its FD is comparable with the floor's. A class-conditional run (ACGAN) is sampled with the
  * classes 0, 1, …, 9 in turn, and its class agreement (the classifier's prediction equals the
- * requested class) is reported too. The generator is the EMA copy when the run keeps one
+ * requested class) is reported too. An InfoGAN run is sampled from its prior (noise from seed 0,
+ * codes drawn with it: `generatorInputs`), and each categorical code's accuracy against the
+ * classifier's digit after the best matching of code values to classes (`codeClassAccuracy`,
+ * Hungarian) is reported too. The generator is the EMA copy when the run keeps one
  * (`--live`: the live params instead). Prints one line and a JSON object.
  *
  *     npm run quality -- RUNDIR [--live] [--threads 2]
@@ -13,10 +16,12 @@ import * as E from 'fp-ts/lib/Either.js';
 import { init } from '../src/index.js';
 import { key } from '../src/core/random.js';
 import { loadMnistClassifier } from '../src/metrics/mnist_classifier.js';
-import { classAgreement } from '../src/metrics/class_probabilities.js';
+import { classAgreement, predictedClasses } from '../src/metrics/class_probabilities.js';
 import { realReference, sampleQuality } from '../src/metrics/sample_quality.js';
 import { loadRunGenerator } from '../src/node/run_generator.js';
-import { cyclicLabels, generate, sampleLatents } from '../src/train/sampling.js';
+import { codeClassAccuracy } from '../src/metrics/code_class_accuracy.js';
+import { categoricalValues, generatorInputs } from '../src/train/latent_codes.js';
+import { cyclicLabels, generate } from '../src/train/sampling.js';
 import { loadMnistSplits, subset } from './mnist_split.js';
 
 const N = 2000;
@@ -41,12 +46,33 @@ const reference = realReference(loaded.right, subset(heldOut, 1, N));
 const { resolved, g, step } = run.right;
 const classes = resolved.run.conditioning?.classes;
 const labels = classes === undefined ? undefined : cyclicLabels(N, classes);
-const samples = generate(resolved.train.generator, g, sampleLatents(resolved.run.latent, key(0), N), labels);
+const infogan = resolved.train.techniques.infogan;
+const z = generatorInputs({ latent: resolved.run.latent, infogan, key: key(0), n: N });
+const samples = generate(resolved.train.generator, g, z, labels);
 const q = sampleQuality({ net: loaded.right, samples, reference });
-const agreement = labels === undefined ? undefined : classAgreement(loaded.right.probabilities(samples), labels.data);
+const probabilities = labels === undefined && infogan === undefined ? undefined : loaded.right.probabilities(samples);
+const agreement = labels === undefined ? undefined : classAgreement(probabilities!, labels.data);
+const codeAccuracy =
+  infogan === undefined
+    ? undefined
+    : infogan.categorical.map((values, index) => {
+        const codes = categoricalValues({ z, latentDim: resolved.run.latent.dim, infogan, index });
+        const r = codeClassAccuracy({ codes, predicted: predictedClasses(probabilities!), codeValues: values, classes: 10 });
+        return { code: `cat${index}`, accuracy: r.accuracy, matching: Array.from(r.matching) };
+      });
 console.log(
   `${dir} at step ${step}, N = ${N} vs ${N} held-out digits: FD ${q.frechetDistance.toFixed(2)}, MNIST score ${q.score.toFixed(2)}, classes ${q.classesCovered}/10, precision ${q.precision.toFixed(3)}, recall ${q.recall.toFixed(3)}` +
-    (agreement === undefined ? '' : `, class agreement ${(100 * agreement).toFixed(1)}%`),
+    (agreement === undefined ? '' : `, class agreement ${(100 * agreement).toFixed(1)}%`) +
+    (codeAccuracy ?? []).map((c) => `, ${c.code} accuracy after matching ${(100 * c.accuracy).toFixed(1)}% (code value → digit ${c.matching.join(' ')})`).join(''),
 );
-console.log(JSON.stringify({ dir, step, ema: !live && resolved.run.ema !== undefined, ...q, ...(agreement === undefined ? {} : { classAgreement: agreement }) }));
+console.log(
+  JSON.stringify({
+    dir,
+    step,
+    ema: !live && resolved.run.ema !== undefined,
+    ...q,
+    ...(agreement === undefined ? {} : { classAgreement: agreement }),
+    ...(codeAccuracy === undefined ? {} : { codeAccuracy }),
+  }),
+);
 await backend.close?.();

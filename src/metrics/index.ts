@@ -14,3 +14,5 @@ export * from './sample_quality.js';
 export * from './mnist_classifier.js';
 export * from './pairwise_distances.js';
 export * from './kth_smallest.js';
+export * from './assignment.js';
+export * from './code_class_accuracy.js';

@@ -103,3 +103,24 @@ export function interpolationInputs(o: Readonly<{ latent: LatentPrior; infogan?:
   for (let i = 0; i < o.walks * o.steps; i++) held.set(codes.data.subarray(Math.floor(i / o.steps) * w, (Math.floor(i / o.steps) + 1) * w), i * w);
   return concat([noise, tensor([o.walks * o.steps, w], held)], 1);
 }
+
+/**
+ * The values of categorical code `index` in generator inputs `z` `[N, latent.dim + codes]`: the
+ * position of the 1 in its one-hot block, one integer in [0, values) per row.
+ */
+export function categoricalValues(o: Readonly<{ z: Tensor; latentDim: number; infogan: InfoCodes; index: number }>): Int32Array {
+  const code = codeList(o.infogan).filter((c) => c.kind === 'categorical')[o.index];
+  if (code === undefined) throw new ValueError(`categorical code ${o.index} does not exist; this run's codes: ${describeCodes(o.infogan)}`);
+  const [n, width] = o.z.shape as [number, number];
+  if (o.z.shape.length !== 2 || width !== o.latentDim + codeWidth(o.infogan)) {
+    throw new ValueError(`generator inputs must be [N, ${o.latentDim + codeWidth(o.infogan)}] (latent.dim ${o.latentDim} + codes), got [${o.z.shape.join(', ')}]`);
+  }
+  const out = new Int32Array(n);
+  const at = o.latentDim + code.offset;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let v = 1; v < code.values!; v++) if (o.z.data[i * width + at + v]! > o.z.data[i * width + at + best]!) best = v;
+    out[i] = best;
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ import { useBackend } from '../../src/backend/current.js';
 import { referenceBackend } from '../../src/backend/reference.js';
 import { ValueError } from '../../src/core/errors.js';
 import { key } from '../../src/core/random.js';
-import { codeList, generatorInputs, interpolationInputs, traversalInputs, TRAVERSE_POINTS } from '../../src/train/latent_codes.js';
+import { categoricalValues, codeList, generatorInputs, interpolationInputs, traversalInputs, TRAVERSE_POINTS } from '../../src/train/latent_codes.js';
 import { sampleLatents } from '../../src/train/sampling.js';
 
 useBackend(referenceBackend);
@@ -87,5 +87,19 @@ describe('InfoGAN codes', () => {
     }
     assert.notDeepEqual(row(z.data, 0).slice(3), row(z.data, 4).slice(3));
     assert.notDeepEqual(row(z.data, 0).slice(0, 3), row(z.data, 1).slice(0, 3));
+  });
+
+  it('categoricalValues reads each row\'s value of a categorical code from its one-hot block', () => {
+    const z = generatorInputs({ latent, infogan, key: key(4), n: 6 });
+    for (const [index, start, values] of [[0, 3, 4], [1, 7, 2]] as const) {
+      const expected = Array.from({ length: 6 }, (_, i) => row(z.data, i).slice(start, start + values).indexOf(1));
+      assert.deepEqual([...categoricalValues({ z, latentDim: 3, infogan, index })], expected);
+    }
+  });
+
+  it('categoricalValues rejects a code that does not exist and inputs of the wrong width', () => {
+    const z = generatorInputs({ latent, infogan, key: key(4), n: 2 });
+    assert.throws(() => categoricalValues({ z, latentDim: 3, infogan, index: 2 }), /cat0 \(4 values\), cat1 \(2 values\)/);
+    assert.throws(() => categoricalValues({ z, latentDim: 4, infogan, index: 0 }), ValueError);
   });
 });
