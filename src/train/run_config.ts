@@ -37,8 +37,8 @@ export type RunConfig = Readonly<{
   samples: number;
   /** Class-conditional training on the dataset's labels (MNIST only): G and D see `ctx.labels`. */
   conditioning?: Readonly<{ classes: number }>;
-  /** ACGAN's auxiliary classifier loss weight (needs `conditioning` and `heads`). */
-  acgan?: Readonly<{ weight: number }>;
+  /** ACGAN's auxiliary classifier loss weight, and that of D's classifier on the fakes (needs `conditioning` and `heads`; see `Techniques`). */
+  acgan?: Readonly<{ weight: number; fakeWeight?: number }>;
   /**
    * InfoGAN's latent codes (needs `heads`: the adversarial logit, then a Q head giving one block
    * of logits per categorical code and the means of the continuous codes; see `Techniques`).
@@ -117,7 +117,7 @@ function checkData(d: unknown, problems: string[]): void {
 /** The fields of each technique of a run config: required ones (a number unless listed as a list) and optional ones. */
 const TECHNIQUE_FIELDS: Readonly<Record<string, Readonly<{ required: readonly string[]; optional: readonly string[]; lists?: readonly string[] }>>> = {
   conditioning: { required: ['classes'], optional: [] },
-  acgan: { required: ['weight'], optional: [] },
+  acgan: { required: ['weight'], optional: ['fakeWeight'] },
   infogan: { required: ['weight'], optional: ['categorical', 'continuous'], lists: ['categorical'] },
   ema: { required: ['decay'], optional: ['start'] },
   replay: { required: ['capacity', 'fraction'], optional: [] },

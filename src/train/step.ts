@@ -180,7 +180,9 @@ export function dStep(config: ValidTrainConfig, state: TrainState, inputs: DStep
       total = add(total, mul(terms.r2, config.r2.weight / 2));
     }
     if (t.acganWeight !== undefined) {
-      terms.acgan_d = add(auxiliaryLoss(real.classes!, labels!), auxiliaryLoss(fakeO.classes!, fakeLabels!));
+      const onFake = t.acganFakeWeight ?? 1;
+      const onReal = auxiliaryLoss(real.classes!, labels!);
+      terms.acgan_d = onFake === 0 ? onReal : add(onReal, mul(auxiliaryLoss(fakeO.classes!, fakeLabels!), onFake));
       terms.acgan_acc_real = accuracy(real.classes!, labels!);
       total = add(total, mul(terms.acgan_d, t.acganWeight));
     }

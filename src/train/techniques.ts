@@ -19,9 +19,12 @@ export type Techniques = Readonly<{
   /**
    * ACGAN (Odena et al. 2017), needs `conditioning`: D's output is `[N, 1 + classes]` (column 0
    * the adversarial logit, the rest an auxiliary classifier on D's trunk: `withHeads`). D adds
-   * weight·(CE(aux(real), y) + CE(aux(fake), y_fake)), G adds weight·CE(aux(G(z, y)), y).
+   * weight·(CE(aux(real), y) + fakeWeight·CE(aux(fake), y_fake)), G adds weight·CE(aux(G(z, y)), y).
+   * `fakeWeight` (default 1, the paper's) at 0 trains the auxiliary classifier on real digits
+   * only: with it at 1, D's classifier also learns whatever G uses to mark a class on its fakes,
+   * so G can satisfy it with marks a real-data classifier does not read as that class.
    */
-  acgan?: Readonly<{ weight: number }>;
+  acgan?: Readonly<{ weight: number; fakeWeight?: number }>;
   /**
    * InfoGAN (Chen et al. 2016): latent codes appended to z (G's input is
    * `[N, latent.dim + Σ categorical + continuous]`: noise, one one-hot block per categorical
@@ -74,6 +77,8 @@ export type OutputLayout = Readonly<{ classes: number; categorical: readonly num
 export type ResolvedTechniques = Readonly<{
   classes?: number;
   acganWeight?: number;
+  /** The weight of D's auxiliary CE on the fakes, relative to the real one (`acgan.fakeWeight`, default 1). */
+  acganFakeWeight?: number;
   infogan?: Readonly<{ categorical: readonly number[]; continuous: number; weight: number }>;
   /** Whether the D step takes per-sample targets (noisy labels or flipping). */
   noisyLabels?: Readonly<{ real: readonly [number, number]; fake: readonly [number, number] }>;
@@ -118,10 +123,14 @@ export function resolveTechniques(t: Techniques, opts: Readonly<{ loss: unknown;
     else problems.push(`conditioning.classes: must be an integer >= 2, got ${String(t.conditioning.classes)}`);
   }
   let acganWeight: number | undefined;
+  let acganFakeWeight: number | undefined;
   if (t.acgan !== undefined) {
     if (t.conditioning === undefined) problems.push('acgan: the auxiliary classifier needs class labels: set conditioning: { classes }');
     if (isNum(t.acgan.weight) && t.acgan.weight >= 0) acganWeight = t.acgan.weight;
     else problems.push(`acgan.weight: must be a finite number >= 0, got ${String(t.acgan.weight)}`);
+    const fw = t.acgan.fakeWeight ?? 1;
+    if (isNum(fw) && fw >= 0) acganFakeWeight = fw;
+    else problems.push(`acgan.fakeWeight: must be a finite number >= 0, got ${String(t.acgan.fakeWeight)}`);
   }
   let infogan: ResolvedTechniques['infogan'];
   if (t.infogan !== undefined) {
@@ -190,7 +199,7 @@ export function resolveTechniques(t: Techniques, opts: Readonly<{ loss: unknown;
   const codeDim = infogan === undefined ? 0 : infogan.categorical.reduce((a, k) => a + k, 0) + infogan.continuous;
   return {
     ...(classes !== undefined ? { classes } : {}),
-    ...(acganWeight !== undefined ? { acganWeight } : {}),
+    ...(acganWeight !== undefined ? { acganWeight, acganFakeWeight: acganFakeWeight ?? 1 } : {}),
     ...(infogan ? { infogan } : {}),
     ...(noisyLabels ? { noisyLabels } : {}),
     ...(flipProbability !== undefined ? { flipProbability } : {}),

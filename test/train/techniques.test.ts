@@ -141,6 +141,75 @@ describe('class-conditional training', () => {
   });
 });
 
+describe('ACGAN\'s auxiliary loss on the fakes (acgan.fakeWeight)', () => {
+  const acganConfig = (acgan: { weight: number; fakeWeight?: number }): ValidTrainConfig =>
+    resolveTrainConfig(
+      tinyConfig({
+        generator: conditionalG(),
+        discriminator: withHeads(sequential(Linear(16), LeakyReLU(0.2)), [Linear(1), Linear(3)]),
+        conditioning: { classes: 3 },
+        acgan,
+        optimizers: { g: { name: 'adam', lr: 5e-3, b1: 0.5 }, d: { name: 'adam', lr: 1e-2, b1: 0.5 } },
+      }),
+    );
+  /** CE of class logits `[n, 3]` (float32 data) against labels, by hand in float64. */
+  const crossEntropy64 = (logits: Float32Array, labels: ArrayLike<number>): number => {
+    let total = 0;
+    for (let i = 0; i < labels.length; i++) {
+      const row = Array.from(logits.subarray(3 * i, 3 * i + 3));
+      const top = Math.max(...row);
+      total += top + Math.log(row.reduce((a, v) => a + Math.exp(v - top), 0)) - row[labels[i]!]!;
+    }
+    return total / labels.length;
+  };
+  /** acgan_d of one D step, and the hand-computed CE of D's class head on the real and on the fake batch. */
+  const dTerms = (acgan: { weight: number; fakeWeight?: number }): { acganD: number; real: number; fake: number } => {
+    const c = acganConfig(acgan);
+    const s = initTrainState(c, key(5));
+    const { real, labels } = classBatch(1, 6);
+    const fakeLabels = tensor([6], [2, 2, 1, 0, 1, 2]);
+    const z = normal(key(6), [6, 3]);
+    const [, m] = dStep(c, s, { real, z, labels, fakeLabels });
+    const classesOf = (x: Tensor): Float32Array => splitOutputs(c.discriminator.apply(s.d.params, s.d.state, x, { train: true })[0], c.techniques.layout).classes!.data;
+    const fake = c.generator.apply(s.g.params, s.g.state, z, { train: true, labels: fakeLabels })[0];
+    return { acganD: item(m.acgan_d!), real: crossEntropy64(classesOf(real), labels.data), fake: crossEntropy64(classesOf(fake), fakeLabels.data) };
+  };
+
+  it('by default (fakeWeight 1, the paper\'s) D\'s auxiliary loss is CE on the real batch plus CE on the fakes with their labels', () => {
+    const t = dTerms({ weight: 1 });
+    assertClose(t.acganD, t.real + t.fake, 1e-5);
+  });
+
+  it('with fakeWeight w D\'s auxiliary loss is CE(real) + w·CE(fake); at 0 it reads the real batch only', () => {
+    for (const w of [0, 0.25]) {
+      const t = dTerms({ weight: 1, fakeWeight: w });
+      assertClose(t.acganD, t.real + w * t.fake, 1e-5);
+    }
+  });
+
+  it('rejects a negative or non-numeric fakeWeight', () => {
+    const problems = problemsOf(tinyConfig({ generator: conditionalG(), conditioning: { classes: 3 }, acgan: { weight: 1, fakeWeight: -1 } }));
+    assert.ok(problems.some((p) => p.startsWith('acgan.fakeWeight: must be a finite number >= 0')), problems.join('; '));
+  });
+
+  it('with the classifier trained on real data only, G(z, k) lands nearest class k\'s centre for most samples after a short run', () => {
+    const c = acganConfig({ weight: 1, fakeWeight: 0 });
+    const step = makeTrainStep(c);
+    let s = initTrainState(c, key(3));
+    for (let i = 0; i < 100; i++) {
+      const b = classBatch(i, 12);
+      [s] = step(s, { real: [b.real], labels: [b.labels] }, key(100 + i));
+    }
+    const n = 60;
+    const wanted = Array.from({ length: n }, (_, i) => i % 3);
+    const x = sampleGenerator(c, s, normal(key(7), [n, 3]), { labels: tensor([n], wanted) }).data;
+    const centres = [[-3, 0], [0, 3], [3, 0]] as const;
+    const nearest = (i: number): number => centres.map(([a, b]) => (x[2 * i]! - a) ** 2 + (x[2 * i + 1]! - b) ** 2).reduce((best, d, k, ds) => (d < ds[best]! ? k : best), 0);
+    const agree = wanted.filter((k, i) => nearest(i) === k).length / n;
+    assert.ok(agree >= 0.9, `agreement ${agree}`);
+  });
+});
+
 describe('InfoGAN', () => {
   const cfg = (weight: number): ValidTrainConfig =>
     resolveTrainConfig(
