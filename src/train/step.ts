@@ -130,6 +130,7 @@ function alphaFor(alpha: Tensor | undefined, real: Tensor): Tensor {
  *
  * Metrics: `d_loss` (adversarial part, without penalties), `gp`, `r1`, `r2` (unweighted, when
  * used), `grad_norm_d` (of the whole loss), `d_real`, `d_fake` (means of D's outputs),
+ * `acgan_acc_real`, `acgan_acc_fake` (ACGAN's classifier's accuracy on real and fake labels),
  * `sigma/d.<path>` (σ of each SN layer of D with the refreshed vectors), `finite`.
  */
 export function dStep(config: ValidTrainConfig, state: TrainState, inputs: DStepInputs): [TrainState, Metrics] {
@@ -184,6 +185,7 @@ export function dStep(config: ValidTrainConfig, state: TrainState, inputs: DStep
       const onReal = auxiliaryLoss(real.classes!, labels!);
       terms.acgan_d = onFake === 0 ? onReal : add(onReal, mul(auxiliaryLoss(fakeO.classes!, fakeLabels!), onFake));
       terms.acgan_acc_real = accuracy(real.classes!, labels!);
+      terms.acgan_acc_fake = accuracy(fakeO.classes!, fakeLabels!);
       total = add(total, mul(terms.acgan_d, t.acganWeight));
     }
     if (t.infogan !== undefined) {
@@ -201,7 +203,7 @@ export function dStep(config: ValidTrainConfig, state: TrainState, inputs: DStep
   const d: PlayerState = selectTree(finite, { params, state: aux.layerState, opt }, state.d);
   const g: PlayerState = selectTree(finite, { ...state.g, state: gState }, state.g);
   const replay = buffer === undefined ? {} : { replay: selectTree(finite, replayPush(buffer, fresh), buffer) };
-  const { acgan_acc_real: acc, ...lossTerms } = aux.terms;
+  const { acgan_acc_real: acc, acgan_acc_fake: accFake, ...lossTerms } = aux.terms;
   const metrics: Metrics = {
     d_loss: aux.adversarial,
     ...lossTerms,
@@ -209,6 +211,7 @@ export function dStep(config: ValidTrainConfig, state: TrainState, inputs: DStep
     d_real: mean(aux.realLogits),
     d_fake: mean(aux.fakeLogits),
     ...(acc ? { acgan_acc_real: acc } : {}),
+    ...(accFake ? { acgan_acc_fake: accFake } : {}),
     ...(sigma ? { instance_noise: sigma } : {}),
     ...spectralSigmas('d', dState),
     finite,

@@ -289,7 +289,7 @@ describe('puregan eval / sample / export', () => {
 
   it('trains mnist-acgan on the digits with their labels: the ACGAN terms are logged', () => {
     const last = trainDigits('mnist-acgan', 2);
-    for (const k of ['acgan_d', 'acgan_g', 'acgan_acc_real']) assert.ok(Number.isFinite(last[k]), `${k} in ${JSON.stringify(last)}`);
+    for (const k of ['acgan_d', 'acgan_g', 'acgan_acc_real', 'acgan_acc_fake']) assert.ok(Number.isFinite(last[k]), `${k} in ${JSON.stringify(last)}`);
   });
 
   it('trains mnist-infogan on the digits: the mutual-information terms of D (with Q) and G are logged', () => {

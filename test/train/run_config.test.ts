@@ -46,6 +46,7 @@ describe('mnist-acgan', () => {
     const { generator: G, discriminator: D, techniques } = r.right.train;
     assert.equal(techniques.classes, 10);
     assert.equal(techniques.acganWeight, 1);
+    assert.equal(techniques.acganFakeWeight, 0);
     assert.deepEqual(G.init(key(0), [64]).outputShape, [1, 28, 28]);
     assert.deepEqual(D.init(key(1), [1, 28, 28]).outputShape, [11]);
   });

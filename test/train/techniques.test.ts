@@ -163,7 +163,7 @@ describe('ACGAN\'s auxiliary loss on the fakes (acgan.fakeWeight)', () => {
     return total / labels.length;
   };
   /** acgan_d of one D step, and the hand-computed CE of D's class head on the real and on the fake batch. */
-  const dTerms = (acgan: { weight: number; fakeWeight?: number }): { acganD: number; real: number; fake: number } => {
+  const dTerms = (acgan: { weight: number; fakeWeight?: number }): { acganD: number; real: number; fake: number; accFake: number; fakeTop: number } => {
     const c = acganConfig(acgan);
     const s = initTrainState(c, key(5));
     const { real, labels } = classBatch(1, 6);
@@ -172,7 +172,15 @@ describe('ACGAN\'s auxiliary loss on the fakes (acgan.fakeWeight)', () => {
     const [, m] = dStep(c, s, { real, z, labels, fakeLabels });
     const classesOf = (x: Tensor): Float32Array => splitOutputs(c.discriminator.apply(s.d.params, s.d.state, x, { train: true })[0], c.techniques.layout).classes!.data;
     const fake = c.generator.apply(s.g.params, s.g.state, z, { train: true, labels: fakeLabels })[0];
-    return { acganD: item(m.acgan_d!), real: crossEntropy64(classesOf(real), labels.data), fake: crossEntropy64(classesOf(fake), fakeLabels.data) };
+    const fakeLogits = classesOf(fake);
+    const top = Array.from(fakeLabels.data).filter((y, i) => fakeLogits[3 * i + y]! === Math.max(...fakeLogits.subarray(3 * i, 3 * i + 3))).length / 6;
+    return {
+      acganD: item(m.acgan_d!),
+      real: crossEntropy64(classesOf(real), labels.data),
+      fake: crossEntropy64(fakeLogits, fakeLabels.data),
+      accFake: item(m.acgan_acc_fake!),
+      fakeTop: top,
+    };
   };
 
   it('by default (fakeWeight 1, the paper\'s) D\'s auxiliary loss is CE on the real batch plus CE on the fakes with their labels', () => {
@@ -185,6 +193,11 @@ describe('ACGAN\'s auxiliary loss on the fakes (acgan.fakeWeight)', () => {
       const t = dTerms({ weight: 1, fakeWeight: w });
       assertClose(t.acganD, t.real + w * t.fake, 1e-5);
     }
+  });
+
+  it('reports acgan_acc_fake, the share of fakes whose largest class logit is their requested class', () => {
+    const t = dTerms({ weight: 1, fakeWeight: 0 });
+    assert.equal(t.accFake, Math.fround(t.fakeTop));
   });
 
   it('rejects a negative or non-numeric fakeWeight', () => {
