@@ -31,6 +31,7 @@ export * as io from './io/index.js';
 export * as data from './data/index.js';
 export { grad, valueAndGrad, vjp, vjpWithAux, stopGradient, type GradOptions, type Pullback } from './autodiff/index.js';
 export { jit, type JitOptions, type JitStats, type Jitted } from './jit/index.js';
+export { materialize, dispose, isDeviceTensor } from './core/device_tensor.js';
 export type { Graph, Eqn, VarId, CompiledGraph, CompileContext, RunProfile } from './backend/graph.js';
 export { gradientPenalty, r1Penalty, inputGradient, type Critic } from './losses/penalties.js';
 export type { Backend, ConvGeometry, GemmSpec, PowerIterationResult } from './backend/backend.js';

@@ -13,7 +13,8 @@ export type ErrorTag =
   | 'BackendError'
   | 'UsageError'
   | 'ConfigError'
-  | 'JitError';
+  | 'JitError'
+  | 'DeviceTensorError';
 
 /** Base class of every error puregan raises; `tag` discriminates without `instanceof`. */
 export class PureganError extends Error {
@@ -111,6 +112,17 @@ export class ConfigError extends PureganError {
 export class JitError extends PureganError {
   constructor(message: string) {
     super('JitError', message);
+  }
+}
+
+/**
+ * The host values of a device-resident tensor were read (an eager op, `.data`, a compiled graph
+ * of another backend): they must be brought back first with `await materialize(tree)`. Also a
+ * device tensor used after `dispose`, or after its backend closed.
+ */
+export class DeviceTensorError extends PureganError {
+  constructor(message: string) {
+    super('DeviceTensorError', message);
   }
 }
 

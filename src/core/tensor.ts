@@ -86,9 +86,13 @@ export function full(shape: Shape, value: number): Tensor {
  */
 export const TRACED: unique symbol = Symbol('puregan.traced');
 
+/** Marks a device-resident tensor (`device_tensor.ts`), whose `data` throws: `isTensor` accepts it from the mark. */
+export const DEVICE_MARK: unique symbol = Symbol('puregan.device');
+
 export function isTensor(x: unknown): x is Tensor {
   if (typeof x !== 'object' || x === null || !Array.isArray((x as { shape?: unknown }).shape)) return false;
-  return (x as { [TRACED]?: unknown })[TRACED] === true || (x as { data?: unknown }).data instanceof Float32Array;
+  const marked = x as { [TRACED]?: unknown; [DEVICE_MARK]?: unknown };
+  return marked[TRACED] === true || marked[DEVICE_MARK] !== undefined || (x as { data?: unknown }).data instanceof Float32Array;
 }
 
 export function shapesEqual(a: Shape, b: Shape): boolean {

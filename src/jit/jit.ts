@@ -1,4 +1,5 @@
 import { treePaths, treeUnflatten, type Leaf } from '../core/pytree.js';
+import { isDeviceTensor, materializeSync } from '../core/device_tensor.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Backend } from '../backend/backend.js';
 import { currentBackend } from '../backend/current.js';
@@ -67,7 +68,9 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, opts: JitOpti
   const entryFor = (args: readonly unknown[], sig: Signature): { entry: Entry; fresh: boolean } => {
     const hit = cache.get(sig.key);
     if (hit !== undefined) return { entry: hit, fresh: false };
-    const traced = traceFunction(f, args, name, treePaths(args).map((p) => `args${p}`));
+    // Tracing is by example: device-resident arguments are read back (once per signature) to trace on.
+    const examples = sig.values.some(isDeviceTensor) ? materializeSync(args) : args;
+    const traced = traceFunction(f, examples, name, treePaths(args).map((p) => `args${p}`));
     traces++;
     const entry: Entry = { traced, compiled: new WeakMap() };
     cache.set(sig.key, entry);

@@ -1,4 +1,5 @@
 import { describeTreeDef, treeDefEqual, treeFlatten, treePaths, type Leaf, type TreeDef } from '../core/pytree.js';
+import { isDeviceTensor } from '../core/device_tensor.js';
 import type { Tensor } from '../core/tensor.js';
 import { exampleValue } from './trace.js';
 
@@ -19,6 +20,7 @@ export type Signature = Readonly<{
 
 /** The element type (every tensor is float32 today; kept in the key so a second dtype cannot reuse a graph). */
 const dtypeOf = (t: Tensor): string => {
+  if (isDeviceTensor(t)) return 'float32';
   const d: ArrayBufferView = exampleValue(t).data;
   return d instanceof Float32Array ? 'float32' : d.constructor.name;
 };

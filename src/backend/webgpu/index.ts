@@ -1,29 +1,34 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type { Backend, ConvGeometry, GemmSpec, PowerIterationResult } from '../backend.js';
+import type { AdamLeaf, AdamStepSpec, Backend, ConvGeometry, GemmSpec, PowerIterationResult } from '../backend.js';
+import { checkAdamLeaves } from '../adam_step.js';
+import type { DeviceOwner } from '../../core/device_tensor.js';
 import { checkConvBuffers, checkGemm, checkPowerIteration } from '../geometry.js';
 import type { Eqn, Graph } from '../graph.js';
-import { createChannel, type Channel } from './channel.js';
+import { createChannel, waitAsync, type Channel } from './channel.js';
 import { compileForDevice } from './compile.js';
 import { errorFromData, WebGPUError } from './errors.js';
-import type { DeviceStats, Reply } from './protocol.js';
+import type { InjectedFaults } from './faults.js';
+import type { Answer, DeviceStats, Reply } from './protocol.js';
 
 /**
  * The WebGPU backend: WGSL compute shaders on a device owned by a worker thread (the README's
  * "The WebGPU backend" design section).
  *
  *   device.ts     adapter and device (Dawn in Node)     worker.ts    the device's thread
- *   channel.ts    blocking calls into the worker         protocol.ts  the messages
+ *   channel.ts    blocking and async calls to the worker protocol.ts  the messages
  *   program.ts    a graph as buffers and dispatches      lower.ts     equation → dispatches
  *   pipelines.ts  pipelines cached by WGSL source        buffers.ts   every GPUBuffer, counted
  *   compile.ts    Backend.compile (jit)                  errors.ts    WebGPUError
+ *   handles.ts    the device tensors' buffers, pooled    faults.ts    injected faults (tests)
  *   shaders/      the WGSL generators: gemm (tiled, implicit-GEMM convolutions), elementwise,
- *                 reduce, power_iteration
+ *                 reduce, power_iteration, adam
  *
  * Eager kernels (`gemm`, `conv2d`, …) are one-equation programs, cached by geometry (the 64
  * most recently used by default), each call one round trip with a read-back: correct and slow. `jit`
- * compiles a whole step into one program: one round trip per step, intermediates on the device.
+ * compiles a whole step into one program whose run returns device tensors (`materialize` reads
+ * them back); the backend is the DeviceOwner of those tensors' buffers.
  */
-export type WebGPUBackend = Backend & {
+export type WebGPUBackend = Backend & DeviceOwner & {
   readonly name: 'webgpu';
   /** The adapter Dawn (or the browser) chose. */
   readonly adapter: string;
@@ -39,11 +44,11 @@ export type WebGPUBackendOptions = Readonly<{
   startTimeoutMs?: number;
   /** Eager programs (one per kernel geometry) kept on the device; the least recently used beyond this are freed (default 64). */
   eagerPrograms?: number;
+  /** Device runs posted and not yet done before the next one waits (default 2). */
+  maxInFlight?: number;
+  /** Faults to provoke on purpose (tests of the fault paths; see faults.ts). */
+  injectFaults?: InjectedFaults;
 }>;
-
-/** `Atomics.waitAsync` (ES2024; in Node since 16), typed here because the build targets ES2022. */
-type WaitAsync = (a: Int32Array, index: number, value: number, timeoutMs: number) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
 
 
 /**
@@ -64,21 +69,21 @@ export async function createWebGPUBackend(opts: WebGPUBackendOptions = {}): Prom
   }
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new wt.MessageChannel();
-  const worker = new wt.Worker(new URL('./worker.js', import.meta.url), { workerData: { port: port2, flag }, transferList: [port2] });
+  const worker = new wt.Worker(new URL('./worker.js', import.meta.url), { workerData: { port: port2, flag, faults: opts.injectFaults ?? {} }, transferList: [port2] });
   const failed = new Promise<string>((resolve) => {
     worker.once('error', (e) => resolve(`the device worker failed: ${e.message}`));
     worker.once('exit', (code) => resolve(`the device worker exited (code ${code})`));
   });
   const ready = waitAsync.call(Atomics, flag, 0, 0, opts.startTimeoutMs ?? 30_000);
   const outcome = ready.async ? await Promise.race([ready.value, failed]) : ready.value;
-  const first = wt.receiveMessageOnPort(port1)?.message as Reply | undefined;
+  const first = (wt.receiveMessageOnPort(port1)?.message as Answer | undefined)?.reply;
   if (first?.kind !== 'ready') {
     await worker.terminate();
     if (first?.kind === 'error') return E.left(errorFromData(first.error));
     return E.left(new WebGPUError('no-device', 'device', outcome === 'timed-out' ? 'no adapter or device within the start timeout' : String(outcome)));
   }
   worker.unref();
-  const channel = createChannel({ worker, port: port1, flag, receive: wt.receiveMessageOnPort, timeoutMs });
+  const channel = createChannel({ worker, port: port1, flag, receive: wt.receiveMessageOnPort, timeoutMs, ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}) });
   return E.right(webgpuBackend(channel, first.adapter, opts.eagerPrograms ?? 64));
 }
 
@@ -86,6 +91,7 @@ type Shapes = readonly (readonly number[])[];
 
 function webgpuBackend(channel: Channel, adapter: string, eagerPrograms: number): WebGPUBackend {
   let nextId = 0;
+  let nextHandle = 1;
   const eager = new Map<string, number>();
   let closed = false;
   const live = (): Channel => {
@@ -107,13 +113,13 @@ function webgpuBackend(channel: Channel, adapter: string, eagerPrograms: number)
       if (eager.size >= eagerPrograms) {
         const [oldKey, oldId] = eager.entries().next().value!;
         eager.delete(oldKey);
-        ch.call({ kind: 'free', program: oldId });
+        ch.post({ kind: 'free', program: oldId });
       }
     } else {
       eager.delete(key);
     }
     eager.set(key, id);
-    const r = ch.call({ kind: 'run', program: id, inputs });
+    const r = ch.call({ kind: 'run', program: id, inputs, outputs: 'read' });
     if (r.kind !== 'ran') throw new Error(`internal error: run answered ${r.kind}`);
     return r.outputs[0]!;
   };
@@ -124,7 +130,12 @@ function webgpuBackend(channel: Channel, adapter: string, eagerPrograms: number)
     y: [g.n, g.o, g.oh, g.ow],
   });
 
-  return {
+  const read = (r: Reply): Float32Array[] => {
+    if (r.kind !== 'data') throw new Error(`internal error: read answered ${r.kind}`);
+    return r.values;
+  };
+
+  const backend: WebGPUBackend = {
     name: 'webgpu',
     description: `WebGPU on ${adapter} (WGSL, 16×16 workgroup tiles, device in a worker thread)`,
     adapter,
@@ -154,7 +165,25 @@ function webgpuBackend(channel: Channel, adapter: string, eagerPrograms: number)
       const packed = runEqn({ prim: 'powerIteration', params: { eps } }, [[rows, cols], [rows], [rows + cols + 1]], [w, u]);
       return { u: packed.slice(0, rows), v: packed.slice(rows, rows + cols), sigma: packed[rows + cols]! };
     },
-    compile: (graph) => compileForDevice(graph, { channel: live(), nextId: () => nextId++ }),
+    adamUpdate(leaves: readonly AdamLeaf[], spec: AdamStepSpec) {
+      const total = checkAdamLeaves(leaves);
+      const { c1, c2, lr, ...hyper } = spec;
+      const scalars = [c1, c2, lr].map((v) => new Float32Array([v]));
+      const parts = (['param', 'grad', 'm', 'v'] as const).flatMap((f) => leaves.map((l) => l[f]));
+      const shapes = [[], [], [], ...parts.map((p) => [p.length]), [3 * total]];
+      return runEqn({ prim: 'adamUpdate', params: hyper }, shapes, [...scalars, ...parts]);
+    },
+    compile: (graph) => compileForDevice(graph, { channel: live(), owner: backend, programId: () => nextId++, handleId: () => nextHandle++ }),
+    read: async (handles) => read(await live().request({ kind: 'read', handles })),
+    readSync: (handles) => read(live().call({ kind: 'read', handles })),
+    release(handles) {
+      if (closed) return;
+      try {
+        channel.post({ kind: 'release', handles });
+      } catch {
+        // A broken backend: its buffers go with the device when it closes.
+      }
+    },
     stats() {
       const r = live().call({ kind: 'stats' });
       if (r.kind !== 'stats') throw new Error(`internal error: stats answered ${r.kind}`);
@@ -166,4 +195,5 @@ function webgpuBackend(channel: Channel, adapter: string, eagerPrograms: number)
       await channel.close();
     },
   };
+  return backend;
 }

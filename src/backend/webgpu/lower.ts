@@ -14,6 +14,7 @@ import {
   WHERE_EXPR,
 } from './shaders/elementwise.js';
 import { convForward, convGradInput, convGradWeight, denseGemm } from './shaders/gemm.js';
+import { adamLeafShader } from './shaders/adam.js';
 import { powerIterationShader } from './shaders/power_iteration.js';
 import { reduceShader } from './shaders/reduce.js';
 import { grid } from './shaders/wgsl.js';
@@ -67,7 +68,7 @@ function gemmDispatch(name: string, k: { wgsl: string; workgroups: readonly [num
 }
 
 /** Primitives with no WGSL kernel yet: compiling a graph that uses one is an `unsupported` WebGPUError naming it. */
-export const NOT_LOWERED: ReadonlySet<Primitive> = new Set<Primitive>(['adamUpdate']);
+export const NOT_LOWERED: ReadonlySet<Primitive> = new Set<Primitive>([]);
 
 /** The lowering of every primitive; the type makes a new primitive without one fail to compile. */
 export const LOWERING: { readonly [P in Primitive]: Rule<P> } = {
@@ -142,8 +143,21 @@ export const LOWERING: { readonly [P in Primitive]: Rule<P> } = {
   conv2d: (e, _s, n) => gemmDispatch(n, convForward(e.params.geometry, e.inputs.length === 3), e.inputs, e.out),
   conv2dGradInput: (e, _s, n) => gemmDispatch(n, convGradInput(e.params.geometry, e.inputs.length === 3), e.inputs, e.out),
   conv2dGradWeight: (e, _s, n) => gemmDispatch(n, convGradWeight(e.params.geometry), e.inputs, e.out),
-  adamUpdate: (_e, _s, n) => {
-    throw new WebGPUError('unsupported', n, 'the fused Adam step has no WGSL kernel yet; run this step on the wasm backend, or jit it without the fused optimiser');
+  adamUpdate: (e, s, n) => {
+    const [c1, c2, lr, ...leaves] = e.inputs as [VarId, VarId, VarId, ...VarId[]];
+    const k = leaves.length / 4;
+    const sizes = leaves.slice(0, k).map((v) => size(s[v]!));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const dispatches: Dispatch[] = [];
+    let offset = 0;
+    sizes.forEach((len, i) => {
+      if (len > 0) {
+        const inputs = [c1, c2, lr, leaves[i]!, leaves[k + i]!, leaves[2 * k + i]!, leaves[3 * k + i]!];
+        dispatches.push({ name: `${n} leaf ${i}`, wgsl: adamLeafShader(e.params, len, offset, total), inputs, out: e.out, workgroups: linear(len) });
+      }
+      offset += len;
+    });
+    return { kind: 'dispatches', dispatches };
   },
   packedPart: (e, s, n) => gather(e, s, n, stridesOf(e.params.shape), e.params.offset),
   powerIteration: (e, s, n) => {

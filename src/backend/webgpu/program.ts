@@ -4,21 +4,24 @@ import { MAP_READ } from './device.js';
 import { WebGPUError } from './errors.js';
 import { lowerEqn, type Dispatch } from './lower.js';
 import type { PipelineCache } from './pipelines.js';
-import type { BuildInfo, ProgramSpec, RunInput } from './protocol.js';
+import type { BuildInfo, ProgramSpec } from './protocol.js';
 
 /**
  * A graph on the device (runs in the worker). Built once: every equation lowered
  * (`lower.ts`), every buffer allocated — one per input, constant (uploaded here) and computed
- * value, two sets of output buffers and one staging buffer — and every pipeline and bind group
- * made. A run is one command buffer: upload the host inputs (or copy the previous run's
- * outputs into the input buffers, on the device), all dispatches in one compute pass, copy
- * the outputs into this run's output set and the staging buffer, and read that back with one
- * `mapAsync`. The output sets alternate, so the previous run's outputs stay valid as inputs.
+ * value — and every pipeline and bind group made. A run is one command buffer: the host inputs
+ * written (`writeBuffer`) and the device inputs copied into the input buffers on the device,
+ * all dispatches in one compute pass, then the outputs copied either into the buffers the
+ * caller gives (device tensors, nothing read back) or into a staging buffer read back with one
+ * `mapAsync` (`'read'`, the eager kernels; the staging buffer is made on the first such run).
  */
 export type Program = Readonly<{
-  run(inputs: readonly RunInput[]): Promise<Float32Array[]>;
+  /** Encodes and submits one run; resolves with the outputs' values when they are read back, else once submitted. */
+  run(inputs: readonly (Float32Array | GPUBuffer)[], outputs: readonly GPUBuffer[] | 'read'): Promise<Float32Array[] | undefined>;
   destroy(): void;
   info: BuildInfo;
+  /** Elements of each output. */
+  outputSizes: readonly number[];
 }>;
 
 type Ctx = Readonly<{ device: GPUDevice; buffers: BufferStore; pipelines: PipelineCache }>;
@@ -62,15 +65,9 @@ export async function buildProgram(ctx: Ctx, spec: ProgramSpec): Promise<Program
     }
     for (const d of dispatches) if (!store.has(d.out)) store.set(d.out, await alloc(bytesOf(d.out), d.name));
     const outBytes = spec.outputs.map(bytesOf);
-    const outSets: GPUBuffer[][] = [];
-    for (const set of [0, 1]) {
-      const bs: GPUBuffer[] = [];
-      for (const [k, v] of spec.outputs.entries()) bs.push(await alloc(outBytes[k]!, `output ${k} (set ${set}) of var ${v}`));
-      outSets.push(bs);
-    }
     const offsets: number[] = [];
     const readBackBytes = outBytes.reduce((acc, b) => (offsets.push(acc), acc + b), 0);
-    const staging = await alloc(readBackBytes, 'read-back staging', true);
+    let staging: GPUBuffer | undefined;
     const bufferOf = (v: VarId): GPUBuffer => {
       const b = store.get(root(v));
       if (b === undefined) throw new WebGPUError('validation', `var ${v}`, 'a value is read before any equation defines it');
@@ -85,11 +82,9 @@ export async function buildProgram(ctx: Ctx, spec: ProgramSpec): Promise<Program
     }
     const invalid = await device.popErrorScope();
     if (invalid !== null) throw new WebGPUError('validation', 'program build', invalid.message);
-    let last = -1;
-    let runs = 0;
-    const run = async (inputs: readonly RunInput[]): Promise<Float32Array[]> => {
+    const run = async (inputs: readonly (Float32Array | GPUBuffer)[], outputs: readonly GPUBuffer[] | 'read'): Promise<Float32Array[] | undefined> => {
       if (inputs.length !== spec.inputs.length) throw new WebGPUError('validation', 'program run', `takes ${spec.inputs.length} inputs, got ${inputs.length}`);
-      const set = runs % 2;
+      if (outputs !== 'read' && outputs.length !== spec.outputs.length) throw new WebGPUError('validation', 'program run', `gives ${spec.outputs.length} outputs, got ${outputs.length} buffers`);
       const enc = device.createCommandEncoder();
       inputs.forEach((x, i) => {
         const v = spec.inputs[i]!;
@@ -97,10 +92,9 @@ export async function buildProgram(ctx: Ctx, spec: ProgramSpec): Promise<Program
         if (x instanceof Float32Array) {
           if (x.length !== sizeOf(shapes[v]!)) throw new WebGPUError('validation', 'program run', `input ${i} has ${x.length} elements, expected ${sizeOf(shapes[v]!)}`);
           if (x.length > 0) device.queue.writeBuffer(dst, 0, x);
-        } else {
-          if (last < 0) throw new WebGPUError('validation', 'program run', 'an input refers to a previous run, but the program has not run');
-          const src = outSets[last % 2]![x.previousOutput]!;
-          if (bytesOf(v) > 0) enc.copyBufferToBuffer(src, 0, dst, 0, bytesOf(v));
+        } else if (bytesOf(v) > 0) {
+          if (x.size < bytesOf(v)) throw new WebGPUError('validation', 'program run', `input ${i} is a device buffer of ${x.size} bytes, expected ${bytesOf(v)}`);
+          enc.copyBufferToBuffer(x, 0, dst, 0, bytesOf(v));
         }
       });
       device.pushErrorScope('validation');
@@ -113,23 +107,26 @@ export async function buildProgram(ctx: Ctx, spec: ProgramSpec): Promise<Program
         }
         pass.end();
       }
+      const reading = outputs === 'read';
+      if (reading) staging ??= await alloc(readBackBytes, 'read-back staging', true);
       spec.outputs.forEach((v, k) => {
         const bytes = outBytes[k]!;
         if (bytes === 0) return;
-        enc.copyBufferToBuffer(bufferOf(v), 0, outSets[set]![k]!, 0, bytes);
-        enc.copyBufferToBuffer(outSets[set]![k]!, 0, staging, offsets[k]!, bytes);
+        if (reading) enc.copyBufferToBuffer(bufferOf(v), 0, staging!, offsets[k]!, bytes);
+        else enc.copyBufferToBuffer(bufferOf(v), 0, outputs[k]!, 0, bytes);
       });
       device.queue.submit([enc.finish()]);
       const invalidRun = await device.popErrorScope();
       if (invalidRun !== null) throw new WebGPUError('validation', dispatches[0]?.name ?? 'program run', invalidRun.message);
-      await staging.mapAsync(MAP_READ);
-      const all = new Float32Array(staging.getMappedRange().slice(0));
-      staging.unmap();
-      last = runs++;
+      if (!reading) return undefined;
+      if (readBackBytes === 0) return spec.outputs.map(() => new Float32Array(0));
+      await staging!.mapAsync(MAP_READ);
+      const all = new Float32Array(staging!.getMappedRange().slice(0));
+      staging!.unmap();
       return spec.outputs.map((_, k) => all.slice(offsets[k]! / 4, (offsets[k]! + outBytes[k]!) / 4));
     };
     const residentBytes = owned.reduce((acc, b) => acc + b.size, 0);
-    return { run, destroy, info: { dispatches: dispatches.length, residentBytes, readBackBytes } };
+    return { run, destroy, info: { dispatches: dispatches.length, residentBytes, readBackBytes }, outputSizes: spec.outputs.map((v) => sizeOf(shapes[v]!)) };
   } catch (e) {
     destroy();
     throw e;
