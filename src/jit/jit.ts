@@ -101,7 +101,9 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, opts: JitOpti
     calls++;
     const sig = signatureOf(args);
     const { entry, fresh } = entryFor(args, sig);
-    last = sig;
+    // Only the debug message reads the previous signature; keeping it otherwise would keep the
+    // previous call's arguments alive (on a device backend, a whole train state's buffers).
+    if (log !== undefined) last = sig;
     const inputs = tensorLeaves(sig.values);
     const t = entry.traced;
     let outs: readonly Tensor[];
