@@ -1,6 +1,6 @@
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { errorFromData, WebGPUError } from './errors.js';
-import type { Answer, Envelope, Reply, Request } from './protocol.js';
+import { LOST, type Answer, type Envelope, type Reply, type Request } from './protocol.js';
 
 /**
  * The calling thread's side of the worker. Requests are numbered; the worker posts each reply
@@ -16,7 +16,8 @@ import type { Answer, Envelope, Reply, Request } from './protocol.js';
  * - `post`: no reply at all (`release`).
  *
  * A reply that does not come within `timeoutMs` is a WebGPUError of kind `timeout`, and the
- * channel is then unusable (the worker is stuck behind that request).
+ * channel is then unusable (the worker is stuck behind that request); so it is once the worker
+ * says the device was lost (an answer numbered LOST): every later request throws `device-lost`.
  */
 export type Channel = Readonly<{
   call(req: Request): Reply;
@@ -51,6 +52,10 @@ export function createChannel(
   const runs = new Set<number>();
 
   const route = (a: Answer): void => {
+    if (a.id === LOST) {
+      if (a.reply.kind === 'error') broken ??= errorFromData(a.reply.error);
+      return;
+    }
     if (runs.delete(a.id)) {
       if (a.reply.kind === 'error') failedRun ??= errorFromData(a.reply.error);
       return;
@@ -142,6 +147,7 @@ export function createChannel(
       return reply;
     },
     submit(req) {
+      drain();
       if (failedRun !== undefined) {
         const e = failedRun;
         failedRun = undefined;

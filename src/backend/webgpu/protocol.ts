@@ -61,5 +61,8 @@ export type Reply =
 
 export type Answer = Readonly<{ id: number; reply: Reply }>;
 
+/** The number of the one unrequested answer: the device was lost (an error reply). */
+export const LOST = -1;
+
 /** What the worker is started with: `flag[0]` counts the replies it has posted. */
 export type WorkerData = Readonly<{ port: MessagePort; flag: Int32Array; faults: InjectedFaults }>;

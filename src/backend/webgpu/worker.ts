@@ -6,7 +6,7 @@ import { withShaderFault } from './faults.js';
 import { createHandleTable } from './handles.js';
 import { createPipelineCache } from './pipelines.js';
 import { buildProgram, type Program } from './program.js';
-import type { Answer, Envelope, Reply, Request, WorkerData } from './protocol.js';
+import { LOST, type Answer, type Envelope, type Reply, type Request, type WorkerData } from './protocol.js';
 
 /**
  * The device's thread. It owns the GPUDevice, every program and the handle table of device
@@ -42,6 +42,7 @@ if (!('device' in acquired)) {
     lost = `the device was lost (${info.reason}): ${info.message}`;
     for (const id of running) reply(id, { kind: 'error', error: asData(undefined, lost) });
     running.clear();
+    reply(LOST, { kind: 'error', error: asData(undefined, lost) });
   });
   const buffers = createBufferStore(device);
   const pipelines = withShaderFault(createPipelineCache(device), faults);
@@ -83,7 +84,10 @@ if (!('device' in acquired)) {
   /** Runs a program into fresh device buffers under the given handles; answered when the device is done. */
   const runOnDevice = async (id: number, p: Program, req: Extract<Request, { kind: 'run' }>, outs: readonly number[]): Promise<void> => {
     deviceRuns++;
-    if (faults.loseDeviceAtRun === deviceRuns) device.destroy();
+    if (faults.loseDeviceAtRun === deviceRuns) {
+      device.destroy();
+      await device.lost;
+    }
     try {
       if (lost !== undefined) throw new WebGPUError('device-lost', 'device', lost);
       const inputs = req.inputs.map((x) => (x instanceof Float32Array ? x : handles.get(x.handle).buffer));
@@ -114,7 +118,7 @@ if (!('device' in acquired)) {
       await runOnDevice(id, p, req, req.outputs.handles);
       return undefined;
     }
-    if (lost !== undefined) throw new WebGPUError('device-lost', 'device', lost);
+    if (lost !== undefined && req.kind !== 'close' && req.kind !== 'free') throw new WebGPUError('device-lost', 'device', lost);
     switch (req.kind) {
       case 'build': {
         programs.get(req.program)?.destroy();
