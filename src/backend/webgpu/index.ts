@@ -32,6 +32,8 @@ export type WebGPUBackend = Backend & DeviceOwner & {
   readonly name: 'webgpu';
   /** The adapter Dawn (or the browser) chose. */
   readonly adapter: string;
+  /** The fused Adam step in WGSL (shaders/adam.ts), so the fused optimisers run on the device. */
+  adamUpdate(leaves: readonly AdamLeaf[], spec: AdamStepSpec): Float32Array;
   /** Buffers, bytes, programs and pipelines held on the device now. */
   stats(): DeviceStats;
   close(): Promise<void>;

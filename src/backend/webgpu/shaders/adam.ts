@@ -32,7 +32,9 @@ export function adamLeafShader(hyper: AdamHyper, n: number, offset: number, tota
   let p = in3[i];`;
   let body: string;
   if (hyper.rule === 'adamax') {
+    // c2 is unused; the phony read keeps binding 1 in the 'auto' layout.
     body = `${head}
+  _ = in1[0];
   let g = in4[i];
   let m1 = in5[i] * ${b1} + g * ${ob1};
   let x = in6[i] * ${b2};
