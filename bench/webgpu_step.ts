@@ -1,85 +1,97 @@
 /**
- * The benchmark GAN step (issue 13's DCGAN: batch 64, hinge loss, Adam(2e-4, β = (0, 0.9)),
- * one D step then one G step, `train.makeTrainCore` jitted as a whole) on the WebGPU backend,
- * next to the wasm backend, in the JSON rows of the CPU benchmarks (bench/jit.ts), plus the
- * dispatches and the bytes read back per step and how far the first WebGPU step's new state
- * is from the wasm one (max |Δ| over every leaf).
+ * The benchmark GAN step (`helpers/benchmark_gan.ts`: batch 64, hinge loss, Adam(2e-4, β = (0, 0.9)),
+ * one D step then one G step, `train.makeTrainCore` jitted as a whole) on the WebGPU backend
+ * next to the wasm backend, in interleaved rounds (`helpers/rounds.ts`), printed as the JSON
+ * rows of `bench/gan_step.ts` (name, model, mode, build, threads, ms, gflops, flops, samples,
+ * cpuMs) plus, for WebGPU, the dispatches and bytes read back per step, the bytes resident on
+ * the device, the adapter, and how far the first WebGPU step's new state is from wasm's
+ * (max |Δ| over every leaf).
  *
- * Each step feeds the previous step's state back in, so the WebGPU program takes it from the
- * device (the resident path) and uploads only the batch and the latents. On a machine without
- * a GPU this runs on SwiftShader (a CPU emulation of Vulkan): its times say nothing about a GPU.
+ * Each timed step is what a training loop does: the step runs on the state the previous step
+ * left on the device (nothing but the batch and the latents is uploaded), the replaced state
+ * is disposed, and the step's metrics — and only they — are materialised (awaited, so a step's
+ * time includes the device finishing it). On a machine without a GPU this runs on SwiftShader
+ * (a CPU emulation of Vulkan): its times say nothing about a GPU, and one step of batch 4 costs
+ * it tens of CPU-seconds, so `--quick` is one round of one step at batch 4 (a few minutes).
+ * The wasm step runs first, so the step is traced there (tracing by example runs the eager
+ * kernels, slow on SwiftShader) and only compiled for WebGPU. `scripts/device_bundle.sh` packs
+ * this for a GPU machine.
  *
- *     VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node dist/bench/webgpu_step.js [--json] [--steps 3] [--batch 64]
+ *     VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node dist/bench/webgpu_step.js
+ *         [--json] [--quick] [--rounds 3] [--steps 5] [--batch 64] [--skip-wasm]
  */
 import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
 import { loadWasmBackend } from '../src/backend/wasm/index.js';
-import { createWebGPUBackend } from '../src/backend/webgpu/index.js';
-import { useBackend } from '../src/backend/current.js';
+import { createWebGPUBackend, type WebGPUBackend } from '../src/backend/webgpu/index.js';
+import { withBackend } from '../src/backend/current.js';
 import type { Backend } from '../src/backend/backend.js';
-import { key, normal } from '../src/core/random.js';
+import { dispose, materialize } from '../src/core/device_tensor.js';
+import { key, normal, split, type Key } from '../src/core/random.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { treeLeaves } from '../src/core/pytree.js';
-import * as ops from '../src/ops/index.js';
-import { benchmarkGanConfig } from './helpers/benchmark_gan.js';
+import { tanh } from '../src/ops/elementwise.js';
 import { jit } from '../src/jit/index.js';
-import { drawRandomness, initTrainState, makeTrainCore, validateTrainConfig, type TrainConfig, type TrainState } from '../src/train/index.js';
+import { initTrainState, makeTrainCore, resolveTrainConfig, type TrainBatch, type TrainState } from '../src/train/index.js';
+import { benchmarkGanConfig, tensorRandomness } from './helpers/benchmark_gan.js';
+import { kernelCalls, totalFlops } from './helpers/kernel_calls.js';
+import { cpuMedianOf, interleavedRounds, medianOf, type RoundTask } from './helpers/rounds.js';
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
-    steps: { type: 'string', default: '3' },
-    batch: { type: 'string', default: '64' },
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    steps: { type: 'string' },
+    batch: { type: 'string' },
+    'skip-wasm': { type: 'boolean', default: false },
   },
   strict: true,
 });
-const steps = Number(values.steps);
-const batchSize = Number(values.batch);
+const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
+const steps = Number(values.steps ?? (values.quick ? 1 : 5));
+const batchSize = Number(values.batch ?? (values.quick ? 4 : 64));
+for (const [flag, v] of [['--rounds', rounds], ['--steps', steps], ['--batch', batchSize]] as const) {
+  if (!Number.isSafeInteger(v) || v < 1) throw new Error(`${flag} must be a positive integer, got ${v}`);
+}
 
-const config: TrainConfig = benchmarkGanConfig({ sn: false });
+const config = resolveTrainConfig(benchmarkGanConfig({ sn: false }));
+const core = jit(makeTrainCore(config), { name: 'benchmark GAN step' });
+const [kInit, kReal, kNoise] = split(key(0), 3) as [Key, Key, Key];
+const randomness = tensorRandomness(config, kNoise, batchSize);
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+type Prepared = Readonly<{ backend: Backend; build: string; threads: number; task: RoundTask; compileMs: number; firstState: TrainState }>;
 
-type Run = { row: Record<string, unknown>; firstState: TrainState };
-
-function runOn(backend: Backend, label: string): Run {
-  const valid = validateTrainConfig(config);
-  if (E.isLeft(valid)) throw valid.left;
-  const core = jit(makeTrainCore(valid.right), { name: 'benchmark DCGAN step' });
-  useBackend(backend);
-  let state = initTrainState(valid.right, key(0));
-  const batch = { real: [ops.tanh(normal(key(1), [batchSize, 1, 28, 28]))] };
-  const randomness = drawRandomness(valid.right, key(2), batchSize);
-  let t0 = performance.now();
-  const profile = core.profile(state, batch, randomness);
+/** Traces, compiles and runs the first step on `backend`; the task then steps on from the state it leaves. */
+async function prepare(backend: Backend, build: string, threads: number): Promise<Prepared> {
+  const init = withBackend(backend, () => initTrainState(config, kInit));
+  const batch: TrainBatch = { real: [withBackend(backend, () => tanh(normal(kReal, [batchSize, 1, 28, 28])))] };
+  const t0 = performance.now();
+  const [first, firstMetrics] = withBackend(backend, () => core(init, batch, randomness));
+  await materialize(firstMetrics);
   const compileMs = performance.now() - t0;
-  const times: number[] = [];
-  let firstState: TrainState | undefined;
-  for (let i = 0; i < steps; i++) {
-    t0 = performance.now();
-    [state] = core(state, batch, randomness);
-    times.push(performance.now() - t0);
-    firstState ??= state;
-  }
-  const graph = core.lower(state, batch, randomness);
-  return {
-    firstState: firstState!,
-    row: {
-      model: `train.makeTrainCore, benchmark DCGAN, batch ${batchSize}`,
-      backend: label,
-      equations: graph.eqns.length,
-      jitMs: median(times),
-      jitMinMs: Math.min(...times),
-      samples: times.length,
-      compileMs,
-      jitPasses: profile.passes,
-      jitFreshMB: profile.freshBytes / 2 ** 20,
-      jitResidentMB: profile.residentBytes / 2 ** 20,
-      groups: profile.groups,
-      fusedEquations: profile.fusedEqns,
+  const firstState = await materialize(first);
+  let state = first;
+  const task: RoundTask = {
+    name: build,
+    iterations: steps,
+    fn: async () => {
+      const [next, metrics] = withBackend(backend, () => core(state, batch, randomness));
+      if (state !== first) dispose(state);
+      state = next;
+      await materialize(metrics);
+      dispose(metrics);
     },
   };
+  return { backend, build, threads, task, compileMs, firstState };
 }
+
+const maxAbsDiff = (a: TrainState, b: TrainState): number => {
+  const bs = treeLeaves(b) as Tensor[];
+  let m = 0;
+  (treeLeaves(a) as Tensor[]).forEach((t, i) => t.data.forEach((v, j) => (m = Math.max(m, Math.abs(v - bs[i]!.data[j]!)))));
+  return m;
+};
 
 async function main(): Promise<void> {
   const made = await createWebGPUBackend({ readBackTimeoutMs: 600_000 });
@@ -88,22 +100,57 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const gpu = made.right;
-  const wasm = await loadWasmBackend();
-  const onWasm = runOn(wasm, wasm.description);
-  const onGpu = runOn(gpu, gpu.description);
-  const a = treeLeaves(onGpu.firstState) as Tensor[];
-  const b = treeLeaves(onWasm.firstState) as Tensor[];
-  let maxAbs = 0;
-  a.forEach((t, i) => t.data.forEach((v, j) => (maxAbs = Math.max(maxAbs, Math.abs(v - b[i]!.data[j]!)))));
-  const rows = [
-    onWasm.row,
-    { ...onGpu.row, adapter: gpu.adapter, dispatchesPerStep: onGpu.row['jitPasses'], readBackBytesPerStep: (onGpu.row['jitFreshMB'] as number) * 2 ** 20, maxAbsDiffVsWasmAfterOneStep: maxAbs },
-  ];
+  const gpu: WebGPUBackend = made.right;
+  console.error(`bench/webgpu_step: adapter ${gpu.adapter}; batch ${batchSize}, ${rounds} round(s) of ${steps} step(s)`);
+  const wasm = values['skip-wasm'] ? undefined : await loadWasmBackend();
+  const prepared: Prepared[] = [];
+  if (wasm !== undefined) prepared.push(await prepare(wasm, wasm.variant, wasm.threads));
+  const onGpu = await prepare(gpu, 'webgpu', 1);
+  prepared.push(onGpu);
+  const graph = core.lower(onGpu.firstState, { real: [tanh(normal(kReal, [batchSize, 1, 28, 28]))] }, randomness);
+  const flops = totalFlops(kernelCalls(graph));
+  const profile = withBackend(gpu, () => core.profile(onGpu.firstState, { real: [tanh(normal(kReal, [batchSize, 1, 28, 28]))] }, randomness));
+  const before = gpu.stats();
+  const samples = await interleavedRounds(
+    prepared.map((p) => p.task),
+    rounds,
+    (r) => console.error(`bench/webgpu_step: round ${r + 1}/${rounds} done`),
+  );
+  const after = gpu.stats();
+  const timedSteps = rounds * steps;
+  const rows = prepared.map((p) => {
+    const ms = medianOf(samples.wall, p.build);
+    const row: Record<string, unknown> = {
+      name: `benchmark GAN (batch ${batchSize}), jit on ${p.build === 'webgpu' ? `WebGPU (${gpu.adapter})` : `wasm ${p.build}`}`,
+      model: 'gan',
+      mode: 'jit',
+      build: p.build,
+      threads: p.threads,
+      ms,
+      gflops: flops / ms / 1e6,
+      flops,
+      samples: samples.wall.get(p.build)!.flat().length,
+      cpuMs: cpuMedianOf(samples.cpu, p.build),
+      batch: batchSize,
+      equations: graph.eqns.length,
+      compileMs: p.compileMs,
+    };
+    if (p.build !== 'webgpu') return row;
+    const wasmFirst = prepared.find((q) => q.build !== 'webgpu')?.firstState;
+    return {
+      ...row,
+      adapter: gpu.adapter,
+      dispatchesPerStep: (after.dispatches - before.dispatches) / timedSteps,
+      readBackBytesPerStep: (after.readBackBytes - before.readBackBytes) / timedSteps,
+      residentMB: profile.residentBytes / 2 ** 20,
+      liveBuffers: after.liveBuffers,
+      ...(wasmFirst !== undefined ? { maxAbsDiffVsWasmAfterOneStep: maxAbsDiff(p.firstState, wasmFirst) } : {}),
+    };
+  });
   if (values.json) for (const r of rows) console.log(JSON.stringify(r));
   else console.table(rows);
   await gpu.close();
-  await wasm.close();
+  await wasm?.close();
 }
 
 await main();

@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { materializeSync } from '../core/device_tensor.js';
 import { ParseError, ValueError } from '../core/errors.js';
 import { treeFlatten, treePaths, treeUnflatten, type Leaf } from '../core/pytree.js';
 import { key } from '../core/random.js';
@@ -223,20 +224,22 @@ export function runGanStepCase(c: ReferenceCase, opts: Readonly<{ jit?: boolean 
       if (phase === 'g') {
         const [s, m] = gStepOf(state, { z: input(`z_g_${i}`), ...(config.gUsesReal ? { real: input(`real_${i}_${config.order === 'g-first' ? 0 : config.nDis - 1}`) } : {}) });
         state = s;
-        const values = readMetrics(m);
+        const values = readMetrics(materializeSync(m));
         if (values.finite === 0) throw new ValueError(`case ${c.name}: the G step of iteration ${i} was not finite (g_loss ${values.g_loss})`);
         outputs[`g_loss_${i}`] = scalar(values.g_loss!);
       } else {
         const alpha = config.gradientPenalty ? { alpha: input(`alpha_${i}_${phase}`) } : {};
         const [s, m] = dStepOf(state, { real: input(`real_${i}_${phase}`), z: input(`z_d_${i}_${phase}`), ...alpha });
         state = s;
-        const values = readMetrics(m);
+        const values = readMetrics(materializeSync(m));
         if (values.finite === 0) throw new ValueError(`case ${c.name}: D step ${phase} of iteration ${i} was not finite (d_loss ${values.d_loss})`);
         outputs[`d_loss_${i}_${phase}`] = scalar(values.d_loss!);
         if (values.gp !== undefined) outputs[`gp_${i}_${phase}`] = scalar(values.gp);
       }
     }
   }
+  // A jitted step on a device backend leaves the state on the device; this batch tool reads it back blocking.
+  state = materializeSync(state);
   Object.assign(
     outputs,
     named(g, state.g.params as unknown[]),

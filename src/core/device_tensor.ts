@@ -19,7 +19,7 @@ export interface DeviceOwner {
   readonly name: string;
   /** The handles' values, in order, read back in one request without blocking the event loop. */
   read(handles: readonly number[]): Promise<Float32Array[]>;
-  /** The same, blocking the calling thread (only `jit`'s tracing by example needs this). */
+  /** The same, blocking the calling thread (for `jit`'s tracing by example and synchronous batch tools). */
   readSync(handles: readonly number[]): Float32Array[];
   /** Frees the handles' buffers; never throws (a closed backend has freed them already). */
   release(handles: readonly number[]): void;
@@ -101,7 +101,10 @@ export async function materialize<T>(tree: T): Promise<T> {
   return treeUnflatten<T>(treedef, out);
 }
 
-/** `materialize` blocking the calling thread: for `jit`'s tracing by example only. */
+/**
+ * `materialize` blocking the calling thread: for `jit`'s tracing by example and for synchronous
+ * batch tools (the conformance runner); not exported from the package, whose users await `materialize`.
+ */
 export function materializeSync<T>(tree: T): T {
   const { leaves, treedef } = treeFlatten(tree);
   const groups = byOwner(leaves);
