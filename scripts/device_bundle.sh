@@ -4,8 +4,8 @@
 #
 #   bin/node                     this machine's Node 20 (`which node`, linux-x64)
 #   app/dist/{src,bench,scripts} the built JavaScript (npm run build first); app/build/*.wasm
-#   app/node_modules/            the runtime packages: fp-ts, tinybench, and webgpu with only
-#                                its linux-x64 dawn.node
+#   app/node_modules/            the runtime packages: fp-ts, tinybench, @assemblyscript/loader,
+#                                and webgpu with only its linux-x64 dawn.node
 #   lib/libvulkan.so.1           the Vulkan loader (Dawn dlopens it); lib/fallback/ holds this
 #                                machine's libstdc++ and libgcc_s, used only if the target's are missing
 #   run.sh                       prints Dawn's adapter, then runs bench/webgpu_step.js
@@ -55,6 +55,7 @@ cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$NM/webgpu/"
 cp "$DAWN" "$NM/webgpu/dist/linux-x64/"
 mkdir -p "$NM/fp-ts" && cp -r node_modules/fp-ts/package.json node_modules/fp-ts/lib "$NM/fp-ts/"
 cp -r node_modules/tinybench "$NM/tinybench"
+mkdir -p "$NM/@assemblyscript" && cp -r node_modules/@assemblyscript/loader "$NM/@assemblyscript/loader"
 
 cat >"$B/run.sh" <<'RUN'
 #!/usr/bin/env bash

@@ -72,6 +72,7 @@ describe('webgpu faults, injected', { skip: webgpuSkip }, () => {
     const failed = withBackend(W, () => js(checkpoint));
     await assert.rejects(materialize(failed), isFault('device-lost'));
     assert.throws(() => withBackend(W, () => js(failed)), isFault('device-lost'));
+    assert.throws(() => withBackend(W, () => js(checkpoint)), isFault('device-lost'), 'and the call after that too');
     const resumed = await steps(wasm, js, checkpoint, 1);
     const want = await steps(wasm, js, p0, 3);
     assertClose(resumed.b, want.b.data, 1e-5, 'b after 2 webgpu steps and 1 wasm step vs 3 wasm steps');
