@@ -227,7 +227,7 @@ describe('puregan train', () => {
   it('--list-presets prints each preset with its description', () => {
     const r = run('train', '--list-presets');
     assert.equal(r.status, 0);
-    for (const name of ['gaussians-8', 'gaussians-25', 'mnist-dcgan', 'mnist-sngan', 'mnist-wgan-gp', 'mnist-acgan', 'mnist-infogan']) assert.match(r.stdout, new RegExp(`^${name} +\\S`, 'm'));
+    for (const name of ['gaussians-8', 'gaussians-25', 'gaussians-100', 'mnist-dcgan', 'mnist-sngan', 'mnist-wgan-gp', 'mnist-acgan', 'mnist-infogan']) assert.match(r.stdout, new RegExp(`^${name} +\\S`, 'm'));
   });
 });
 

@@ -9,6 +9,11 @@ import { key } from '../../src/core/random.js';
 import { stateDictEntries } from '../../src/io/state_dict.js';
 import { PRESETS } from '../../src/train/presets.js';
 import { resolveRunConfig } from '../../src/train/run_config.js';
+import { treeLeaves } from '../../src/core/pytree.js';
+import type { Tensor } from '../../src/core/tensor.js';
+import { ring8, sampleMixture } from '../../src/data/gaussians.js';
+import { initTrainState, makeTrainStep, resolveTrainConfig, type TrainBatch, type TrainState, type ValidTrainConfig } from '../../src/train/index.js';
+import { gaussianConfig, RING_TEST_RUN } from '../../bench/gaussian_gan.js';
 
 useBackend(referenceBackend);
 
@@ -26,5 +31,42 @@ describe('mnist-dcgan tensor names', () => {
       ...stateDictEntries(d.params, d.state).map((e) => `discriminator.${e.name} [${e.tensor.shape.join(', ')}]`),
     ];
     assert.deepEqual([...lines].sort(), readFileSync(fixture, 'utf8').trimEnd().split('\n').sort());
+  });
+});
+
+describe('the 2-D Gaussian presets', () => {
+  /** Params after `n` iterations from the same initial state, batch and keys. */
+  function paramsAfter(config: ValidTrainConfig, state: TrainState, batches: readonly TrainBatch[]): TrainState {
+    const step = makeTrainStep(config);
+    return batches.reduce((s, b, i) => step(s, b, key(100 + i))[0], state);
+  }
+  const leavesOf = (t: unknown): number[][] => treeLeaves(t).map((l) => Array.from((l as Tensor).data));
+
+  it('gaussians-8 trains the ring test\'s run: three iterations from one state give the params RING_TEST_RUN\'s config gives', () => {
+    const r = resolveRunConfig(PRESETS['gaussians-8']);
+    assert.ok(E.isRight(r), E.isLeft(r) ? r.left.message : '');
+    const bench = resolveTrainConfig(gaussianConfig(RING_TEST_RUN.variant, { hidden: RING_TEST_RUN.hidden, lr: RING_TEST_RUN.lr, decaySteps: RING_TEST_RUN.steps }));
+    const state = initTrainState(bench, key(0));
+    const batches = [0, 1, 2].map((i) => ({ real: [sampleMixture(ring8, key(10 + i), RING_TEST_RUN.batch)] }));
+    const ours = leavesOf(paramsAfter(r.right.train, state, batches));
+    const theirs = leavesOf(paramsAfter(bench, state, batches));
+    assert.equal(ours.length, theirs.length);
+    ours.forEach((leaf, i) => assert.deepEqual(leaf, theirs[i]));
+  });
+
+  it('gaussians-8 has RING_TEST_RUN\'s batch, iterations and learning-rate schedule (2e-3 decayed linearly to 0 over the run)', () => {
+    const p = PRESETS['gaussians-8']!;
+    const lr = { schedule: 'linear', init: RING_TEST_RUN.lr, end: 0, transitionSteps: RING_TEST_RUN.steps };
+    assert.deepEqual([p.batchSize, p.steps, p.optimizers.g.lr, p.optimizers.d.lr], [RING_TEST_RUN.batch, RING_TEST_RUN.steps, lr, lr]);
+  });
+
+  it('gaussians-8, -25 and -100 train on their mixture with G: [N, 8] → [N, 2] and D: [N, 2] → [N, 1]', () => {
+    for (const [name, mixture] of [['gaussians-8', 'ring8'], ['gaussians-25', 'grid25'], ['gaussians-100', 'grid100']] as const) {
+      const r = resolveRunConfig(PRESETS[name]);
+      assert.ok(E.isRight(r), E.isLeft(r) ? r.left.message : '');
+      assert.deepEqual(PRESETS[name]!.data, { source: 'gaussians', mixture, samples: 65536 }, name);
+      assert.deepEqual(r.right.train.generator.init(key(0), [8]).outputShape, [2], name);
+      assert.deepEqual(r.right.train.discriminator.init(key(1), [2]).outputShape, [1], name);
+    }
   });
 });
