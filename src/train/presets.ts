@@ -9,26 +9,35 @@ import type { LayerSpec, RunConfig } from './run_config.js';
 const every = (log: number, sample: number, checkpoint: number): RunConfig['every'] => ({ log, eval: 0, sample, checkpoint });
 
 /**
- * How a 2-D preset trains: the non-saturating loss with one D update per iteration, or WGAN-GP
- * (gradient penalty λ = 0.1, nDis 5, Adam β₂ 0.9 — the benchmark's `wgan-gp` variant).
+ * How a 2-D preset trains — the benchmark's variants (`bench/gaussian_gan.ts`): the
+ * non-saturating loss; the hinge loss with every D layer spectrally normalised and D's output
+ * scaled by 20 (the benchmark's `SN_OUTPUT_GAIN`, which says why); WGAN-GP (gradient penalty
+ * λ = 0.1, nDis 5, Adam β₂ 0.9).
  */
-type GaussiansTraining = 'nonsaturating' | 'wgan-gp';
+type GaussiansTraining = 'nonsaturating' | 'hinge+sn' | 'wgan-gp';
+
+/** D's output gain under hinge + SN, as `SN_OUTPUT_GAIN` in `bench/gaussian_gan.ts`. */
+const SN_OUTPUT_GAIN = 20;
 
 /**
  * The 2-D mixtures, as the mode-collapse benchmark (`bench/gaussian_gan.ts`) trains them:
  *   G: z [N, 8] → Linear(8 → w) → ReLU → Linear(w → w) → ReLU → Linear(w → 2)
  *   D: [N, 2] → Linear(2 → w) → LeakyReLU(0.2) → Linear(w → w) → LeakyReLU(0.2) → Linear(w → 1)
+ *      (under hinge + SN: each Linear spectrally normalised, then × 20)
  * width w = 64, batch 128, 4,000 iterations, Adam (β₁ 0.5) at 2e-3 decayed linearly to 0 over the
  * run (over each optimiser's own update count: D's is nDis per iteration). The schedule's length
  * is part of the preset: a run given more `--steps` trains on at learning rate 0 after 4,000, so
  * a longer run sets `optimizers` too. The data is a fixed set of 65,536 points of the mixture
- * (the benchmark draws fresh points each iteration; 65,536 is 128 iterations' worth per pass).
+ * (the benchmark draws fresh points each iteration). The README's "Mode collapse" section has
+ * what each variant reaches.
  */
 function gaussians(o: Readonly<{ name: string; mixture: 'ring8' | 'grid25' | 'grid100'; description: string; training: GaussiansTraining }>): RunConfig {
   const w = 64;
   const steps = 4000;
-  const nDis = o.training === 'wgan-gp' ? 5 : 1;
-  const b2 = o.training === 'wgan-gp' ? 0.9 : 0.999;
+  const wgan = o.training === 'wgan-gp';
+  const sn = o.training === 'hinge+sn' ? { spectral_norm: true } : {};
+  const nDis = wgan ? 5 : 1;
+  const b2 = wgan ? 0.9 : 0.999;
   const lr = (updates: number) => ({ schedule: 'linear', init: 2e-3, end: 0, transitionSteps: updates }) as const;
   return {
     preset: o.name,
@@ -43,14 +52,15 @@ function gaussians(o: Readonly<{ name: string; mixture: 'ring8' | 'grid25' | 'gr
       { type: 'linear', in: w, out: 2 },
     ],
     discriminator: [
-      { type: 'linear', in: 2, out: w },
+      { type: 'linear', in: 2, out: w, ...sn },
       { type: 'leaky_relu', slope: 0.2 },
-      { type: 'linear', in: w, out: w },
+      { type: 'linear', in: w, out: w, ...sn },
       { type: 'leaky_relu', slope: 0.2 },
-      { type: 'linear', in: w, out: 1 },
+      { type: 'linear', in: w, out: 1, ...sn },
+      ...(o.training === 'hinge+sn' ? [{ type: 'scale', factor: SN_OUTPUT_GAIN }] : []),
     ],
-    loss: o.training === 'wgan-gp' ? 'wasserstein' : 'nonsaturating',
-    regularizers: o.training === 'wgan-gp' ? { gradientPenalty: { weight: 0.1 } } : {},
+    loss: wgan ? 'wasserstein' : o.training === 'hinge+sn' ? 'hinge' : 'nonsaturating',
+    regularizers: wgan ? { gradientPenalty: { weight: 0.1 } } : {},
     nDis,
     optimizers: { g: { name: 'adam', lr: lr(steps), b1: 0.5, b2 }, d: { name: 'adam', lr: lr(steps * nDis), b1: 0.5, b2 } },
     steps,
@@ -178,14 +188,14 @@ export const PRESETS: Readonly<Record<string, RunConfig>> = {
   'gaussians-25': gaussians({
     name: 'gaussians-25',
     mixture: 'grid25',
-    description: '2-D 5×5 grid of 25 Gaussians (PacGAN benchmark), MLP GAN of width 64, non-saturating loss, 4,000 iterations of batch 128, Adam 2e-3 decayed linearly to 0',
-    training: 'nonsaturating',
+    description: '2-D 5×5 grid of 25 Gaussians (PacGAN benchmark), MLP GAN of width 64, hinge loss + spectral norm on D (output × 20), 4,000 iterations of batch 128, Adam 2e-3 decayed linearly to 0',
+    training: 'hinge+sn',
   }),
   'gaussians-100': gaussians({
     name: 'gaussians-100',
     mixture: 'grid100',
-    description: '2-D 10×10 grid of 100 Gaussians, MLP GAN of width 64, non-saturating loss, 4,000 iterations of batch 128, Adam 2e-3 decayed linearly to 0',
-    training: 'nonsaturating',
+    description: '2-D 10×10 grid of 100 Gaussians, MLP GAN of width 64, hinge loss + spectral norm on D (output × 20), 4,000 iterations of batch 128, Adam 2e-3 decayed linearly to 0',
+    training: 'hinge+sn',
   }),
   'mnist-dcgan': mnist('mnist-dcgan', 'MNIST digits, DCGAN with batch norm, non-saturating loss, Adam 2e-4 (0.5, 0.999)', {
     discriminator: mnistDiscriminator(32, { bn: true, sn: false }),
