@@ -66,7 +66,7 @@ function gaussians(o: Readonly<{ name: string; mixture: 'ring8' | 'grid25' | 'gr
     steps,
     batchSize: 128,
     seed: 0,
-    every: { log: 50, eval: 1000, sample: 1000, checkpoint: 1000 },
+    every: every(50, 500, 500),
     keep: 3,
     samples: 1024,
   };
