@@ -46,11 +46,11 @@ export type ResidentOptions = Readonly<{
 }>;
 
 /**
- * Where a run's time goes: copies across the boundary, kernels, fused groups in the wasm
+ * Where a run's time goes: copies across the boundary, kernels, the fused Adam step, fused groups in the wasm
  * interpreter or as JavaScript loops, evaluation rules — and, of the fused groups, those that
  * write a graph output (a training step's parameter and optimiser-state updates) as `updates`.
  */
-export type StepTimer = Record<'copies' | 'kernels' | 'fused' | 'updates' | 'jsLoops' | 'eval', number>;
+export type StepTimer = Record<'copies' | 'kernels' | 'adam' | 'fused' | 'updates' | 'jsLoops' | 'eval', number>;
 
 /** Byte alignment of every place in the region (a cache line). */
 const ALIGN = 64;
@@ -82,13 +82,27 @@ function stepIo(step: Step, layout: GroupLayout | undefined): { reads: VarId[]; 
 type Places = Readonly<{ offset: ReadonlyMap<VarId, number>; bytes: number }>;
 
 /**
+ * Where a view starts in its base, in bytes: a reshape or stopGradient at 0, a `packedPart`
+ * (one output of a multi-output kernel such as adamUpdate's packed result) at its offset.
+ */
+const viewByteOffset = (eqn: Eqn): number => (eqn.prim === 'packedPart' ? 4 * (eqn.params as Params<'packedPart'>).offset : 0);
+
+/** The plan's steps, with `packedPart` (a contiguous slice of a 1-D packed result) run as a view instead of an evaluation rule. */
+const residentSteps = (steps: readonly Step[]): Step[] => steps.map((s) => (s.kind === 'eval' && s.eqn.prim === 'packedPart' ? { kind: 'view', eqn: s.eqn } : s));
+
+/**
  * Places (byte offsets from the start of the values area) for every value that is in memory,
  * views sharing their root's. Inputs and constants are placed first; constants and outputs
  * are never reused; everything else is free after its last reader.
  */
 function placeValues(graph: Graph, steps: readonly Step[], layouts: ReadonlyMap<Step, GroupLayout>, shapes: readonly (readonly number[])[]): Places & { root: (v: VarId) => VarId } {
   const viewOf = new Map<VarId, VarId>();
-  for (const s of steps) if (s.kind === 'view') viewOf.set(s.eqn.out, s.eqn.inputs[0]!);
+  const viewDelta = new Map<VarId, number>();
+  for (const s of steps) {
+    if (s.kind !== 'view') continue;
+    viewOf.set(s.eqn.out, s.eqn.inputs[0]!);
+    viewDelta.set(s.eqn.out, viewByteOffset(s.eqn));
+  }
   const root = (v: VarId): VarId => {
     let r = v;
     while (viewOf.has(r)) r = viewOf.get(r)!;
@@ -129,13 +143,19 @@ function placeValues(graph: Graph, steps: readonly Step[], layouts: ReadonlyMap<
     for (const w of writes) place(w);
     for (const v of dying) if (!inPlace.includes(v)) release(v);
   });
-  for (const v of viewOf.keys()) if (offset.has(root(v))) offset.set(v, offset.get(root(v))!);
+  const deltaToRoot = (v: VarId): number => {
+    let d = 0;
+    for (let r = v; viewOf.has(r); r = viewOf.get(r)!) d += viewDelta.get(r)!;
+    return d;
+  };
+  for (const v of viewOf.keys()) if (offset.has(root(v))) offset.set(v, offset.get(root(v))! + deltaToRoot(v));
   return { offset, bytes, root };
 }
 
 export function compileResident(graph: Graph, ctx: CompileContext, opts: ResidentOptions): CompiledGraph {
   const { arena, exports: wx, kernels: at } = opts;
-  const plan = planGraph(graph);
+  const planned = planGraph(graph);
+  const plan = { ...planned, steps: residentSteps(planned.steps) };
   const shapes = plan.shapes;
   const layouts = new Map<Step, GroupLayout>();
   for (const s of plan.steps) if (s.kind === 'group') layouts.set(s, layoutOf(s.group, plan.materialised));
@@ -219,6 +239,21 @@ export function compileResident(graph: Graph, ctx: CompileContext, opts: Residen
         timer[kind] += performance.now() - t0;
       });
   };
+  /** The fused Adam step as a resident kernel: leaves and step scalars read in place, the packed result written at the equation's place. */
+  const pushAdam = (eqn: Eqn): void => {
+    const hyper = eqn.params as Params<'adamUpdate'>;
+    const [c1, c2, lr] = eqn.inputs as [VarId, VarId, VarId];
+    const k = (eqn.inputs.length - 3) / 4;
+    const leaves = Array.from({ length: k }, (_, i) => {
+      const [p, g, m, v] = [0, 1, 2, 3].map((j) => addr(eqn.inputs[3 + j * k + i]!)) as [number, number, number, number];
+      return { p, g, m, v, n: floats(eqn.inputs[3 + i]!) };
+    });
+    const out = addr(eqn.out);
+    push('adam', () => {
+      const f32 = arena.f32();
+      at.adamUpdate(leaves, out, { ...hyper, c1: f32[addr(c1) >> 2]!, c2: f32[addr(c2) >> 2]!, lr: f32[addr(lr) >> 2]! });
+    });
+  };
   for (const step of plan.steps) {
     switch (step.kind) {
       case 'view':
@@ -245,6 +280,10 @@ export function compileResident(graph: Graph, ctx: CompileContext, opts: Residen
       }
       case 'eval': {
         const eqn = step.eqn;
+        if (eqn.prim === 'adamUpdate') {
+          pushAdam(eqn);
+          break;
+        }
         const out = eqn.out;
         copies += eqn.inputs.length + 1;
         copiedBytes += 4 * (eqn.inputs.reduce((acc, v) => acc + floats(v), 0) + floats(out));
