@@ -202,13 +202,15 @@ const OP_LEAKY_GRAD: i32 = 30; // dst, x, g, lo, hi: g·F where x ≤ 0, else g
 }
 
 /**
- * Runs program `prog` (`len` instructions) over elements 0..n, BLOCK at a time, registers at
- * `regs` (registers × BLOCK floats). Per block, each instruction runs over ⌈cnt/4⌉ vectors
- * (register lanes past cnt hold garbage that no store or sum reads).
+ * Runs program `prog` (`len` instructions) over elements start..end, BLOCK at a time, registers
+ * at `regs` (registers × BLOCK floats). Per block, each instruction runs over ⌈cnt/4⌉ vectors
+ * (register lanes past cnt hold garbage that no store or sum reads). Every element's result
+ * depends only on its index, so disjoint ranges may run on different threads (each with its
+ * own registers) — except for programs with sums, whose accumulators add in increasing index.
  */
-export function fusedRun(prog: usize, len: i32, n: i32, regs: usize): void {
-  for (let i0 = 0; i0 < n; i0 += BLOCK) {
-    const cnt = min(BLOCK, n - i0);
+export function fusedRun(prog: usize, len: i32, start: i32, end: i32, regs: usize): void {
+  for (let i0 = start; i0 < end; i0 += BLOCK) {
+    const cnt = min(BLOCK, end - i0);
     const cnt4 = cnt & ~3;
     const bytes = <usize>((cnt + 3) & ~3) * 4;
     for (let k = 0; k < len; k++) {

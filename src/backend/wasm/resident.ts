@@ -9,6 +9,8 @@ import type { Arena } from './arena.js';
 import type { WasmExports } from './exports.js';
 import { encodeGroup, FUSED_BLOCK, type FusedProgram } from './fused_program.js';
 import type { PointerKernels } from './kernels.js';
+import { singleThread, type WorkerPool } from './pool.js';
+import { JOB_FUSED } from './protocol.js';
 
 /**
  * The wasm backend's graph compiler: the step's tensors stay in linear memory for the whole
@@ -37,6 +39,8 @@ export type ResidentOptions = Readonly<{
   arena: Arena;
   exports: WasmExports;
   kernels: PointerKernels;
+  /** The threads large fused groups without sums are split across, in element ranges (absent: the calling thread alone). */
+  pool?: WorkerPool;
   /** Run groups with approximate operations (exp, log, tanh, …) as JavaScript loops, so that every result has the evaluation rules' bits. */
   exactMath?: boolean;
   /** Generate JavaScript loops for groups the interpreter cannot run (default: when `new Function` is allowed). */
@@ -51,6 +55,12 @@ export type ResidentOptions = Readonly<{
  * write a graph output (a training step's parameter and optimiser-state updates) as `updates`.
  */
 export type StepTimer = Record<'copies' | 'kernels' | 'adam' | 'fused' | 'updates' | 'jsLoops' | 'eval', number>;
+
+/**
+ * Fused groups with fewer elements run on the calling thread alone (waking a worker costs about
+ * what a pass over this many elements does); split ranges are whole blocks.
+ */
+const MIN_SPLIT_ELEMENTS = 1 << 15;
 
 /** Byte alignment of every place in the region (a cache line). */
 const ALIGN = 64;
@@ -154,6 +164,7 @@ function placeValues(graph: Graph, steps: readonly Step[], layouts: ReadonlyMap<
 
 export function compileResident(graph: Graph, ctx: CompileContext, opts: ResidentOptions): CompiledGraph {
   const { arena, exports: wx, kernels: at } = opts;
+  const pool = opts.pool ?? singleThread;
   const planned = planGraph(graph);
   const plan = { ...planned, steps: residentSteps(planned.steps) };
   const shapes = plan.shapes;
@@ -162,7 +173,7 @@ export function compileResident(graph: Graph, ctx: CompileContext, opts: Residen
   const places = placeValues(graph, plan.steps, layouts, shapes);
   const region = arena.resident(0, 'jit graph');
 
-  // Region layout: programs, registers, sum accumulators, then the values.
+  // Region layout: programs, registers (one set per thread), sum accumulators, then the values.
   const groupSteps = plan.steps.filter((s): s is Step & { kind: 'group' } => s.kind === 'group');
   let accBytes = 0;
   const accOffsets: number[] = [];
@@ -189,7 +200,8 @@ export function compileResident(graph: Graph, ctx: CompileContext, opts: Residen
   }
   const progBase = region;
   const regsBase = align(progBase + 4 * programWords);
-  const accBase = align(regsBase + registers * FUSED_BLOCK * 4);
+  const regsBytes = align(registers * FUSED_BLOCK * 4);
+  const accBase = align(regsBase + pool.threads * regsBytes);
   const valuesBase = align(accBase + accBytes);
   const total = valuesBase + places.bytes - region;
   arena.resident(total, 'the tensors of a jit graph');
@@ -305,12 +317,21 @@ export function compileResident(graph: Graph, ctx: CompileContext, opts: Residen
           const progPtr = progBase + program.words.byteOffset;
           const { instructions, sums } = program;
           const n = layout.size;
+          if (sums.length === 0 && pool.threads > 1 && n >= MIN_SPLIT_ELEMENTS) {
+            const per = Math.ceil(n / pool.threads / FUSED_BLOCK) * FUSED_BLOCK;
+            const jobs: number[][] = [];
+            for (let i0 = per; i0 < n && jobs.length < pool.threads - 1; i0 += per) {
+              jobs.push([progPtr, instructions, i0, Math.min(n, i0 + per), regsBase + (jobs.length + 1) * regsBytes]);
+            }
+            push(kind, () => pool.run(JOB_FUSED, jobs, () => wx.fusedRun(progPtr, instructions, 0, Math.min(per, n), regsBase)));
+            break;
+          }
           push(kind, () => {
             if (sums.length > 0) {
               const f64 = arena.f64();
               for (const s of sums) f64.fill(0, s.acc >> 3, (s.acc >> 3) + s.size);
             }
-            wx.fusedRun(progPtr, instructions, n, regsBase);
+            wx.fusedRun(progPtr, instructions, 0, n, regsBase);
             if (sums.length > 0) {
               const f64 = arena.f64();
               const f32 = arena.f32();

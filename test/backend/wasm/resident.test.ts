@@ -155,6 +155,27 @@ describe('the resident region', () => {
   });
 });
 
+describe('fused groups split across threads', () => {
+  it('give the same bits on two threads as on one and as op by op: a large group with scalar, row and channel broadcasts, written over a dying operand', () => {
+    // [4, 96, 13, 11] = 54,912 elements (over the split threshold, not a whole number of blocks):
+    // x·s + b[c] (blocked, inner 143), − r[w] (blocked, inner 1), leakyRelu, where, tanh.
+    const f = (x: Tensor, y: Tensor, s: Tensor, b: Tensor, r: Tensor): Tensor[] => {
+      const z = ops.sub(ops.add(ops.mul(ops.add(x, y), s), ops.reshape(b, [96, 1, 1])), r);
+      return [ops.where(ops.greater(z, 0), ops.tanh(z), ops.leakyRelu(z, 0.2)), ops.mul(z, z)];
+    };
+    const args: Tensor[] = [rand([4, 96, 13, 11], 1), rand([4, 96, 13, 11], 2), tensor([], [1.5]), rand([96], 3), rand([11], 4)];
+    const g = lower(f as (...a: Tensor[]) => Tensor[], ...args);
+    const one = wasm.compile!(g, ctx).run(args);
+    const two = threaded.compile!(g, ctx).run(args);
+    const want = eagerOn(wasm, g, args);
+    two.forEach((t, i) => {
+      assert.ok(sameBits(t, one[i]!), `output ${i}: two threads against one`);
+    });
+    // tanh is a polynomial in the interpreter: the other outputs are exact operations only.
+    assert.ok(sameBits(two[1]!, want[1]!));
+  });
+});
+
 describe('the fused Adam step in the region', () => {
   const hyper = { rule: 'adam', b1: 0.5, b2: 0.9, eps: 1e-8, epsRoot: 0, decay: 'none', weightDecay: 0 } as const;
   /** Leaves of `sizes` elements: params, grads, first and second moments (v ≥ 0), then c1, c2 and lr as 0-d tensors. */
