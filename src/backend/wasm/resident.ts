@@ -1,5 +1,5 @@
 import { sizeOf, tensor, type Tensor } from '../../core/tensor.js';
-import type { Params } from '../../ops/primitives.js';
+import type { Params, Primitive } from '../../ops/primitives.js';
 import type { ConvGeometry, GemmSpec } from '../backend.js';
 import type { CompileContext, CompiledGraph, Eqn, Graph, RunProfile, VarId } from '../graph.js';
 import { codegenAvailable, groupKernel, layoutOf, type GroupLayout } from '../compile/codegen.js';
@@ -62,6 +62,39 @@ export type StepTimer = Record<'copies' | 'kernels' | 'adam' | 'fused' | 'update
  */
 const MIN_SPLIT_ELEMENTS = 1 << 15;
 
+/** A thread's share of a fused group: `fusedRun`'s start, end, period and reps. */
+type FusedRange = [start: number, end: number, period: number, reps: number];
+
+/**
+ * How a group of n elements is split across `threads` (one range per thread, the calling
+ * thread's first; one range when it is not split). Without sums: consecutive runs of whole
+ * blocks. With sums that all index their accumulators alike (size accumulators, each over runs
+ * of `inner` consecutive elements, repeating with period inner·size: the bias gradients' sums
+ * over [0, 2, 3] or [0]): each thread takes a run of accumulators (channels) in every period,
+ * so every accumulator still adds its elements in increasing index (the same bits). Any other
+ * sum (a loss summed to a scalar) keeps the group on the calling thread.
+ */
+function threadRanges(n: number, sums: FusedProgram['sums'], threads: number): FusedRange[] {
+  const whole: FusedRange[] = [[0, n, 0, 1]];
+  if (threads === 1 || n < MIN_SPLIT_ELEMENTS) return whole;
+  if (sums.length === 0) {
+    const per = Math.ceil(n / threads / FUSED_BLOCK) * FUSED_BLOCK;
+    const ranges: FusedRange[] = [];
+    for (let i0 = 0; i0 < n && ranges.length < threads; i0 += per) ranges.push([i0, Math.min(n, i0 + per), 0, 1]);
+    return ranges;
+  }
+  const { inner, size } = sums[0]!;
+  if (size < threads || sums.some((s) => s.inner !== inner || s.size !== size)) return whole;
+  const per = Math.ceil(size / threads);
+  if (per * inner < MIN_RUN_ELEMENTS) return whole;
+  const ranges: FusedRange[] = [];
+  for (let q0 = 0; q0 < size && ranges.length < threads; q0 += per) ranges.push([q0 * inner, Math.min(size, q0 + per) * inner, inner * size, n / (inner * size)]);
+  return ranges;
+}
+
+/** The shortest run of elements a thread's share of a group with sums may be made of (shorter runs cost more in block overhead than a thread saves). */
+const MIN_RUN_ELEMENTS = 256;
+
 /** Byte alignment of every place in the region (a cache line). */
 const ALIGN = 64;
 const align = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
@@ -97,8 +130,12 @@ type Places = Readonly<{ offset: ReadonlyMap<VarId, number>; bytes: number }>;
  */
 const viewByteOffset = (eqn: Eqn): number => (eqn.prim === 'packedPart' ? 4 * (eqn.params as Params<'packedPart'>).offset : 0);
 
-/** The plan's steps, with `packedPart` (a contiguous slice of a 1-D packed result) run as a view instead of an evaluation rule. */
-const residentSteps = (steps: readonly Step[]): Step[] => steps.map((s) => (s.kind === 'eval' && s.eqn.prim === 'packedPart' ? { kind: 'view', eqn: s.eqn } : s));
+/** Primitives the plan leaves to their evaluation rules that this compiler runs itself: as a kernel on offsets, or as a view (a contiguous slice of a 1-D packed result). */
+export const RESIDENT_KERNELS: ReadonlySet<Primitive> = new Set<Primitive>(['adamUpdate']);
+export const RESIDENT_VIEWS: ReadonlySet<Primitive> = new Set<Primitive>(['packedPart']);
+
+/** The plan's steps, with the RESIDENT_VIEWS run as views instead of evaluation rules. */
+const residentSteps = (steps: readonly Step[]): Step[] => steps.map((s) => (s.kind === 'eval' && RESIDENT_VIEWS.has(s.eqn.prim) ? { kind: 'view', eqn: s.eqn } : s));
 
 /**
  * Places (byte offsets from the start of the values area) for every value that is in memory,
@@ -292,7 +329,7 @@ export function compileResident(graph: Graph, ctx: CompileContext, opts: Residen
       }
       case 'eval': {
         const eqn = step.eqn;
-        if (eqn.prim === 'adamUpdate') {
+        if (RESIDENT_KERNELS.has(eqn.prim)) {
           pushAdam(eqn);
           break;
         }
@@ -317,21 +354,16 @@ export function compileResident(graph: Graph, ctx: CompileContext, opts: Residen
           const progPtr = progBase + program.words.byteOffset;
           const { instructions, sums } = program;
           const n = layout.size;
-          if (sums.length === 0 && pool.threads > 1 && n >= MIN_SPLIT_ELEMENTS) {
-            const per = Math.ceil(n / pool.threads / FUSED_BLOCK) * FUSED_BLOCK;
-            const jobs: number[][] = [];
-            for (let i0 = per; i0 < n && jobs.length < pool.threads - 1; i0 += per) {
-              jobs.push([progPtr, instructions, i0, Math.min(n, i0 + per), regsBase + (jobs.length + 1) * regsBytes]);
-            }
-            push(kind, () => pool.run(JOB_FUSED, jobs, () => wx.fusedRun(progPtr, instructions, 0, Math.min(per, n), regsBase)));
-            break;
-          }
+          const ranges = threadRanges(n, sums, pool.threads);
+          const jobs = ranges.slice(1).map((r, t) => [progPtr, instructions, ...r, regsBase + (t + 1) * regsBytes]);
+          const own = ranges[0]!;
           push(kind, () => {
             if (sums.length > 0) {
               const f64 = arena.f64();
               for (const s of sums) f64.fill(0, s.acc >> 3, (s.acc >> 3) + s.size);
             }
-            wx.fusedRun(progPtr, instructions, 0, n, regsBase);
+            if (jobs.length === 0) wx.fusedRun(progPtr, instructions, ...own, regsBase);
+            else pool.run(JOB_FUSED, jobs, () => wx.fusedRun(progPtr, instructions, ...own, regsBase));
             if (sums.length > 0) {
               const f64 = arena.f64();
               const f32 = arena.f32();

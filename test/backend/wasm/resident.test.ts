@@ -174,6 +174,26 @@ describe('fused groups split across threads', () => {
     // tanh is a polynomial in the interpreter: the other outputs are exact operations only.
     assert.ok(sameBits(two[1]!, want[1]!));
   });
+
+  it('give the same bits on two threads as on one and as op by op with bias-gradient sums (each thread owning a run of channels)', () => {
+    // Sums over [0, 2, 3] of [8, 64, 9, 9] (64 accumulators of runs of 81) and over [0] of [64, 1024]
+    // (1024 accumulators of runs of 1), each in a group with full-size stores; and a loss summed
+    // to a scalar, whose group stays on the calling thread.
+    const f = (x: Tensor, y: Tensor, a: Tensor, b: Tensor): Tensor[] => {
+      const z = ops.mul(ops.leakyRelu(x, 0.2), y);
+      const w = ops.sub(ops.mul(a, b), a);
+      return [z, ops.sum(z, { axis: [0, 2, 3] }), w, ops.sum(w, { axis: 0 }), ops.sum(ops.mul(x, x))];
+    };
+    const args: Tensor[] = [rand([8, 64, 9, 9], 5), rand([8, 64, 9, 9], 6), rand([64, 1024], 7), rand([64, 1024], 8)];
+    const g = lower(f as (...a: Tensor[]) => Tensor[], ...args);
+    const two = threaded.compile!(g, ctx).run(args);
+    const one = wasm.compile!(g, ctx).run(args);
+    const want = eagerOn(wasm, g, args);
+    two.forEach((t, i) => {
+      assert.ok(sameBits(t, one[i]!), `output ${i}: two threads against one`);
+      assert.ok(sameBits(t, want[i]!), `output ${i}: against op by op`);
+    });
+  });
 });
 
 describe('the fused Adam step in the region', () => {
