@@ -20,10 +20,12 @@ import { JOB_FUSED } from './protocol.js';
  *   liveness: a value's place is reused by a later value of the same (64-byte-rounded) size
  *   once its last reader has run, and a fused group may write over a full-size operand that
  *   dies there (every block is loaded before it is stored);
- * - kernels (GEMM, convolutions) run on those offsets (`PointerKernels`), fused groups run as
- *   programs of the wasm interpreter (`fused_program.ts`, `assembly/fused.ts`) — or, for
- *   groups it cannot run (pow; or approximate math with `exactMath`), as the JavaScript loop
- *   of `compile/codegen.ts` over views of the region;
+ * - kernels (GEMM, convolutions, the fused Adam step) run on those offsets (`PointerKernels`),
+ *   and the parts of a packed result (`packedPart`) are views into it; fused groups run as
+ *   programs of the wasm interpreter (`fused_program.ts`, `assembly/fused.ts`), large ones
+ *   split across the threads (`threadRanges`) — or, for groups it cannot run (pow; or
+ *   approximate math with `exactMath`), as the JavaScript loop of `compile/codegen.ts` over
+ *   views of the region;
  * - only graph inputs are copied in (once each per run) and graph outputs copied out (one
  *   slice each, at the end); an equation left to its evaluation rule (`eval` steps, e.g. a
  *   sum the loops cannot index) copies its operands out and its result in.
