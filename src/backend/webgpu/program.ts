@@ -9,8 +9,9 @@ import type { BuildInfo, ProgramSpec, RunInput } from './protocol.js';
 /**
  * A graph on the device (runs in the worker). Built once: every equation lowered
  * (`lower.ts`), every buffer allocated — one per input, constant (uploaded here) and computed
- * value, two sets of output buffers and one staging buffer — and every pipeline and bind group
- * made. A run is one command buffer: upload the host inputs (or copy the previous run's
+ * value, two sets of output buffers, one staging buffer and one buffer of every dispatch's
+ * params words (each dispatch's at an offset aligned as the device requires) — and every
+ * pipeline and bind group made. A run is one command buffer: upload the host inputs (or copy the previous run's
  * outputs into the input buffers, on the device), all dispatches in one compute pass, copy
  * the outputs into this run's output set and the staging buffer, and read that back with one
  * `mapAsync`. The output sets alternate, so the previous run's outputs stay valid as inputs.
@@ -71,6 +72,11 @@ export async function buildProgram(ctx: Ctx, spec: ProgramSpec): Promise<Program
     const offsets: number[] = [];
     const readBackBytes = outBytes.reduce((acc, b) => (offsets.push(acc), acc + b), 0);
     const staging = await alloc(readBackBytes, 'read-back staging', true);
+    const align = device.limits.minStorageBufferOffsetAlignment;
+    const paramsAt: number[] = [];
+    const paramsBytes = dispatches.reduce((acc, d) => (paramsAt.push(acc), acc + Math.ceil((4 * d.params.length) / align) * align), 0);
+    const params = await alloc(paramsBytes, 'kernel params');
+    dispatches.forEach((d, k) => device.queue.writeBuffer(params, paramsAt[k]!, Uint32Array.from(d.params)));
     const bufferOf = (v: VarId): GPUBuffer => {
       const b = store.get(root(v));
       if (b === undefined) throw new WebGPUError('validation', `var ${v}`, 'a value is read before any equation defines it');
@@ -78,9 +84,10 @@ export async function buildProgram(ctx: Ctx, spec: ProgramSpec): Promise<Program
     };
     device.pushErrorScope('validation');
     const encoded: Encoded[] = [];
-    for (const d of dispatches) {
+    for (const [k, d] of dispatches.entries()) {
       const pipeline = await pipelines.get(d.name, d.wgsl);
-      const entries = [...d.inputs, d.out].map((v, binding) => ({ binding, resource: { buffer: bufferOf(v) } }));
+      const entries: GPUBindGroupEntry[] = [...d.inputs, d.out].map((v, binding) => ({ binding, resource: { buffer: bufferOf(v) } }));
+      entries.push({ binding: entries.length, resource: { buffer: params, offset: paramsAt[k]!, size: 4 * d.params.length } });
       encoded.push({ pipeline, d, group: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: d.name }) });
     }
     const invalid = await device.popErrorScope();
