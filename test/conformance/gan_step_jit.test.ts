@@ -84,11 +84,7 @@ forEachBackend((backend) => {
       const eager = runGanStepCase(c);
       const jitted = runGanStepCase(c, { jit: true });
       assert.deepEqual(Object.keys(jitted.outputs).sort(), Object.keys(eager.outputs).sort());
-<<<<<<< HEAD
-      const same = (a: Tensor, b: Tensor): boolean => (backend === 'wasm' ? closeToScale(a, b, { rel: tol, abs: 0 }) : bitsEqual(a, b));
-=======
-      const same = (a: Tensor, b: Tensor): boolean => (backend === 'reference' ? bitsEqual(a, b) : closeToScale(a, b, tol, 0));
->>>>>>> webgpu-agree
+      const same = (a: Tensor, b: Tensor): boolean => (backend === 'reference' ? bitsEqual(a, b) : closeToScale(a, b, { rel: tol, abs: 0 }));
       for (const [k, t] of Object.entries(eager.outputs)) assert.ok(same(jitted.outputs[k]!, t), `outputs.${k}`);
       const report = checkCase(c, undefined, { jit: true });
       assert.ok('ok' in report && report.ok, JSON.stringify(report));
