@@ -177,7 +177,7 @@ describe('the fused Adam step', () => {
         if (backend !== 'webgpu') return assert.deepEqual(bitsOf(a), bitsOf(b), what);
         const [la, lb] = [treeLeaves(a), treeLeaves(b)];
         assert.equal(la.length, lb.length, what);
-        la.forEach((l, i) => (typeof l === 'number' ? assert.equal(l, lb[i], what) : assert.ok(closeToScale(l, lb[i] as Tensor, 2e-5, 0), `${what}: leaf ${i}`)));
+        la.forEach((l, i) => (typeof l === 'number' ? assert.equal(l, lb[i], what) : assert.ok(closeToScale(l, lb[i] as Tensor, { rel: 2e-5, abs: 0 }), `${what}: leaf ${i}`)));
       };
       const tx = adam(1e-2, { b1: 0.5 });
       const step = (g: Tree, s: unknown, p: Tree) => optimizerStep(tx, { grads: g, state: s, params: p });
