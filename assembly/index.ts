@@ -221,7 +221,12 @@ function packA(
   for (let ir = 0; ir < mc; ir += MR) {
     const panel = dst + <usize>(ir * kc) * 4;
     const rows = min(MR, mc - ir);
-    if (trans) {
+    if (trans && rows == MR) {
+      // Full panel: the MR rows of a k-value are contiguous in Aᵀ, one v128 each.
+      const src0 = a + <usize>(p0 * lda + i0 + ir) * 4;
+      const ldaB = <usize>lda * 4;
+      for (let p = 0; p < kc; p++) v128.store(panel + <usize>(p * MR) * 4, v128.load(src0 + <usize>p * ldaB));
+    } else if (trans) {
       for (let p = 0; p < kc; p++) {
         const src = a + <usize>((p0 + p) * lda + i0 + ir) * 4;
         const out = panel + <usize>(p * MR) * 4;

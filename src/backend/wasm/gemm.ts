@@ -34,10 +34,13 @@ export function gemmKernelArgs(call: GemmCall, scratch: number, jBase: number): 
 }
 
 /**
- * GEMMs of fewer flops run on the calling thread alone: that is a few tens of microseconds of
- * one core's work, about what waking a worker and waiting for it costs.
+ * GEMMs of fewer flops run on the calling thread alone (the default of `minSplitFlops`): a
+ * few hundred microseconds of one core's work. Splitting saves at most half of that, and waking
+ * a worker, waiting for it and packing the shared operand again in each thread cost tens of
+ * microseconds — more than it saved on the 128-wide layers of a small MLP (README, "The whole
+ * training step"). The convolution GEMMs of the benchmark GAN are all far above it.
  */
-const MIN_SPLIT_FLOPS = 2e6;
+export const MIN_SPLIT_FLOPS = 2e7;
 /**
  * Split C by columns only when each thread gets at least this many register tiles of them:
  * every column block packs all of A again, which narrower blocks do not amortise; narrower C
@@ -54,8 +57,17 @@ const MIN_ROW_TILES = 2;
  * blocks of whole register-tile rows (microRows). Each element is computed exactly as on one
  * thread, with the same summation order, so the result does not depend on the thread count.
  */
-export function createGemmDriver(opts: Readonly<{ exports: WasmExports; arena: Arena; pool: WorkerPool }>): (call: GemmCall) => void {
+export type GemmDriverOptions = Readonly<{
+  exports: WasmExports;
+  arena: Arena;
+  pool: WorkerPool;
+  /** GEMMs of fewer flops (2·m·n·k) run on the calling thread alone (default `MIN_SPLIT_FLOPS`). */
+  minSplitFlops?: number;
+}>;
+
+export function createGemmDriver(opts: GemmDriverOptions): (call: GemmCall) => void {
   const { exports: k, arena, pool } = opts;
+  const minSplitFlops = opts.minSplitFlops ?? MIN_SPLIT_FLOPS;
   const { threads } = pool;
   const rowTile = k.microRows();
   const colTile = k.microCols();
@@ -64,7 +76,7 @@ export function createGemmDriver(opts: Readonly<{ exports: WasmExports; arena: A
   return (call) => {
     const { m, n } = call;
     const byColumns = n >= MIN_COLUMN_TILES_PER_THREAD * colTile * threads;
-    if (threads === 1 || 2 * m * n * call.k < MIN_SPLIT_FLOPS || (!byColumns && m < MIN_ROW_TILES * rowTile)) {
+    if (threads === 1 || 2 * m * n * call.k < minSplitFlops || (!byColumns && m < MIN_ROW_TILES * rowTile)) {
       run(call, 0, 0);
       return;
     }

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createArena, createMemory, type Arena } from '../../../src/backend/wasm/arena.js';
-import { createGemmDriver, type GemmCall } from '../../../src/backend/wasm/gemm.js';
+import { createGemmDriver, MIN_SPLIT_FLOPS, type GemmCall } from '../../../src/backend/wasm/gemm.js';
 import { compileKernels, instantiateKernels } from '../../../src/backend/wasm/load.js';
 import { channelRows, dense, elementOffset, type MatrixOperand } from '../../../src/backend/wasm/operand.js';
 import { singleThread, startPool, type WorkerPool } from '../../../src/backend/wasm/pool.js';
@@ -18,16 +18,25 @@ import { mulberry } from '../../helpers/seeded.js';
 const U = 2 ** -24;
 const SENTINEL = 1234.5;
 
-type Rig = { memory: WebAssembly.Memory; arena: Arena; gemm: (call: GemmCall) => void; pool: WorkerPool };
+/** `posted`: the number of worker jobs of each GEMM the driver split (GEMMs it ran on the calling thread alone add nothing). */
+type Rig = { memory: WebAssembly.Memory; arena: Arena; gemm: (call: GemmCall) => void; pool: WorkerPool; posted: number[] };
 
-async function rig(threads: number): Promise<Rig> {
+async function rig(threads: number, minSplitFlops?: number): Promise<Rig> {
   const shared = threads > 1;
   const { module } = await compileKernels({ variant: 'relaxed', shared, sources: undefined });
   const memory = createMemory(64 * 2 ** 20, shared);
   const exports = await instantiateKernels(module, memory);
   const pool = shared ? await startPool({ module, memory, threads }) : singleThread;
   const arena = createArena({ memory, heapBase: exports.heapBase(), scratchBytes: exports.scratchBytes(), threads, maxBytes: 64 * 2 ** 20 });
-  return { memory, arena, gemm: createGemmDriver({ exports, arena, pool }), pool };
+  const posted: number[] = [];
+  const counting: WorkerPool = {
+    ...pool,
+    run(kind, jobs, own) {
+      if (jobs.length > 0) posted.push(jobs.length);
+      pool.run(kind, jobs, own);
+    },
+  };
+  return { memory, arena, gemm: createGemmDriver({ exports, arena, pool: counting, ...(minSplitFlops === undefined ? {} : { minSplitFlops }) }), pool, posted };
 }
 
 /** A view shape relative to pointer 0: how to build it for given rows and columns of op(M). */
@@ -98,12 +107,16 @@ function runCase(r: Rig, c: Case) {
 describe('the GEMM driver on operand views', () => {
   let one: Rig;
   let two: Rig;
+  let twoByDefault: Rig;
   before(async () => {
     one = await rig(1);
-    two = await rig(2);
+    // Every GEMM that can be split is, so the bitwise comparison covers the split paths.
+    two = await rig(2, 0);
+    twoByDefault = await rig(2);
   });
   after(async () => {
     await two.pool.close();
+    await twoByDefault.pool.close();
   });
 
   it('computes op(A)·op(B) (+ C) at the elements elementOffset names and leaves the rest of C untouched', () => {
@@ -130,11 +143,26 @@ describe('the GEMM driver on operand views', () => {
     );
   });
 
+  it('by default, a GEMM below MIN_SPLIT_FLOPS runs on the calling thread alone and one above it is split', () => {
+    const dense = { kind: 'dense', trans: false } as const;
+    const small = { m: 256, n: 128, k: 128, la: dense, lb: { kind: 'dense', trans: true } as const, lc: dense, accumulate: false, seed: 1 };
+    const large = { ...small, n: 512 };
+    assert.ok(2 * small.m * small.n * small.k < MIN_SPLIT_FLOPS && 2 * large.m * large.n * large.k >= MIN_SPLIT_FLOPS);
+    twoByDefault.posted.length = 0;
+    runCase(twoByDefault, small);
+    assert.deepEqual(twoByDefault.posted, []);
+    runCase(twoByDefault, large);
+    assert.deepEqual(twoByDefault.posted, [1]);
+  });
+
   it('split across two threads, the same calls are bitwise identical to one thread', () => {
     fc.assert(
       fc.property(bigCases, (c) => {
         const x = runCase(one, c).region;
+        const splits = two.posted.length;
         const y = runCase(two, c).region;
+        // Every big case has at least two register tiles of rows, so with no flop threshold it is split.
+        assert.equal(two.posted.length, splits + 1, `not split: ${JSON.stringify(c)}`);
         for (let o = 0; o < x.length; o++) if (!Object.is(x[o], y[o])) assert.fail(`offset ${o}: ${x[o]} vs ${y[o]} in ${JSON.stringify(c)}`);
       }),
       { numRuns: 30 },
