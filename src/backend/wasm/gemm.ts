@@ -83,17 +83,19 @@ export function createGemmDriver(opts: GemmDriverOptions): (call: GemmCall) => v
     const total = byColumns ? n : m;
     const tile = byColumns ? colTile : rowTile;
     const per = Math.ceil(total / threads / tile) * tile;
-    const jobs: number[][] = [];
-    for (let t = 1; t < threads; t++) {
-      const s0 = t * per;
-      const count = Math.min(per, total - s0);
-      if (count <= 0) break;
-      const part: GemmCall = byColumns
-        ? { ...call, n: count }
-        : { ...call, m: count, a: dropRows(call.a, s0), c: dropRows(call.c, s0) };
-      jobs.push(gemmKernelArgs(part, arena.scratch(t), byColumns ? s0 : 0));
+    const parts: { s0: number; count: number }[] = [];
+    for (let s0 = 0; s0 < total && parts.length < threads; s0 += per) parts.push({ s0, count: Math.min(per, total - s0) });
+    // A last part thinner than a register tile joins the one before it: the kernel picks its
+    // paths for C of one or two rows by the rows it is given, and they round unlike the tiles.
+    const last = parts[parts.length - 1]!;
+    if (parts.length > 1 && last.count < tile) {
+      parts.pop();
+      parts[parts.length - 1]!.count += last.count;
     }
-    const own: GemmCall = byColumns ? { ...call, n: Math.min(per, total) } : { ...call, m: Math.min(per, total) };
+    const slice = ({ s0, count }: { s0: number; count: number }): GemmCall =>
+      byColumns ? { ...call, n: count } : { ...call, m: count, a: dropRows(call.a, s0), c: dropRows(call.c, s0) };
+    const jobs = parts.slice(1).map((p, i) => gemmKernelArgs(slice(p), arena.scratch(i + 1), byColumns ? p.s0 : 0));
+    const own = slice(parts[0]!);
     pool.run(JOB_GEMM, jobs, () => run(own, 0, 0));
   };
 }
