@@ -202,13 +202,21 @@ const OP_LEAKY_GRAD: i32 = 30; // dst, x, g, lo, hi: g·F where x ≤ 0, else g
 }
 
 /**
- * Runs program `prog` (`len` instructions) over elements 0..n, BLOCK at a time, registers at
- * `regs` (registers × BLOCK floats). Per block, each instruction runs over ⌈cnt/4⌉ vectors
- * (register lanes past cnt hold garbage that no store or sum reads).
+ * Runs program `prog` (`len` instructions) over elements start + r·period .. end + r·period for
+ * r = 0..reps − 1, in that order, registers at `regs` (registers × BLOCK floats). Every
+ * element's result depends only on its index, so disjoint element sets may run on different
+ * threads (each with its own registers); a sum adds its elements in increasing index, so a
+ * thread must own all the elements of each accumulator it touches (the periodic ranges: one run
+ * of channels of every image).
  */
-export function fusedRun(prog: usize, len: i32, n: i32, regs: usize): void {
-  for (let i0 = 0; i0 < n; i0 += BLOCK) {
-    const cnt = min(BLOCK, n - i0);
+export function fusedRun(prog: usize, len: i32, start: i32, end: i32, period: i32, reps: i32, regs: usize): void {
+  for (let r = 0; r < reps; r++) runRange(prog, len, start + r * period, end + r * period, regs);
+}
+
+/** One range of `fusedRun`, BLOCK at a time. Per block, each instruction runs over ⌈cnt/4⌉ vectors (register lanes past cnt hold garbage that no store or sum reads). */
+function runRange(prog: usize, len: i32, start: i32, end: i32, regs: usize): void {
+  for (let i0 = start; i0 < end; i0 += BLOCK) {
+    const cnt = min(BLOCK, end - i0);
     const cnt4 = cnt & ~3;
     const bytes = <usize>((cnt + 3) & ~3) * 4;
     for (let k = 0; k < len; k++) {

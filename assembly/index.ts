@@ -221,7 +221,12 @@ function packA(
   for (let ir = 0; ir < mc; ir += MR) {
     const panel = dst + <usize>(ir * kc) * 4;
     const rows = min(MR, mc - ir);
-    if (trans) {
+    if (trans && rows == MR) {
+      // Full panel: the MR rows of a k-value are contiguous in Aᵀ, one v128 each.
+      const src0 = a + <usize>(p0 * lda + i0 + ir) * 4;
+      const ldaB = <usize>lda * 4;
+      for (let p = 0; p < kc; p++) v128.store(panel + <usize>(p * MR) * 4, v128.load(src0 + <usize>p * ldaB));
+    } else if (trans) {
       for (let p = 0; p < kc; p++) {
         const src = a + <usize>((p0 + p) * lda + i0 + ir) * 4;
         const out = panel + <usize>(p * MR) * 4;
@@ -366,6 +371,212 @@ function packB(
 }
 
 /**
+ * GEMMs with at most this many columns of C (a layer with one or two outputs, or its weight
+ * gradient) take `gemmNarrow`: a 4×8 register tile would compute 8 columns to keep one or two.
+ */
+const NARROW_MAX_N: i32 = 2;
+
+/** a·b + c as one lane of `madd`, so scalar tails round exactly as the vector lanes do. */
+// @ts-ignore: decorator
+@inline function madd1(a: f32, b: f32, c: f32): f32 {
+  return f32x4.extract_lane(madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0);
+}
+
+/** (v₀ + v₁) + (v₂ + v₃). */
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/** C(i, ·) = s, or C(i, ·) += s when `add`, at column pointer `col` (rows ldcB bytes apart). */
+// @ts-ignore: decorator
+@inline function putC(col: usize, ldcB: usize, i: i32, s: f32, add: bool): void {
+  const dst = col + <usize>i * ldcB;
+  store<f32>(dst, add ? load<f32>(dst) + s : s);
+}
+
+/**
+ * C (+)= op(A)·op(B) one column of C at a time, for C with at most NARROW_MAX_N columns
+ * (arguments as `gemm`'s, A unsegmented along K). Column j of op(B) is first copied to
+ * `bcol` (k floats), then
+ *   A rows contiguous (aTrans = 0):  C(i, j) = Σ_p A(i, p)·b_p as four lane sums over p ≡ 0..3
+ *                                     (mod 4), added (l₀ + l₁) + (l₂ + l₃), then the k mod 4 tail;
+ *   A transposed (aTrans = 1):       C(i, j) = Σ_p A(i, p)·b_p in order of p, rows i in lanes.
+ * Each element's summation order depends only on k, so row blocks split across threads give
+ * the same bits.
+ */
+function gemmNarrow(
+  m: i32, n: i32, k: i32,
+  a: usize, lda: i32, aTrans: i32,
+  b: usize, ldb: i32, bTrans: i32, bSegLen: i32, bSegStride: i32,
+  c: usize, ldc: i32, cSegLen: i32, cSegStride: i32,
+  accumulate: i32, bcol: usize,
+): void {
+  const add = accumulate != 0;
+  const ldaB = <usize>lda * 4, ldcB = <usize>ldc * 4;
+  const k4 = k & ~3;
+  for (let j = 0; j < n; j++) {
+    for (let p = 0; p < k; p++) {
+      const off = bTrans != 0 ? j * ldb + p : p * ldb + segOffset(j, bSegLen, bSegStride);
+      store<f32>(bcol + <usize>p * 4, load<f32>(b + <usize>off * 4));
+    }
+    const col = c + <usize>segOffset(j, cSegLen, cSegStride) * 4;
+    if (aTrans == 0) {
+      let i = 0;
+      for (; i + 4 <= m; i += 4) {
+        const r0 = a + <usize>i * ldaB, r1 = r0 + ldaB, r2 = r1 + ldaB, r3 = r2 + ldaB;
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+        for (let p = 0; p < k4; p += 4) {
+          const o = <usize>p * 4;
+          const bv = v128.load(bcol + o);
+          s0 = madd(v128.load(r0 + o), bv, s0);
+          s1 = madd(v128.load(r1 + o), bv, s1);
+          s2 = madd(v128.load(r2 + o), bv, s2);
+          s3 = madd(v128.load(r3 + o), bv, s3);
+        }
+        let t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
+        for (let p = k4; p < k; p++) {
+          const o = <usize>p * 4;
+          const bp = load<f32>(bcol + o);
+          t0 = madd1(load<f32>(r0 + o), bp, t0);
+          t1 = madd1(load<f32>(r1 + o), bp, t1);
+          t2 = madd1(load<f32>(r2 + o), bp, t2);
+          t3 = madd1(load<f32>(r3 + o), bp, t3);
+        }
+        putC(col, ldcB, i, t0, add);
+        putC(col, ldcB, i + 1, t1, add);
+        putC(col, ldcB, i + 2, t2, add);
+        putC(col, ldcB, i + 3, t3, add);
+      }
+      for (; i < m; i++) {
+        const r0 = a + <usize>i * ldaB;
+        let s0 = f32x4.splat(0);
+        for (let p = 0; p < k4; p += 4) s0 = madd(v128.load(r0 + <usize>p * 4), v128.load(bcol + <usize>p * 4), s0);
+        let t0 = hsum(s0);
+        for (let p = k4; p < k; p++) t0 = madd1(load<f32>(r0 + <usize>p * 4), load<f32>(bcol + <usize>p * 4), t0);
+        putC(col, ldcB, i, t0, add);
+      }
+    } else {
+      let i = 0;
+      for (; i + 16 <= m; i += 16) {
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+        let src = a + <usize>i * 4;
+        for (let p = 0; p < k; p++) {
+          const bv = v128.load32_splat(bcol + <usize>p * 4);
+          s0 = madd(v128.load(src), bv, s0);
+          s1 = madd(v128.load(src, 16), bv, s1);
+          s2 = madd(v128.load(src, 32), bv, s2);
+          s3 = madd(v128.load(src, 48), bv, s3);
+          src += ldaB;
+        }
+        putLanes(col, ldcB, i, s0, add);
+        putLanes(col, ldcB, i + 4, s1, add);
+        putLanes(col, ldcB, i + 8, s2, add);
+        putLanes(col, ldcB, i + 12, s3, add);
+      }
+      for (; i + 4 <= m; i += 4) {
+        let s0 = f32x4.splat(0);
+        let src = a + <usize>i * 4;
+        for (let p = 0; p < k; p++) {
+          s0 = madd(v128.load(src), v128.load32_splat(bcol + <usize>p * 4), s0);
+          src += ldaB;
+        }
+        putLanes(col, ldcB, i, s0, add);
+      }
+      for (; i < m; i++) {
+        let t0: f32 = 0;
+        let src = a + <usize>i * 4;
+        for (let p = 0; p < k; p++) {
+          t0 = madd1(load<f32>(src), load<f32>(bcol + <usize>p * 4), t0);
+          src += ldaB;
+        }
+        putC(col, ldcB, i, t0, add);
+      }
+    }
+  }
+}
+
+/** GEMMs with at most this many rows of C (the weight gradient of a layer with one or two outputs) take `gemmShort`. */
+const SHORT_MAX_M: i32 = 2;
+
+/**
+ * C (+)= op(A)·op(B) one row of C at a time, for C with at most SHORT_MAX_M rows, op(B) and C
+ * unsegmented along their columns and B not transposed (arguments as `gemm`'s; row i of op(A)
+ * is first copied to `arow`, k floats):
+ * C(i, j) = Σ_p A(i, p)·B(p, j) in order of p, columns j in lanes, so the bits of an element do
+ * not depend on which columns a thread was given.
+ */
+function gemmShort(
+  m: i32, n: i32, k: i32,
+  a: usize, lda: i32, aTrans: i32, aSegLen: i32, aSegStride: i32,
+  b: usize, ldb: i32,
+  c: usize, ldc: i32,
+  accumulate: i32, jBase: i32, arow: usize,
+): void {
+  const add = accumulate != 0;
+  const ldbB = <usize>ldb * 4;
+  for (let i = 0; i < m; i++) {
+    const row = c + <usize>(i * ldc + jBase) * 4;
+    for (let p = 0; p < k; p++) {
+      const off = aTrans != 0 ? p * lda + i : i * lda + segOffset(p, aSegLen, aSegStride);
+      store<f32>(arow + <usize>p * 4, load<f32>(a + <usize>off * 4));
+    }
+    let j = 0;
+    for (; j + 16 <= n; j += 16) {
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let src = b + <usize>(jBase + j) * 4;
+      for (let p = 0; p < k; p++) {
+        const av = v128.load32_splat(arow + <usize>p * 4);
+        s0 = madd(av, v128.load(src), s0);
+        s1 = madd(av, v128.load(src, 16), s1);
+        s2 = madd(av, v128.load(src, 32), s2);
+        s3 = madd(av, v128.load(src, 48), s3);
+        src += ldbB;
+      }
+      putRow(row, j, s0, add);
+      putRow(row, j + 4, s1, add);
+      putRow(row, j + 8, s2, add);
+      putRow(row, j + 12, s3, add);
+    }
+    for (; j + 4 <= n; j += 4) {
+      let s0 = f32x4.splat(0);
+      let src = b + <usize>(jBase + j) * 4;
+      for (let p = 0; p < k; p++) {
+        s0 = madd(v128.load32_splat(arow + <usize>p * 4), v128.load(src), s0);
+        src += ldbB;
+      }
+      putRow(row, j, s0, add);
+    }
+    for (; j < n; j++) {
+      let t0: f32 = 0;
+      let src = b + <usize>(jBase + j) * 4;
+      for (let p = 0; p < k; p++) {
+        t0 = madd1(load<f32>(arow + <usize>p * 4), load<f32>(src), t0);
+        src += ldbB;
+      }
+      const dst = row + <usize>j * 4;
+      store<f32>(dst, add ? load<f32>(dst) + t0 : t0);
+    }
+  }
+}
+
+/** C(i, j..j+3) = v (or += v) on the row at `row`. */
+// @ts-ignore: decorator
+@inline function putRow(row: usize, j: i32, v: v128, add: bool): void {
+  const dst = row + <usize>j * 4;
+  v128.store(dst, add ? f32x4.add(v128.load(dst), v) : v);
+}
+
+/** The four lanes of v into C(i..i+3, ·) (or added to them). */
+// @ts-ignore: decorator
+@inline function putLanes(col: usize, ldcB: usize, i: i32, v: v128, add: bool): void {
+  putC(col, ldcB, i, f32x4.extract_lane(v, 0), add);
+  putC(col, ldcB, i + 1, f32x4.extract_lane(v, 1), add);
+  putC(col, ldcB, i + 2, f32x4.extract_lane(v, 2), add);
+  putC(col, ldcB, i + 3, f32x4.extract_lane(v, 3), add);
+}
+
+/**
  * C = op(A)·op(B) (or C += when `accumulate`), C[m×n], op(A)[m×k], op(B)[k×n].
  *   A(i, p) = a[i·lda + seg_a(p)]            (aTrans = 0; seg_a splits K into runs of aSegLen)
  *           = a[p·lda + i]                   (aTrans = 1)
@@ -402,6 +613,16 @@ export function gemm(
         for (let j = jBase; j < jBase + n; j++) store<f32>(c + <usize>(i * ldc + segOffset(j, cSegLen, cSegStride)) * 4, 0);
       }
     }
+    return;
+  }
+  // Narrow C (never a column slice of a wider product, which must round as that product does).
+  if (n <= NARROW_MAX_N && jBase == 0 && (aTrans != 0 || aSegLen >= k) && k <= KC * NC) {
+    gemmNarrow(m, n, k, a, lda, aTrans, b, ldb, bTrans, bSegLen, bSegStride, c, ldc, cSegLen, cSegStride, accumulate, pB);
+    return;
+  }
+  // Short C: every thread of a column split takes this path too (the split keeps m).
+  if (m <= SHORT_MAX_M && bTrans == 0 && bSegLen >= jBase + n && cSegLen >= jBase + n && k <= KC * NC) {
+    gemmShort(m, n, k, a, lda, aTrans, aSegLen, aSegStride, b, ldb, c, ldc, accumulate, jBase, pB);
     return;
   }
   for (let jc = 0; jc < n; jc += NC) {

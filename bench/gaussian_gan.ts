@@ -4,19 +4,27 @@
  * samples (`modeMetrics`). Shared by test/train/mode_collapse.test.ts and
  * scripts/gaussians_benchmark.ts.
  */
-import { key as makeKey, split } from '../src/core/random.js';
+import { key as makeKey, split, type Key } from '../src/core/random.js';
+import { jit } from '../src/jit/index.js';
 import { modeMetrics, sampleMixture, MODE_METRIC_SAMPLES, type GaussianMixture, type ModeMetrics } from '../src/data/gaussians.js';
 import { LeakyReLU, Linear, NO_STATE, ReLU, sequential, spectralNorm, type AnyLayer, type Layer, type NoState } from '../src/nn/index.js';
 import { mul } from '../src/ops/elementwise.js';
 import { concrete } from '../src/ops/dispatch.js';
-import { makeTrainStep, resolveTrainConfig, sampleGenerator, initTrainState, type TrainConfig } from '../src/train/index.js';
+import { makeTrainStep, resolveTrainConfig, sampleGenerator, initTrainState, type TrainBatch, type TrainConfig, type TrainState } from '../src/train/index.js';
+import { tensorRandomness } from './helpers/benchmark_gan.js';
 import { normal } from '../src/core/random.js';
 import { adam, linearSchedule, type GradientTransformation, type Schedule } from '../src/optim/index.js';
 
 export const VARIANTS = ['nonsaturating', 'hinge+sn', 'wgan-gp', 'nonsaturating+pac2'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
-export type GaussianRun = Readonly<{ mixture: GaussianMixture; variant: Variant; seed: number; steps: number; batch?: number } & GaussianOptions>;
+/**
+ * One benchmark run: the mixture, the variant, the seed, the iterations, the batch (default 256),
+ * and whether the iteration runs through `jit` (default false: op by op). The jitted iteration
+ * draws the same randomness from the same keys (`drawRandomness`), so it trains the same run up
+ * to float rounding.
+ */
+export type GaussianRun = Readonly<{ mixture: GaussianMixture; variant: Variant; seed: number; steps: number; batch?: number; jit?: boolean } & GaussianOptions>;
 
 /**
  * Width of the MLPs (default 128), Adam's learning rate for both players (default 1e-3), decayed
@@ -95,16 +103,19 @@ export type GaussianResult = ModeMetrics & Readonly<{ msPerStep: number }>;
 /** Trains one run (`steps` iterations on fresh batches from the mixture) and evaluates 2,500 samples of G. */
 export function trainGaussianGan(run: GaussianRun): GaussianResult {
   const config = resolveTrainConfig(gaussianConfig(run.variant, { decaySteps: run.steps, ...run }));
-  const batch = run.batch ?? 256;
+  const batchSize = run.batch ?? 256;
   const [kInit, kData, kStep, kEval] = split(makeKey(run.seed), 4) as [readonly [number, number], readonly [number, number], readonly [number, number], readonly [number, number]];
-  const step = makeTrainStep(config);
+  const eager = makeTrainStep(config);
+  const jitted = run.jit === true ? jit(eager, { name: 'gaussianTrainStep' }) : undefined;
+  const step = (s: TrainState, batch: TrainBatch, k: Key): TrainState =>
+    jitted === undefined ? eager(s, batch, k)[0] : jitted(s, batch, tensorRandomness(config, k, batchSize))[0];
   let state = initTrainState(config, kInit);
   const dataKeys = split(kData, run.steps);
   const stepKeys = split(kStep, run.steps);
   const started = performance.now();
   for (let i = 0; i < run.steps; i++) {
-    const real = split(dataKeys[i]!, config.nDis).map((k) => sampleMixture(run.mixture, k, batch));
-    [state] = step(state, { real }, stepKeys[i]!);
+    const real = split(dataKeys[i]!, config.nDis).map((k) => sampleMixture(run.mixture, k, batchSize));
+    state = step(state, { real }, stepKeys[i]!);
   }
   const msPerStep = (performance.now() - started) / Math.max(run.steps, 1);
   const points = concrete(sampleGenerator(config, state, normal(kEval, [MODE_METRIC_SAMPLES, config.gInputDim])));

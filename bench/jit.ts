@@ -219,7 +219,7 @@ function eagerBreakdown<A extends unknown[]>(b: WasmBackend, fn: (...args: A) =>
 /** The wasm compiler's graph with every kind of step timed (the fastest of `runs`; timing adds a little per step), and the whole jitted call untimed. */
 function jitBreakdown<A extends unknown[]>(b: WasmBackend, fn: (...args: A) => unknown, args: A, runs: number): Record<string, number> {
   const graph = jit(fn).lower(...args);
-  const timer: StepTimer = { copies: 0, kernels: 0, fused: 0, updates: 0, jsLoops: 0, eval: 0 };
+  const timer: StepTimer = { copies: 0, kernels: 0, adam: 0, fused: 0, updates: 0, jsLoops: 0, eval: 0 };
   const compiled = b.compileTimed(graph, { evaluate: evaluateEqn }, timer);
   const inputs = treeLeaves(args).filter((l): l is Tensor => typeof l !== 'number');
   compiled.run(inputs);

@@ -1,8 +1,9 @@
 /**
  * The README's table of primitives × backends, generated from the rule tables so that it cannot
  * drift: the evaluation rule (`ops/impl.ts`, which every backend's eager ops run), the VJP rule
- * (`autodiff/rules.ts`), what the wasm compiler does with the primitive (`compile/fusible.ts`:
- * fused loop, backend kernel, view, or its evaluation rule) and the WebGPU lowering
+ * (`autodiff/rules.ts`), what the wasm compiler does with the primitive (`compile/fusible.ts`,
+ * and `wasm/resident.ts`'s own kernels and views: fused loop, backend kernel, view, or its
+ * evaluation rule) and the WebGPU lowering
  * (`webgpu/lower.ts`: WGSL dispatch or buffer alias). `node dist/scripts/primitive_table.js`
  * rewrites the table between its markers in README.md; test/scripts/primitive_table.test.ts
  * fails when the README is out of date.
@@ -11,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { vjpRules } from '../src/autodiff/rules.js';
 import { FUSIBLE, KERNEL_PRIMITIVES, VIEW_PRIMITIVES } from '../src/backend/compile/fusible.js';
+import { RESIDENT_KERNELS, RESIDENT_VIEWS } from '../src/backend/wasm/resident.js';
 import { LOWERING, NOT_LOWERED } from '../src/backend/webgpu/lower.js';
 import { evalRules } from '../src/ops/impl.js';
 import { PRIMITIVES, type Primitive } from '../src/ops/primitives.js';
@@ -21,8 +23,8 @@ export const TABLE_END = '<!-- primitive-table:end -->';
 const VIEWS_ON_WEBGPU: ReadonlySet<Primitive> = new Set<Primitive>(['reshape', 'stopGradient']);
 
 function wasmJit(p: Primitive): string {
-  if (KERNEL_PRIMITIVES.has(p)) return 'kernel';
-  if (VIEW_PRIMITIVES.has(p)) return 'view';
+  if (KERNEL_PRIMITIVES.has(p) || RESIDENT_KERNELS.has(p)) return 'kernel';
+  if (VIEW_PRIMITIVES.has(p) || RESIDENT_VIEWS.has(p)) return 'view';
   if (FUSIBLE[p] !== undefined) return 'fused';
   return 'eval rule';
 }

@@ -38,25 +38,36 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Leaves in a stable depth-first order, and the structure to rebuild the tree. */
+/**
+ * Leaves in a stable depth-first order, and the structure to rebuild the tree. The path to the
+ * current node is kept as a stack of keys and indices, turned into text only for an error.
+ */
 export function treeFlatten(tree: unknown): { leaves: Leaf[]; treedef: TreeDef } {
   const leaves: Leaf[] = [];
-  const walk = (x: unknown, path: string): TreeDef => {
+  const path: (string | number)[] = [];
+  const child = (x: unknown, at: string | number): TreeDef => {
+    path.push(at);
+    const d = walk(x);
+    path.pop();
+    return d;
+  };
+  const walk = (x: unknown): TreeDef => {
     if (isLeaf(x)) {
       leaves.push(x);
       return { kind: 'leaf' };
     }
     if (isStatic(x)) return { kind: 'static', value: x };
-    if (Array.isArray(x)) return { kind: 'array', children: x.map((c, i) => walk(c, `${path}[${i}]`)) };
+    if (Array.isArray(x)) return { kind: 'array', children: x.map((c, i) => child(c, i)) };
     if (isPlainObject(x)) {
       const keys = Object.keys(x).sort();
-      return { kind: 'object', keys, children: keys.map((k) => walk(x[k], `${path}.${k}`)) };
+      return { kind: 'object', keys, children: keys.map((k) => child(x[k], k)) };
     }
+    const at = path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');
     throw new ValueError(
-      `not a pytree node at ${path || '<root>'}: expected a tensor, number, array or plain object, got ${Object.prototype.toString.call(x)}`,
+      `not a pytree node at ${at || '<root>'}: expected a tensor, number, array or plain object, got ${Object.prototype.toString.call(x)}`,
     );
   };
-  const treedef = walk(tree, '');
+  const treedef = walk(tree);
   return { leaves, treedef };
 }
 

@@ -19,6 +19,8 @@ const ROT_A = [13, 15, 26, 6] as const;
 const ROT_B = [17, 29, 16, 24] as const;
 
 const rotl = (x: number, r: number): number => ((x << r) | (x >>> (32 - r))) >>> 0;
+/** `rotl` on int32 words (no conversion back to uint32), for the unrolled block in `randomBits`. */
+const rotl32 = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
 
 /**
  * The Threefry-2x32 block function (20 rounds, Salmon et al. 2011; Random123's
@@ -89,13 +91,40 @@ export function foldIn(k: Key, data: number): Key {
   return Object.freeze([out[0]!, out[1]!]) as Key;
 }
 
-/** `n` uniformly random uint32 words: word i = x0 ⊕ x1 of the block at counter i (JAX's `random_bits(key, 32, (n,))`). */
+/**
+ * `n` uniformly random uint32 words: word i = x0 ⊕ x1 of the block at counter i (JAX's
+ * `random_bits(key, 32, (n,))`). The block function is `threefry2x32` unrolled on int32
+ * arithmetic (additions wrap with `| 0`, the words are reinterpreted as uint32 on store), so a
+ * draw allocates only its result; counters at or above 2³² take `blockAt`.
+ */
 export function randomBits(k: Key, n: number): Uint32Array {
   checkKey(k);
   if (!Number.isSafeInteger(n) || n < 0) throw new ValueError(`randomBits needs a count >= 0, got ${n}`);
   const bits = new Uint32Array(n);
+  const k0 = k[0] | 0, k1 = k[1] | 0, k2 = (k[0] ^ k[1] ^ 0x1bd11bda) | 0;
+  const fast = Math.min(n, 4294967296);
+  for (let i = 0; i < fast; i++) {
+    let x0 = k0;
+    let x1 = (i + k1) | 0;
+    x0 = (x0 + x1) | 0; x1 = rotl32(x1, 13) ^ x0; x0 = (x0 + x1) | 0; x1 = rotl32(x1, 15) ^ x0;
+    x0 = (x0 + x1) | 0; x1 = rotl32(x1, 26) ^ x0; x0 = (x0 + x1) | 0; x1 = rotl32(x1, 6) ^ x0;
+    x0 = (x0 + k1) | 0; x1 = (x1 + k2 + 1) | 0;
+    x0 = (x0 + x1) | 0; x1 = rotl32(x1, 17) ^ x0; x0 = (x0 + x1) | 0; x1 = rotl32(x1, 29) ^ x0;
+    x0 = (x0 + x1) | 0; x1 = rotl32(x1, 16) ^ x0; x0 = (x0 + x1) | 0; x1 = rotl32(x1, 24) ^ x0;
+    x0 = (x0 + k2) | 0; x1 = (x1 + k0 + 2) | 0;
+    x0 = (x0 + x1) | 0; x1 = rotl32(x1, 13) ^ x0; x0 = (x0 + x1) | 0; x1 = rotl32(x1, 15) ^ x0;
+    x0 = (x0 + x1) | 0; x1 = rotl32(x1, 26) ^ x0; x0 = (x0 + x1) | 0; x1 = rotl32(x1, 6) ^ x0;
+    x0 = (x0 + k0) | 0; x1 = (x1 + k1 + 3) | 0;
+    x0 = (x0 + x1) | 0; x1 = rotl32(x1, 17) ^ x0; x0 = (x0 + x1) | 0; x1 = rotl32(x1, 29) ^ x0;
+    x0 = (x0 + x1) | 0; x1 = rotl32(x1, 16) ^ x0; x0 = (x0 + x1) | 0; x1 = rotl32(x1, 24) ^ x0;
+    x0 = (x0 + k1) | 0; x1 = (x1 + k2 + 4) | 0;
+    x0 = (x0 + x1) | 0; x1 = rotl32(x1, 13) ^ x0; x0 = (x0 + x1) | 0; x1 = rotl32(x1, 15) ^ x0;
+    x0 = (x0 + x1) | 0; x1 = rotl32(x1, 26) ^ x0; x0 = (x0 + x1) | 0; x1 = rotl32(x1, 6) ^ x0;
+    x0 = (x0 + k2) | 0; x1 = (x1 + k0 + 5) | 0;
+    bits[i] = x0 ^ x1;
+  }
   const out = new Uint32Array(2);
-  for (let i = 0; i < n; i++) {
+  for (let i = fast; i < n; i++) {
     blockAt(k, i, out);
     bits[i] = out[0]! ^ out[1]!;
   }

@@ -8,33 +8,60 @@ import type { LayerSpec, RunConfig } from './run_config.js';
 
 const every = (log: number, sample: number, checkpoint: number): RunConfig['every'] => ({ log, eval: 0, sample, checkpoint });
 
-/** The 2-D mixtures: an MLP G (z [N, 2] → [N, 2]) and D ([N, 2] → [N, 1]), 128 units, as PacGAN's 2-D experiments use. */
-function gaussians(name: string, mixture: 'ring8' | 'grid25', description: string): RunConfig {
+/**
+ * How a 2-D preset trains — two of the benchmark's variants (`bench/gaussian_gan.ts`): the
+ * non-saturating loss, or the hinge loss with every D layer spectrally normalised and D's
+ * output scaled by 20 (the benchmark's `SN_OUTPUT_GAIN`, which says why).
+ */
+type GaussiansTraining = 'nonsaturating' | 'hinge+sn';
+
+/** D's output gain under hinge + SN, as `SN_OUTPUT_GAIN` in `bench/gaussian_gan.ts`. */
+const SN_OUTPUT_GAIN = 20;
+
+/**
+ * The 2-D mixtures, as the mode-collapse benchmark (`bench/gaussian_gan.ts`) trains them:
+ *   G: z [N, 8] → Linear(8 → w) → ReLU → Linear(w → w) → ReLU → Linear(w → 2)
+ *   D: [N, 2] → Linear(2 → w) → LeakyReLU(0.2) → Linear(w → w) → LeakyReLU(0.2) → Linear(w → 1)
+ *      (under hinge + SN: each Linear spectrally normalised, then × 20)
+ * width w = 64, batch 128, 4,000 iterations (one D update, then one G update), Adam (0.5, 0.999)
+ * at 2e-3 decayed linearly to 0 over the run. The schedule's length
+ * is part of the preset: a run given more `--steps` trains on at learning rate 0 after 4,000, so
+ * a longer run sets `optimizers` too. The data is a fixed set of 65,536 points of the mixture
+ * (the benchmark draws fresh points each iteration). The README's "Mode collapse" section has
+ * what each variant reaches.
+ */
+function gaussians(o: Readonly<{ name: string; mixture: 'ring8' | 'grid25' | 'grid100'; description: string; training: GaussiansTraining }>): RunConfig {
+  const w = 64;
+  const steps = 4000;
+  const hinge = o.training === 'hinge+sn';
+  const sn = hinge ? { spectral_norm: true } : {};
+  const lr = { schedule: 'linear', init: 2e-3, end: 0, transitionSteps: steps } as const;
   return {
-    preset: name,
-    description,
-    data: { source: 'gaussians', mixture, samples: 4096 },
-    latent: { dim: 2, prior: 'normal' },
+    preset: o.name,
+    description: o.description,
+    data: { source: 'gaussians', mixture: o.mixture, samples: 65536 },
+    latent: { dim: 8, prior: 'normal' },
     generator: [
-      { type: 'linear', in: 2, out: 128 },
+      { type: 'linear', in: 8, out: w },
       { type: 'relu' },
-      { type: 'linear', in: 128, out: 128 },
+      { type: 'linear', in: w, out: w },
       { type: 'relu' },
-      { type: 'linear', in: 128, out: 2 },
+      { type: 'linear', in: w, out: 2 },
     ],
     discriminator: [
-      { type: 'linear', in: 2, out: 128 },
+      { type: 'linear', in: 2, out: w, ...sn },
       { type: 'leaky_relu', slope: 0.2 },
-      { type: 'linear', in: 128, out: 128 },
+      { type: 'linear', in: w, out: w, ...sn },
       { type: 'leaky_relu', slope: 0.2 },
-      { type: 'linear', in: 128, out: 1 },
+      { type: 'linear', in: w, out: 1, ...sn },
+      ...(hinge ? [{ type: 'scale', factor: SN_OUTPUT_GAIN }] : []),
     ],
-    loss: 'nonsaturating',
+    loss: hinge ? 'hinge' : 'nonsaturating',
     regularizers: {},
     nDis: 1,
-    optimizers: { g: { name: 'adam', lr: 1e-3, b1: 0.5, b2: 0.999 }, d: { name: 'adam', lr: 1e-3, b1: 0.5, b2: 0.999 } },
-    steps: 2000,
-    batchSize: 256,
+    optimizers: { g: { name: 'adam', lr, b1: 0.5, b2: 0.999 }, d: { name: 'adam', lr, b1: 0.5, b2: 0.999 } },
+    steps,
+    batchSize: 128,
     seed: 0,
     every: every(50, 500, 500),
     keep: 3,
@@ -152,8 +179,24 @@ const DCGAN_TRAINING = {
 } as const satisfies Pick<RunConfig, 'loss' | 'regularizers' | 'nDis' | 'optimizers'>;
 
 export const PRESETS: Readonly<Record<string, RunConfig>> = {
-  'gaussians-8': gaussians('gaussians-8', 'ring8', '2-D ring of 8 Gaussians (mode-collapse benchmark), MLP GAN, non-saturating loss, Adam 1e-3'),
-  'gaussians-25': gaussians('gaussians-25', 'grid25', '2-D 5×5 grid of 25 Gaussians (PacGAN benchmark), MLP GAN, non-saturating loss, Adam 1e-3'),
+  'gaussians-8': gaussians({
+    name: 'gaussians-8',
+    mixture: 'ring8',
+    description: '2-D ring of 8 Gaussians (mode-collapse benchmark), MLP GAN of width 64, non-saturating loss, 4,000 iterations of batch 128, Adam 2e-3 decayed linearly to 0',
+    training: 'nonsaturating',
+  }),
+  'gaussians-25': gaussians({
+    name: 'gaussians-25',
+    mixture: 'grid25',
+    description: '2-D 5×5 grid of 25 Gaussians (PacGAN benchmark), MLP GAN of width 64, hinge loss + spectral norm on D (output × 20), 4,000 iterations of batch 128, Adam 2e-3 decayed linearly to 0',
+    training: 'hinge+sn',
+  }),
+  'gaussians-100': gaussians({
+    name: 'gaussians-100',
+    mixture: 'grid100',
+    description: '2-D 10×10 grid of 100 Gaussians, MLP GAN of width 64, hinge loss + spectral norm on D (output × 20), 4,000 iterations of batch 128, Adam 2e-3 decayed linearly to 0',
+    training: 'hinge+sn',
+  }),
   'mnist-dcgan': mnist('mnist-dcgan', 'MNIST digits, DCGAN with batch norm, non-saturating loss, Adam 2e-4 (0.5, 0.999)', {
     discriminator: mnistDiscriminator(32, { bn: true, sn: false }),
     ...DCGAN_TRAINING,

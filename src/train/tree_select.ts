@@ -18,7 +18,8 @@ export const isFiniteScalar = (x: Tensor): Tensor => equal(sub(x, x), 0);
 export function selectTree<T>(cond: Tensor, next: T, prev: T): T {
   return treeZipWith(
     (n, p) => {
-      if (typeof n !== 'number' && typeof p !== 'number') return where(cond, n, p);
+      // The same tensor on both sides (state a step passes through) needs no pass over it.
+      if (typeof n !== 'number' && typeof p !== 'number') return n === p ? n : where(cond, n, p);
       if (n === p) return n;
       throw new ValueError(`a number leaf changed in a step (${String(p)} → ${String(n)}); state that changes must be held in tensors`);
     },

@@ -24,12 +24,13 @@ const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], {
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'puregan-train-'));
 
 /**
- * The tiny run: gaussians-8 data, small networks with BN in G and SN in D, nDis 2, batch 16;
+ * The tiny run: gaussians-8 data, 2-D latents, small networks with BN in G and SN in D, nDis 2, batch 16;
  * G's learning rate decays linearly over 6 of its updates, D's is a warm-up then cosine decay
  * over 10 of its updates (2 per step); EMA from step 2; a replay buffer of 24 fakes.
  */
 const TINY = {
   data: { source: 'gaussians', mixture: 'ring8', samples: 128 },
+  latent: { dim: 2, prior: 'normal' },
   generator: [
     { type: 'linear', in: 2, out: 8 },
     { type: 'batch_norm', features: 8 },
@@ -227,7 +228,7 @@ describe('puregan train', () => {
   it('--list-presets prints each preset with its description', () => {
     const r = run('train', '--list-presets');
     assert.equal(r.status, 0);
-    for (const name of ['gaussians-8', 'gaussians-25', 'mnist-dcgan', 'mnist-sngan', 'mnist-wgan-gp', 'mnist-acgan', 'mnist-infogan']) assert.match(r.stdout, new RegExp(`^${name} +\\S`, 'm'));
+    for (const name of ['gaussians-8', 'gaussians-25', 'gaussians-100', 'mnist-dcgan', 'mnist-sngan', 'mnist-wgan-gp', 'mnist-acgan', 'mnist-infogan']) assert.match(r.stdout, new RegExp(`^${name} +\\S`, 'm'));
   });
 });
 

@@ -87,6 +87,15 @@ describe('gan_step cases: the runner', () => {
     assert.match(r.left.join(), /attrs\.generator\[0\]\.spectral_norm: unknown field of a relu layer/);
   });
 
+  it('scale {factor} multiplies its input by factor, and a scale without a numeric factor is refused by name', () => {
+    const r = parseLayerSpecs([{ type: 'scale', factor: 20 }], 'attrs.discriminator');
+    assert.ok(E.isRight(r), E.isLeft(r) ? r.left.join() : '');
+    const y = r.right[0]!.layer.apply({}, {}, tensor([2, 2], [1, -2, 0.5, 0]), { train: true })[0];
+    assert.deepEqual(Array.from(y.data), [20, -40, 10, 0]);
+    const bad = parseLayerSpecs([{ type: 'scale', factor: 'big' }, { type: 'scale' }], 'attrs.discriminator');
+    assert.deepEqual(E.isLeft(bad) ? bad.left : [], ['attrs.discriminator[0].factor: expected a number, got "big"', 'attrs.discriminator[1].factor: missing (a number)']);
+  });
+
   it('spectral_norm on conv_transpose2d normalises along dim 1 as PyTorch does: u has the output-channel length', () => {
     const r = parseLayerSpecs([{ type: 'conv_transpose2d', in: 4, out: 2, kernel: 4, stride: 2, padding: 1, spectral_norm: true }], 'attrs.generator');
     assert.ok(E.isRight(r));

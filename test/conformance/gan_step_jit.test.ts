@@ -5,7 +5,10 @@
  * exactly as the eager run does. Compiled on the default wasm backend, whose fused groups
  * approximate exp/log/tanh/sigmoid/softplus to a few ulp, each output is within its case's
  * tolerance (WASM_TOLERANCE, relative to the output's largest value) of the eager run, and
- * the case passes against PyTorch too.
+ * the case passes against PyTorch too. On the webgpu backend the jitted steps run in WGSL (exp,
+ * log, division and square root not correctly rounded; tiled GEMM sums), so each output is
+ * within WEBGPU_TOLERANCE of its largest value of the eager run (eager runs the elementwise ops
+ * on the host), and the case passes against PyTorch.
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +32,9 @@ const WASM_TOLERANCE: Record<string, number> = {
   gan_step_mlp_nonsaturating: 2e-7,
   gan_step_mlp_wgan_gp_ndis3: 2e-7,
 };
+
+/** How far (× the output's largest value) the webgpu backend's jitted outputs may be from eager ones, every case (measured worst on SwiftShader: 1.4e-6). */
+const WEBGPU_TOLERANCE = 5e-6;
 
 const stepsDir = join(fileURLToPath(new URL('../../../', import.meta.url)), '..', 'shared', 'reference', 'steps');
 const stepCases = readdirSync(stepsDir)
@@ -72,13 +78,13 @@ forEachBackend((backend) => {
     assert.equal(messages.filter((m) => /traced \(first call\)/.test(m)).length, 2, messages.join('\n'));
   });
   for (const c of stepCases) {
-    const tol = WASM_TOLERANCE[c.name] ?? 0;
-    const what = backend === 'wasm' ? `is within ${tol} of the scale of` : 'gives the bits of';
+    const tol = backend === 'webgpu' ? WEBGPU_TOLERANCE : (WASM_TOLERANCE[c.name] ?? 0);
+    const what = backend === 'reference' ? 'gives the bits of' : `is within ${tol} of the scale of`;
     it(`${c.name} through jit ${what} the eager run and passes against PyTorch`, () => {
       const eager = runGanStepCase(c);
       const jitted = runGanStepCase(c, { jit: true });
       assert.deepEqual(Object.keys(jitted.outputs).sort(), Object.keys(eager.outputs).sort());
-      const same = (a: Tensor, b: Tensor): boolean => (backend === 'wasm' ? closeToScale(a, b, { rel: tol, abs: 0 }) : bitsEqual(a, b));
+      const same = (a: Tensor, b: Tensor): boolean => (backend === 'reference' ? bitsEqual(a, b) : closeToScale(a, b, { rel: tol, abs: 0 }));
       for (const [k, t] of Object.entries(eager.outputs)) assert.ok(same(jitted.outputs[k]!, t), `outputs.${k}`);
       const report = checkCase(c, undefined, { jit: true });
       assert.ok('ok' in report && report.ok, JSON.stringify(report));

@@ -60,6 +60,19 @@ describe('keys match JAX (jax.random with the default threefry2x32 PRNG)', () =>
       { numRuns: 30 },
     );
   });
+  it('randomBits word i is x0 ⊕ x1 of the Threefry block at counter (0, i), for any key', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.integer({ min: 1, max: 300 }), (k0, k1, n) => {
+        const bits = randomBits([k0, k1], n);
+        const want = Array.from({ length: n }, (_, i) => {
+          const [x0, x1] = block(k0, k1, 0, i) as [number, number];
+          return (x0 ^ x1) >>> 0;
+        });
+        assert.deepEqual([...bits], want);
+      }),
+      { numRuns: 50 },
+    );
+  });
   it('randomBits of a longer draw extends a shorter one (element i depends only on i)', () => {
     assert.deepEqual(randomBits(key(7), 100).subarray(0, 37), randomBits(key(7), 37));
   });

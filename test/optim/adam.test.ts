@@ -2,9 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShapeError, ValueError } from '../../src/core/errors.js';
 import fc from 'fast-check';
-import { withBackend } from '../../src/backend/current.js';
+import { currentBackend, withBackend } from '../../src/backend/current.js';
 import { referenceBackend } from '../../src/backend/reference.js';
-import { treeFlatten, treeUnflatten } from '../../src/core/pytree.js';
+import { treeFlatten, treeLeaves, treeUnflatten } from '../../src/core/pytree.js';
 import { tensor, type Tensor } from '../../src/core/tensor.js';
 import { jit } from '../../src/jit/index.js';
 import {
@@ -23,6 +23,7 @@ import { forEachBackend } from '../helpers/backends.js';
 import { callWithoutData } from '../helpers/no_data_interpreter.js';
 import { assertFusedMatchesComposed, bitsOf, randomTree, runSteps, type Tree } from '../helpers/optimizer_run.js';
 import { mulberry } from '../helpers/seeded.js';
+import { closeToScale } from '../helpers/programs.js';
 
 const t = (...xs: number[]): Tensor => tensor([xs.length], xs);
 
@@ -130,7 +131,7 @@ const arbOpts = fc.record({
 const arbDims = fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 2, maxLength: 4 });
 
 describe('the fused Adam step', () => {
-  forEachBackend(() => {
+  forEachBackend((backend) => {
     it('adam: gives the bits of update + applyUpdates, params and state, over several steps on random trees', () => {
       fc.assert(
         fc.property(arbOpts, arbDims, fc.integer(), (o, dims, seed) => assertFusedMatchesComposed((fused) => adam(2e-4, { ...o, fused }), dims, 4, seed)),
@@ -171,7 +172,13 @@ describe('the fused Adam step', () => {
       const [p1] = optimizerStep(tx, { grads: grads[0]!, state: tx.init(p0), params: p0 });
       assertClose(p1, [1 - 0.1 * (0.6 / (0.6 + 1e-8)), -2 + 0.1 * (1.2 / (1.2 + 1e-8))]);
     });
-    it('under jit: traces once, and three jitted steps give the bits of three eager ones without changing earlier results', () => {
+    it('under jit: traces once, and three jitted steps give the bits of three eager ones (webgpu: within 2e-5 of the scale; WGSL rounds sqrt and division less exactly) without changing earlier results', () => {
+      const agree = (a: unknown, b: unknown, what: string): void => {
+        if (backend !== 'webgpu') return assert.deepEqual(bitsOf(a), bitsOf(b), what);
+        const [la, lb] = [treeLeaves(a), treeLeaves(b)];
+        assert.equal(la.length, lb.length, what);
+        la.forEach((l, i) => (typeof l === 'number' ? assert.equal(l, lb[i], what) : assert.ok(closeToScale(l, lb[i] as Tensor, { rel: 2e-5, abs: 0 }), `${what}: leaf ${i}`)));
+      };
       const tx = adam(1e-2, { b1: 0.5 });
       const step = (g: Tree, s: unknown, p: Tree) => optimizerStep(tx, { grads: g, state: s, params: p });
       const jstep = jit(step);
@@ -184,13 +191,14 @@ describe('the fused Adam step', () => {
         const g = { ...randomTree([3, 4, 2], r, 1e-2), slope: 0 };
         [pe, se] = step(g, se, pe);
         [pj, sj] = jstep(g, sj, pj);
-        assert.deepEqual(bitsOf(pj), bitsOf(pe), `params after step ${i + 1}`);
-        assert.deepEqual(bitsOf(sj), bitsOf(se), `state after step ${i + 1}`);
+        agree(pj, pe, `params after step ${i + 1}`);
+        agree(sj, se, `state after step ${i + 1}`);
         seen.push([pj, bitsOf(pj)]);
       }
       for (const [p, b] of seen) assert.deepEqual(bitsOf(p), b, 'a later call changed an earlier result');
       assert.equal(jstep.stats().traces, 1);
-      assert.equal(jstep.lower(pe, se, pe).eqns.filter((e) => e.prim === 'adamUpdate').length, 1, 'one kernel for all leaves');
+      const kernels = currentBackend().adamUpdate === undefined ? 0 : 1;
+      assert.equal(jstep.lower(pe, se, pe).eqns.filter((e) => e.prim === 'adamUpdate').length, kernels, 'one kernel for all leaves where the backend has one');
     });
     it('runs under a tracer whose .data cannot be read, with the same result as eagerly', () => {
       const tx = adam(0.1);

@@ -16,8 +16,10 @@ import {
   type AnyLayer,
 } from '../../src/nn/index.js';
 import { arbMlp, arbTensorOfShape, checkLipschitzBound, estimateLipschitz, arbKey } from '../../src/testing/index.js';
-import { forEachBackend } from '../helpers/backends.js';
+import { forEachBackend, numRunsOn } from '../helpers/backends.js';
 import { symmetricEigen } from '../../src/metrics/linalg.js';
+import { withBackend } from '../../src/backend/current.js';
+import { referenceBackend } from '../../src/backend/reference.js';
 
 /**
  * Singular values of W `[rows, cols]`, largest first, in float64 and independent of the
@@ -68,7 +70,7 @@ describe('the float64 singular values these tests compare against', () => {
   });
 });
 
-forEachBackend(() => {
+forEachBackend((backend) => {
   describe('spectral norm bounds (Linear)', () => {
     it('a converged spectrally normalised weight has operator norm <= 1 + 1e-4', () => {
       fc.assert(
@@ -80,7 +82,7 @@ forEachBackend(() => {
           const wsn = spectralNormalize(w, it);
           assert.ok(trueSigma(wsn.data, rows, cols) <= 1 + 1e-4, `‖W/σ‖ = ${trueSigma(wsn.data, rows, cols)}`);
         }),
-        { numRuns: 40 },
+        { numRuns: numRunsOn(backend, 40, 3) },
       );
     });
 
@@ -103,7 +105,7 @@ forEachBackend(() => {
           // monotonicity above hold for every matrix.
           if (gapRatio(sv) <= 0.98) assert.ok(Math.abs(prev - truth) <= 2e-3 * truth, `after 300 steps ${prev} vs ${truth}`);
         }),
-        { numRuns: 30 },
+        { numRuns: numRunsOn(backend, 30, 3) },
       );
     });
 
@@ -128,14 +130,23 @@ forEachBackend(() => {
           // And at convergence the bound is 1 (up to float32 noise).
           assert.ok(estimateLipschitz(f, normal(kx!, [1, 5])).sigma <= bound * 1.001);
         }),
-        { numRuns: 25 },
+        { numRuns: numRunsOn(backend, 25, 3) },
       );
     });
   });
 });
 
-/** Operator norm of the conv map x ↦ conv2d(x, w) on `[1, C, H, W]` inputs, by power iteration on AᵀA. */
+/**
+ * Operator norm of the conv map x ↦ conv2d(x, w) on `[1, C, H, W]` inputs, by power iteration on
+ * AᵀA. A measuring instrument, so it runs on the reference backend whatever backend is under
+ * test (as `singularValues` is independent of them; 600 eager kernel calls would each be a
+ * device round trip on webgpu).
+ */
 function convOperatorNorm(w: Tensor, shape: [number, number, number, number], opts: { stride: number; padding: number }): number {
+  return withBackend(referenceBackend, () => convOperatorNormHere(w, shape, opts));
+}
+
+function convOperatorNormHere(w: Tensor, shape: [number, number, number, number], opts: { stride: number; padding: number }): number {
   let x = normal(key(11), shape);
   let sigma = 0;
   for (let i = 0; i < 300; i++) {
@@ -148,7 +159,7 @@ function convOperatorNorm(w: Tensor, shape: [number, number, number, number], op
   return sigma;
 }
 
-forEachBackend(() => {
+forEachBackend((backend) => {
   describe('spectral norm bounds (Conv2d)', () => {
     it('reshaped-weight SN bounds the conv operator norm by √(⌈k/s⌉²), not by 1', () => {
       fc.assert(
@@ -164,7 +175,7 @@ forEachBackend(() => {
             assert.ok(norm <= convLipschitzBound({ kernel, stride }) * (1 + 1e-3), `conv norm ${norm} > bound ${convLipschitzBound({ kernel, stride })}`);
           },
         ),
-        { numRuns: 20 },
+        { numRuns: numRunsOn(backend, 20, 2) },
       );
     });
 

@@ -195,7 +195,8 @@ describe('runConfigDifferences', () => {
   });
 
   it('names each architecture, optimiser and batch difference by path', () => {
-    const other = mergeConfig(base, { nDis: 3, batchSize: 8, optimizers: { g: { lr: 5e-4 } }, latent: { dim: 4 } }) as RunConfig;
-    assert.deepEqual(runConfigDifferences(base, other).sort(), ['batchSize: 256 → 8', 'latent.dim: 2 → 4', 'nDis: 1 → 3', 'optimizers.g.lr: 0.001 → 0.0005'].sort());
+    const lr = { schedule: 'linear', init: 5e-4, end: 0, transitionSteps: 4000 };
+    const other = mergeConfig(base, { nDis: 3, batchSize: 8, optimizers: { g: { lr } }, latent: { dim: 4 } }) as RunConfig;
+    assert.deepEqual(runConfigDifferences(base, other).sort(), ['batchSize: 128 → 8', 'latent.dim: 8 → 4', 'nDis: 1 → 3', 'optimizers.g.lr.init: 0.002 → 0.0005'].sort());
   });
 });

@@ -30,8 +30,8 @@ export type WasmExports = {
   ): number;
   col2im(col: number, nb: number, c: number, hw: number, taps: number, ohw: number, m: number, rt: number, x: number, c0: number, c1: number): void;
   powerIteration(w: number, rows: number, cols: number, u: number, eps: number, vOut: number, uOut: number): number;
-  /** Runs a fused-group program (assembly/fused.ts; encoded by fused_program.ts) over n elements. */
-  fusedRun(prog: number, len: number, n: number, regs: number): void;
+  /** Runs a fused-group program (assembly/fused.ts; encoded by fused_program.ts) over elements start + r·period .. end + r·period, r < reps. */
+  fusedRun(prog: number, len: number, start: number, end: number, period: number, reps: number, regs: number): void;
   adamStep(
     p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, adamax: number,
     b1: number, ob1: number, b2: number, ob2: number, eps: number, epsRoot: number, wd: number, decay: number, root: number,

@@ -107,8 +107,8 @@ export type FusedProgram = Readonly<{
   words: Int32Array;
   instructions: number;
   registers: number;
-  /** Each sum: its accumulators' byte offset (f64), how many, and where the f32 result goes. */
-  sums: ReadonlyArray<Readonly<{ acc: number; size: number; out: number }>>;
+  /** Each sum: its accumulators' byte offset (f64), how many (element i adds to accumulator ⌊i / inner⌋ mod size), and where the f32 result goes. */
+  sums: ReadonlyArray<Readonly<{ acc: number; size: number; inner: number; out: number }>>;
 }>;
 
 export type EncodeOptions = Readonly<{
@@ -167,7 +167,7 @@ export function encodeGroup(group: Group, layout: GroupLayout, opts: EncodeOptio
     else if (access.kind === 'scalar') words.push(OP.loadScalar, r, p, 0, 0, 0);
     else words.push(OP.loadBlocked, r, p, access.inner, access.mid, 0);
   }
-  const sums: { acc: number; size: number; out: number }[] = [];
+  const sums: { acc: number; size: number; inner: number; out: number }[] = [];
   const summed = new Set<VarId>();
   const n = sizeOf(group.shape);
   for (const node of group.nodes) {
@@ -177,7 +177,7 @@ export function encodeGroup(group: Group, layout: GroupLayout, opts: EncodeOptio
       const [inner, mid] = access.kind === 'blocked' ? [access.inner, access.mid] : [Math.max(n, 1), 1];
       const acc = opts.accumulators(mid);
       words.push(OP.sum, read(keyOf(node.args[0]!)), acc, inner, mid, 0);
-      sums.push({ acc, size: mid, out: opts.addr(node.out) });
+      sums.push({ acc, size: mid, inner, out: opts.addr(node.out) });
       summed.add(node.out);
       continue;
     }

@@ -34,10 +34,13 @@ export function gemmKernelArgs(call: GemmCall, scratch: number, jBase: number): 
 }
 
 /**
- * GEMMs of fewer flops run on the calling thread alone: that is a few tens of microseconds of
- * one core's work, about what waking a worker and waiting for it costs.
+ * GEMMs of fewer flops run on the calling thread alone (the default of `minSplitFlops`): a
+ * few hundred microseconds of one core's work. Splitting saves at most half of that, and waking
+ * a worker, waiting for it and packing the shared operand again in each thread cost tens of
+ * microseconds — more than it saved on the 128-wide layers of a small MLP (README, "The whole
+ * training step"). The convolution GEMMs of the benchmark GAN are all far above it.
  */
-const MIN_SPLIT_FLOPS = 2e6;
+export const MIN_SPLIT_FLOPS = 2e7;
 /**
  * Split C by columns only when each thread gets at least this many register tiles of them:
  * every column block packs all of A again, which narrower blocks do not amortise; narrower C
@@ -54,8 +57,17 @@ const MIN_ROW_TILES = 2;
  * blocks of whole register-tile rows (microRows). Each element is computed exactly as on one
  * thread, with the same summation order, so the result does not depend on the thread count.
  */
-export function createGemmDriver(opts: Readonly<{ exports: WasmExports; arena: Arena; pool: WorkerPool }>): (call: GemmCall) => void {
+export type GemmDriverOptions = Readonly<{
+  exports: WasmExports;
+  arena: Arena;
+  pool: WorkerPool;
+  /** GEMMs of fewer flops (2·m·n·k) run on the calling thread alone (default `MIN_SPLIT_FLOPS`). */
+  minSplitFlops?: number;
+}>;
+
+export function createGemmDriver(opts: GemmDriverOptions): (call: GemmCall) => void {
   const { exports: k, arena, pool } = opts;
+  const minSplitFlops = opts.minSplitFlops ?? MIN_SPLIT_FLOPS;
   const { threads } = pool;
   const rowTile = k.microRows();
   const colTile = k.microCols();
@@ -64,24 +76,26 @@ export function createGemmDriver(opts: Readonly<{ exports: WasmExports; arena: A
   return (call) => {
     const { m, n } = call;
     const byColumns = n >= MIN_COLUMN_TILES_PER_THREAD * colTile * threads;
-    if (threads === 1 || 2 * m * n * call.k < MIN_SPLIT_FLOPS || (!byColumns && m < MIN_ROW_TILES * rowTile)) {
+    if (threads === 1 || 2 * m * n * call.k < minSplitFlops || (!byColumns && m < MIN_ROW_TILES * rowTile)) {
       run(call, 0, 0);
       return;
     }
     const total = byColumns ? n : m;
     const tile = byColumns ? colTile : rowTile;
     const per = Math.ceil(total / threads / tile) * tile;
-    const jobs: number[][] = [];
-    for (let t = 1; t < threads; t++) {
-      const s0 = t * per;
-      const count = Math.min(per, total - s0);
-      if (count <= 0) break;
-      const part: GemmCall = byColumns
-        ? { ...call, n: count }
-        : { ...call, m: count, a: dropRows(call.a, s0), c: dropRows(call.c, s0) };
-      jobs.push(gemmKernelArgs(part, arena.scratch(t), byColumns ? s0 : 0));
+    const parts: { s0: number; count: number }[] = [];
+    for (let s0 = 0; s0 < total && parts.length < threads; s0 += per) parts.push({ s0, count: Math.min(per, total - s0) });
+    // A last part thinner than a register tile joins the one before it: the kernel picks its
+    // paths for C of one or two rows by the rows it is given, and they round unlike the tiles.
+    const last = parts[parts.length - 1]!;
+    if (parts.length > 1 && last.count < tile) {
+      parts.pop();
+      parts[parts.length - 1]!.count += last.count;
     }
-    const own: GemmCall = byColumns ? { ...call, n: Math.min(per, total) } : { ...call, m: Math.min(per, total) };
+    const slice = ({ s0, count }: { s0: number; count: number }): GemmCall =>
+      byColumns ? { ...call, n: count } : { ...call, m: count, a: dropRows(call.a, s0), c: dropRows(call.c, s0) };
+    const jobs = parts.slice(1).map((p, i) => gemmKernelArgs(slice(p), arena.scratch(i + 1), byColumns ? p.s0 : 0));
+    const own = slice(parts[0]!);
     pool.run(JOB_GEMM, jobs, () => run(own, 0, 0));
   };
 }

@@ -106,9 +106,9 @@ export function createWasmBackend(
       else k.peakMulAdd(iters);
       return peakAccumulators * 4 * 2 * iters;
     },
-    compile: (graph, ctx) => compileResident(graph, ctx, { arena, exports: k, kernels: at, ...(opts.exactMath === undefined ? {} : { exactMath: opts.exactMath }) }),
+    compile: (graph, ctx) => compileResident(graph, ctx, { arena, exports: k, kernels: at, pool, ...(opts.exactMath === undefined ? {} : { exactMath: opts.exactMath }) }),
     compileTimed: (graph, ctx, timer) =>
-      compileResident(graph, ctx, { arena, exports: k, kernels: at, timer, ...(opts.exactMath === undefined ? {} : { exactMath: opts.exactMath }) }),
+      compileResident(graph, ctx, { arena, exports: k, kernels: at, pool, timer, ...(opts.exactMath === undefined ? {} : { exactMath: opts.exactMath }) }),
   };
 }
 

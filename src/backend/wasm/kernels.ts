@@ -2,6 +2,7 @@ import { BackendError } from '../../core/errors.js';
 import type { ConvGeometry, GemmSpec, PowerIterationResult } from '../backend.js';
 import { checkConvBuffers, checkGemm, checkPowerIteration } from '../geometry.js';
 import type { WasmKernels } from './api.js';
+import type { AdamDriver } from './adam.js';
 import type { Arena } from './arena.js';
 import type { WasmExports } from './exports.js';
 import type { GatherDriver } from './gather.js';
@@ -18,6 +19,8 @@ export type PointerKernels = Readonly<{
   conv2d(px: number, pw: number, py: number, g: ConvGeometry): void;
   conv2dGradInput(pdy: number, pw: number, pdx: number, g: ConvGeometry): void;
   conv2dGradWeight(px: number, pdy: number, pdw: number, g: ConvGeometry): void;
+  /** The fused Adam step's packed result `[3·Σn]` at `out` from each leaf's p, g, m, v in memory. */
+  adamUpdate: AdamDriver['adamUpdateAt'];
 }>;
 
 /**
@@ -31,7 +34,7 @@ export type PointerKernels = Readonly<{
  * im2col. Images are processed in chunks whose column matrix stays within `colBudgetFloats`.
  */
 export function createKernels(
-  opts: Readonly<{ exports: WasmExports; arena: Arena; gemm: (call: GemmCall) => void; gather: GatherDriver; adam: WasmKernels['adamUpdate']; colBudgetFloats: number }>,
+  opts: Readonly<{ exports: WasmExports; arena: Arena; gemm: (call: GemmCall) => void; gather: GatherDriver; adam: AdamDriver; colBudgetFloats: number }>,
 ): { kernels: WasmKernels; at: PointerKernels } {
   const { exports: k, arena, gemm: runGemm, gather, colBudgetFloats } = opts;
 
@@ -104,7 +107,7 @@ export function createKernels(
     }
   };
 
-  const at: PointerKernels = { gemm: gemmAt, conv2d: conv2dAt, conv2dGradInput: conv2dGradInputAt, conv2dGradWeight: conv2dGradWeightAt };
+  const at: PointerKernels = { gemm: gemmAt, conv2d: conv2dAt, conv2dGradInput: conv2dGradInputAt, conv2dGradWeight: conv2dGradWeightAt, adamUpdate: opts.adam.adamUpdateAt };
 
   const kernels: WasmKernels = {
     gemm(a, b, s, out) {
@@ -158,7 +161,7 @@ export function createKernels(
       return { u: arena.take(pu2, rows), v: arena.take(pv, cols), sigma };
     },
 
-    adamUpdate: opts.adam,
+    adamUpdate: opts.adam.adamUpdate,
 
     im2col(x, g, out) {
       checkConvBuffers(g, { x });

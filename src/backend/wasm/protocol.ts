@@ -21,4 +21,5 @@ export const JOB_GEMM = 0;
 export const JOB_IM2COL = 1;
 export const JOB_COL2IM = 2;
 export const JOB_ADAM = 3;
-export type JobKind = typeof JOB_GEMM | typeof JOB_IM2COL | typeof JOB_COL2IM | typeof JOB_ADAM;
+export const JOB_FUSED = 4;
+export type JobKind = typeof JOB_GEMM | typeof JOB_IM2COL | typeof JOB_COL2IM | typeof JOB_ADAM | typeof JOB_FUSED;

@@ -1,5 +1,5 @@
 import { sizeOf, tensor, type Tensor } from '../../core/tensor.js';
-import type { Params } from '../../ops/primitives.js';
+import type { Params, Primitive } from '../../ops/primitives.js';
 import type { ConvGeometry, GemmSpec } from '../backend.js';
 import type { CompileContext, CompiledGraph, Eqn, Graph, RunProfile, VarId } from '../graph.js';
 import { codegenAvailable, groupKernel, layoutOf, type GroupLayout } from '../compile/codegen.js';
@@ -9,6 +9,8 @@ import type { Arena } from './arena.js';
 import type { WasmExports } from './exports.js';
 import { encodeGroup, FUSED_BLOCK, type FusedProgram } from './fused_program.js';
 import type { PointerKernels } from './kernels.js';
+import { singleThread, type WorkerPool } from './pool.js';
+import { JOB_FUSED } from './protocol.js';
 
 /**
  * The wasm backend's graph compiler: the step's tensors stay in linear memory for the whole
@@ -18,10 +20,12 @@ import type { PointerKernels } from './kernels.js';
  *   liveness: a value's place is reused by a later value of the same (64-byte-rounded) size
  *   once its last reader has run, and a fused group may write over a full-size operand that
  *   dies there (every block is loaded before it is stored);
- * - kernels (GEMM, convolutions) run on those offsets (`PointerKernels`), fused groups run as
- *   programs of the wasm interpreter (`fused_program.ts`, `assembly/fused.ts`) — or, for
- *   groups it cannot run (pow; or approximate math with `exactMath`), as the JavaScript loop
- *   of `compile/codegen.ts` over views of the region;
+ * - kernels (GEMM, convolutions, the fused Adam step) run on those offsets (`PointerKernels`),
+ *   and the parts of a packed result (`packedPart`) are views into it; fused groups run as
+ *   programs of the wasm interpreter (`fused_program.ts`, `assembly/fused.ts`), large ones
+ *   split across the threads (`threadRanges`) — or, for groups it cannot run (pow; or
+ *   approximate math with `exactMath`), as the JavaScript loop of `compile/codegen.ts` over
+ *   views of the region;
  * - only graph inputs are copied in (once each per run) and graph outputs copied out (one
  *   slice each, at the end); an equation left to its evaluation rule (`eval` steps, e.g. a
  *   sum the loops cannot index) copies its operands out and its result in.
@@ -37,6 +41,8 @@ export type ResidentOptions = Readonly<{
   arena: Arena;
   exports: WasmExports;
   kernels: PointerKernels;
+  /** The threads large fused groups without sums are split across, in element ranges (absent: the calling thread alone). */
+  pool?: WorkerPool;
   /** Run groups with approximate operations (exp, log, tanh, …) as JavaScript loops, so that every result has the evaluation rules' bits. */
   exactMath?: boolean;
   /** Generate JavaScript loops for groups the interpreter cannot run (default: when `new Function` is allowed). */
@@ -46,11 +52,50 @@ export type ResidentOptions = Readonly<{
 }>;
 
 /**
- * Where a run's time goes: copies across the boundary, kernels, fused groups in the wasm
+ * Where a run's time goes: copies across the boundary, kernels, the fused Adam step, fused groups in the wasm
  * interpreter or as JavaScript loops, evaluation rules — and, of the fused groups, those that
  * write a graph output (a training step's parameter and optimiser-state updates) as `updates`.
  */
-export type StepTimer = Record<'copies' | 'kernels' | 'fused' | 'updates' | 'jsLoops' | 'eval', number>;
+export type StepTimer = Record<'copies' | 'kernels' | 'adam' | 'fused' | 'updates' | 'jsLoops' | 'eval', number>;
+
+/**
+ * Fused groups with fewer elements run on the calling thread alone (waking a worker costs about
+ * what a pass over this many elements does); split ranges are whole blocks.
+ */
+const MIN_SPLIT_ELEMENTS = 1 << 15;
+
+/** A thread's share of a fused group: `fusedRun`'s start, end, period and reps. */
+type FusedRange = [start: number, end: number, period: number, reps: number];
+
+/**
+ * How a group of n elements is split across `threads` (one range per thread, the calling
+ * thread's first; one range when it is not split). Without sums: consecutive runs of whole
+ * blocks. With sums that all index their accumulators alike (size accumulators, each over runs
+ * of `inner` consecutive elements, repeating with period inner·size: the bias gradients' sums
+ * over [0, 2, 3] or [0]): each thread takes a run of accumulators (channels) in every period,
+ * so every accumulator still adds its elements in increasing index (the same bits). Any other
+ * sum (a loss summed to a scalar) keeps the group on the calling thread.
+ */
+function threadRanges(n: number, sums: FusedProgram['sums'], threads: number): FusedRange[] {
+  const whole: FusedRange[] = [[0, n, 0, 1]];
+  if (threads === 1 || n < MIN_SPLIT_ELEMENTS) return whole;
+  if (sums.length === 0) {
+    const per = Math.ceil(n / threads / FUSED_BLOCK) * FUSED_BLOCK;
+    const ranges: FusedRange[] = [];
+    for (let i0 = 0; i0 < n && ranges.length < threads; i0 += per) ranges.push([i0, Math.min(n, i0 + per), 0, 1]);
+    return ranges;
+  }
+  const { inner, size } = sums[0]!;
+  if (size < threads || sums.some((s) => s.inner !== inner || s.size !== size)) return whole;
+  const per = Math.ceil(size / threads);
+  if (per * inner < MIN_RUN_ELEMENTS) return whole;
+  const ranges: FusedRange[] = [];
+  for (let q0 = 0; q0 < size && ranges.length < threads; q0 += per) ranges.push([q0 * inner, Math.min(size, q0 + per) * inner, inner * size, n / (inner * size)]);
+  return ranges;
+}
+
+/** The shortest run of elements a thread's share of a group with sums may be made of (shorter runs cost more in block overhead than a thread saves). */
+const MIN_RUN_ELEMENTS = 256;
 
 /** Byte alignment of every place in the region (a cache line). */
 const ALIGN = 64;
@@ -82,13 +127,31 @@ function stepIo(step: Step, layout: GroupLayout | undefined): { reads: VarId[]; 
 type Places = Readonly<{ offset: ReadonlyMap<VarId, number>; bytes: number }>;
 
 /**
+ * Where a view starts in its base, in bytes: a reshape or stopGradient at 0, a `packedPart`
+ * (one output of a multi-output kernel such as adamUpdate's packed result) at its offset.
+ */
+const viewByteOffset = (eqn: Eqn): number => (eqn.prim === 'packedPart' ? 4 * (eqn.params as Params<'packedPart'>).offset : 0);
+
+/** Primitives the plan leaves to their evaluation rules that this compiler runs itself: as a kernel on offsets, or as a view (a contiguous slice of a 1-D packed result). */
+export const RESIDENT_KERNELS: ReadonlySet<Primitive> = new Set<Primitive>(['adamUpdate']);
+export const RESIDENT_VIEWS: ReadonlySet<Primitive> = new Set<Primitive>(['packedPart']);
+
+/** The plan's steps, with the RESIDENT_VIEWS run as views instead of evaluation rules. */
+const residentSteps = (steps: readonly Step[]): Step[] => steps.map((s) => (s.kind === 'eval' && RESIDENT_VIEWS.has(s.eqn.prim) ? { kind: 'view', eqn: s.eqn } : s));
+
+/**
  * Places (byte offsets from the start of the values area) for every value that is in memory,
  * views sharing their root's. Inputs and constants are placed first; constants and outputs
  * are never reused; everything else is free after its last reader.
  */
 function placeValues(graph: Graph, steps: readonly Step[], layouts: ReadonlyMap<Step, GroupLayout>, shapes: readonly (readonly number[])[]): Places & { root: (v: VarId) => VarId } {
   const viewOf = new Map<VarId, VarId>();
-  for (const s of steps) if (s.kind === 'view') viewOf.set(s.eqn.out, s.eqn.inputs[0]!);
+  const viewDelta = new Map<VarId, number>();
+  for (const s of steps) {
+    if (s.kind !== 'view') continue;
+    viewOf.set(s.eqn.out, s.eqn.inputs[0]!);
+    viewDelta.set(s.eqn.out, viewByteOffset(s.eqn));
+  }
   const root = (v: VarId): VarId => {
     let r = v;
     while (viewOf.has(r)) r = viewOf.get(r)!;
@@ -129,20 +192,27 @@ function placeValues(graph: Graph, steps: readonly Step[], layouts: ReadonlyMap<
     for (const w of writes) place(w);
     for (const v of dying) if (!inPlace.includes(v)) release(v);
   });
-  for (const v of viewOf.keys()) if (offset.has(root(v))) offset.set(v, offset.get(root(v))!);
+  const deltaToRoot = (v: VarId): number => {
+    let d = 0;
+    for (let r = v; viewOf.has(r); r = viewOf.get(r)!) d += viewDelta.get(r)!;
+    return d;
+  };
+  for (const v of viewOf.keys()) if (offset.has(root(v))) offset.set(v, offset.get(root(v))! + deltaToRoot(v));
   return { offset, bytes, root };
 }
 
 export function compileResident(graph: Graph, ctx: CompileContext, opts: ResidentOptions): CompiledGraph {
   const { arena, exports: wx, kernels: at } = opts;
-  const plan = planGraph(graph);
+  const pool = opts.pool ?? singleThread;
+  const planned = planGraph(graph);
+  const plan = { ...planned, steps: residentSteps(planned.steps) };
   const shapes = plan.shapes;
   const layouts = new Map<Step, GroupLayout>();
   for (const s of plan.steps) if (s.kind === 'group') layouts.set(s, layoutOf(s.group, plan.materialised));
   const places = placeValues(graph, plan.steps, layouts, shapes);
   const region = arena.resident(0, 'jit graph');
 
-  // Region layout: programs, registers, sum accumulators, then the values.
+  // Region layout: programs, registers (one set per thread), sum accumulators, then the values.
   const groupSteps = plan.steps.filter((s): s is Step & { kind: 'group' } => s.kind === 'group');
   let accBytes = 0;
   const accOffsets: number[] = [];
@@ -169,7 +239,8 @@ export function compileResident(graph: Graph, ctx: CompileContext, opts: Residen
   }
   const progBase = region;
   const regsBase = align(progBase + 4 * programWords);
-  const accBase = align(regsBase + registers * FUSED_BLOCK * 4);
+  const regsBytes = align(registers * FUSED_BLOCK * 4);
+  const accBase = align(regsBase + pool.threads * regsBytes);
   const valuesBase = align(accBase + accBytes);
   const total = valuesBase + places.bytes - region;
   arena.resident(total, 'the tensors of a jit graph');
@@ -219,6 +290,21 @@ export function compileResident(graph: Graph, ctx: CompileContext, opts: Residen
         timer[kind] += performance.now() - t0;
       });
   };
+  /** The fused Adam step as a resident kernel: leaves and step scalars read in place, the packed result written at the equation's place. */
+  const pushAdam = (eqn: Eqn): void => {
+    const hyper = eqn.params as Params<'adamUpdate'>;
+    const [c1, c2, lr] = eqn.inputs as [VarId, VarId, VarId];
+    const k = (eqn.inputs.length - 3) / 4;
+    const leaves = Array.from({ length: k }, (_, i) => {
+      const [p, g, m, v] = [0, 1, 2, 3].map((j) => addr(eqn.inputs[3 + j * k + i]!)) as [number, number, number, number];
+      return { p, g, m, v, n: floats(eqn.inputs[3 + i]!) };
+    });
+    const out = addr(eqn.out);
+    push('adam', () => {
+      const f32 = arena.f32();
+      at.adamUpdate(leaves, out, { ...hyper, c1: f32[addr(c1) >> 2]!, c2: f32[addr(c2) >> 2]!, lr: f32[addr(lr) >> 2]! });
+    });
+  };
   for (const step of plan.steps) {
     switch (step.kind) {
       case 'view':
@@ -245,6 +331,10 @@ export function compileResident(graph: Graph, ctx: CompileContext, opts: Residen
       }
       case 'eval': {
         const eqn = step.eqn;
+        if (RESIDENT_KERNELS.has(eqn.prim)) {
+          pushAdam(eqn);
+          break;
+        }
         const out = eqn.out;
         copies += eqn.inputs.length + 1;
         copiedBytes += 4 * (eqn.inputs.reduce((acc, v) => acc + floats(v), 0) + floats(out));
@@ -266,12 +356,16 @@ export function compileResident(graph: Graph, ctx: CompileContext, opts: Residen
           const progPtr = progBase + program.words.byteOffset;
           const { instructions, sums } = program;
           const n = layout.size;
+          const ranges = threadRanges(n, sums, pool.threads);
+          const jobs = ranges.slice(1).map((r, t) => [progPtr, instructions, ...r, regsBase + (t + 1) * regsBytes]);
+          const own = ranges[0]!;
           push(kind, () => {
             if (sums.length > 0) {
               const f64 = arena.f64();
               for (const s of sums) f64.fill(0, s.acc >> 3, (s.acc >> 3) + s.size);
             }
-            wx.fusedRun(progPtr, instructions, n, regsBase);
+            if (jobs.length === 0) wx.fusedRun(progPtr, instructions, ...own, regsBase);
+            else pool.run(JOB_FUSED, jobs, () => wx.fusedRun(progPtr, instructions, ...own, regsBase));
             if (sums.length > 0) {
               const f64 = arena.f64();
               const f32 = arena.f32();

@@ -1,12 +1,12 @@
 /**
  * A kernel worker of the threaded wasm backend (started by pool.ts; see `threads` in api.ts).
  * It instantiates the compiled module on the shared memory, then waits on its control block
- * (protocol.ts) and runs the posted gemm / im2col / col2im / adamStep jobs on their blocks of rows,
- * columns, channels or elements.
+ * (protocol.ts) and runs the posted gemm / im2col / col2im / adamStep / fusedRun jobs on their
+ * blocks of rows, columns, channels or elements.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { instantiateKernels } from './load.js';
-import { CTL_ARGC, CTL_DONE, CTL_ERROR, CTL_KIND, CTL_SEQ, JOB_ADAM, JOB_COL2IM, JOB_GEMM, JOB_IM2COL } from './protocol.js';
+import { CTL_ARGC, CTL_DONE, CTL_ERROR, CTL_KIND, CTL_SEQ, JOB_ADAM, JOB_COL2IM, JOB_FUSED, JOB_GEMM, JOB_IM2COL } from './protocol.js';
 
 type Data = { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; args: SharedArrayBuffer; index: number };
 const { module, memory, control, args, index } = workerData as Data;
@@ -18,6 +18,7 @@ const kernels: Record<number, (...a: number[]) => void> = {
   [JOB_IM2COL]: k.im2col as (...a: number[]) => void,
   [JOB_COL2IM]: k.col2im as (...a: number[]) => void,
   [JOB_ADAM]: k.adamStep as (...a: number[]) => void,
+  [JOB_FUSED]: k.fusedRun as (...a: number[]) => void,
 };
 parentPort!.postMessage('ready');
 

@@ -56,6 +56,8 @@ export async function acquireDevice(): Promise<AcquiredDevice | WebGPUErrorData>
       requiredLimits: {
         maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
         maxBufferSize: adapter.limits.maxBufferSize,
+        // The fused Adam kernel binds nine storage buffers (shaders/adam.ts), above the default 8.
+        maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
       },
     });
     return { gpu, gpuAdapter: adapter, device, adapter: describeAdapter(adapter.info) };

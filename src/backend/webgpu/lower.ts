@@ -5,34 +5,37 @@ import {
   BINARY_EXPR,
   broadcastOperand,
   compareExpr,
-  concatPartShader,
-  leakyExpr,
-  mapShader,
-  padShader,
+  concatPartKernel,
+  LEAKY_EXPR,
+  LEAKY_GRAD_EXPR,
+  mapKernel,
+  padKernel,
   stridesOf,
   UNARY_EXPR,
   WHERE_EXPR,
 } from './shaders/elementwise.js';
 import { convForward, convGradInput, convGradWeight, denseGemm } from './shaders/gemm.js';
-import { adamLeafShader } from './shaders/adam.js';
-import { powerIterationShader } from './shaders/power_iteration.js';
-import { reduceShader } from './shaders/reduce.js';
-import { grid } from './shaders/wgsl.js';
+import { adamLeafKernel } from './shaders/adam.js';
+import { powerIterationKernel } from './shaders/power_iteration.js';
+import { reduceKernel } from './shaders/reduce.js';
+import type { Kernel } from './shaders/wgsl.js';
 
 /**
  * Lowering: what one equation of a graph becomes on the device. Pure (no device), so the
  * lowering of every primitive is tested without a GPU.
  */
 
-/** One compute dispatch: binds `inputs` (read) then `out` (read-write). */
-export type Dispatch = Readonly<{
-  /** The kernel, for error messages: the primitive and its output shape. */
-  name: string;
-  wgsl: string;
-  inputs: readonly VarId[];
-  out: VarId;
-  workgroups: readonly [number, number, number];
-}>;
+/**
+ * One compute dispatch: binds `inputs` (read), then `out` (read-write), then its params words
+ * (read); its WGSL is shape-free (shaders/wgsl.ts), so equal kernels of any shape share a pipeline.
+ */
+export type Dispatch = Kernel &
+  Readonly<{
+    /** The kernel, for error messages: the primitive and its output shape. */
+    name: string;
+    inputs: readonly VarId[];
+    out: VarId;
+  }>;
 
 /** An equation is either an alias of its input's buffer (no work) or a list of dispatches. */
 export type Lowered = Readonly<{ kind: 'alias'; of: VarId }> | Readonly<{ kind: 'dispatches'; dispatches: readonly Dispatch[] }>;
@@ -41,14 +44,14 @@ type Shapes = readonly (readonly number[])[];
 type Rule<P extends Primitive> = (eqn: Eqn<P>, shapes: Shapes, name: string) => Lowered;
 
 const size = (shape: readonly number[]): number => shape.reduce((p, d) => p * d, 1);
-const linear = (n: number): [number, number, number] => [...grid(n), 1];
 const one = (d: Dispatch): Lowered => ({ kind: 'dispatches', dispatches: [d] });
+/** The equation's one dispatch of `kernel`, over all its inputs. */
+const dispatchOf = (eqn: Eqn, name: string, kernel: Kernel): Lowered => one({ ...kernel, name, inputs: eqn.inputs, out: eqn.out });
 
 /** A map kernel over the equation's output, every input broadcast to it. */
-function elementwise(eqn: Eqn, shapes: Shapes, name: string, expr: string): Lowered {
+function elementwise(eqn: Eqn, shapes: Shapes, name: string, expr: string, scalar = 0): Lowered {
   const outShape = shapes[eqn.out]!;
-  const wgsl = mapShader(outShape, eqn.inputs.map((v) => broadcastOperand(shapes[v]!, outShape)), expr);
-  return one({ name, wgsl, inputs: eqn.inputs, out: eqn.out, workgroups: linear(size(outShape)) });
+  return dispatchOf(eqn, name, mapKernel(outShape, eqn.inputs.map((v) => broadcastOperand(shapes[v]!, outShape)), expr, scalar));
 }
 
 const mapOf =
@@ -58,13 +61,7 @@ const mapOf =
 
 /** A strided gather of the single input (transpose, broadcastTo, slice). */
 function gather(eqn: Eqn, shapes: Shapes, name: string, strides: readonly number[], offset: number): Lowered {
-  const outShape = shapes[eqn.out]!;
-  const wgsl = mapShader(outShape, [{ strides, offset }], 'a0');
-  return one({ name, wgsl, inputs: eqn.inputs, out: eqn.out, workgroups: linear(size(outShape)) });
-}
-
-function gemmDispatch(name: string, k: { wgsl: string; workgroups: readonly [number, number, number] }, inputs: readonly VarId[], out: VarId): Lowered {
-  return one({ name, wgsl: k.wgsl, inputs, out, workgroups: k.workgroups });
+  return dispatchOf(eqn, name, mapKernel(shapes[eqn.out]!, [{ strides, offset }], 'a0'));
 }
 
 /** Primitives with no WGSL kernel yet: compiling a graph that uses one is an `unsupported` WebGPUError naming it. */
@@ -82,8 +79,8 @@ export const LOWERING: { readonly [P in Primitive]: Rule<P> } = {
   tanh: mapOf(UNARY_EXPR.tanh),
   sigmoid: mapOf(UNARY_EXPR.sigmoid),
   softplus: mapOf(UNARY_EXPR.softplus),
-  leakyRelu: (e, s, n) => elementwise(e, s, n, leakyExpr(e.params.slope, false)),
-  leakyReluGrad: (e, s, n) => elementwise(e, s, n, leakyExpr(e.params.slope, true)),
+  leakyRelu: (e, s, n) => elementwise(e, s, n, LEAKY_EXPR, e.params.slope),
+  leakyReluGrad: (e, s, n) => elementwise(e, s, n, LEAKY_GRAD_EXPR, e.params.slope),
   stopGradient: (e) => ({ kind: 'alias', of: e.inputs[0]! }),
   add: mapOf(BINARY_EXPR.add),
   sub: mapOf(BINARY_EXPR.sub),
@@ -94,11 +91,11 @@ export const LOWERING: { readonly [P in Primitive]: Rule<P> } = {
   minimum: mapOf(BINARY_EXPR.minimum),
   compare: (e, s, n) => elementwise(e, s, n, compareExpr(e.params.op)),
   where: (e, s, n) => elementwise(e, s, n, WHERE_EXPR),
-  sum: (e, s, n) => one({ name: n, wgsl: reduceShader(s[e.inputs[0]!]!, e.params.axes, 'sum'), inputs: e.inputs, out: e.out, workgroups: linear(size(s[e.out]!)) }),
+  sum: (e, s, n) => dispatchOf(e, n, reduceKernel(s[e.inputs[0]!]!, e.params.axes, 'sum')),
   max: (e, s, n) => {
     const x = s[e.inputs[0]!]!;
     if (e.params.axes.some((a) => x[a] === 0)) throw new WebGPUError('unsupported', n, 'max over an empty axis');
-    return one({ name: n, wgsl: reduceShader(x, e.params.axes, 'max'), inputs: e.inputs, out: e.out, workgroups: linear(size(s[e.out]!)) });
+    return dispatchOf(e, n, reduceKernel(x, e.params.axes, 'max'));
   },
   reshape: (e) => ({ kind: 'alias', of: e.inputs[0]! }),
   transpose: (e, s, n) => {
@@ -111,11 +108,7 @@ export const LOWERING: { readonly [P in Primitive]: Rule<P> } = {
     const offset = e.params.starts.reduce((acc, v, i) => acc + v * st[i]!, 0);
     return gather(e, s, n, st.map((v, i) => v * e.params.steps[i]!), offset);
   },
-  pad: (e, s, n) => {
-    const out = s[e.out]!;
-    const wgsl = padShader(s[e.inputs[0]!]!, out, e.params.lo, e.params.interior);
-    return one({ name: n, wgsl, inputs: e.inputs, out: e.out, workgroups: linear(size(out)) });
-  },
+  pad: (e, s, n) => dispatchOf(e, n, padKernel(s[e.inputs[0]!]!, s[e.out]!, e.params.lo, e.params.interior)),
   concat: (e, s, n) => {
     const { axis } = e.params;
     const out = s[e.out]!;
@@ -127,7 +120,7 @@ export const LOWERING: { readonly [P in Primitive]: Rule<P> } = {
       const shape = s[v]!;
       const chunk = shape[axis]! * inner;
       if (size(shape) > 0) {
-        dispatches.push({ name: n, wgsl: concatPartShader(size(shape), chunk, rowLength, start), inputs: [v], out: e.out, workgroups: linear(size(shape)) });
+        dispatches.push({ ...concatPartKernel(size(shape), chunk, rowLength, start), name: n, inputs: [v], out: e.out });
       }
       start += chunk;
     }
@@ -138,11 +131,11 @@ export const LOWERING: { readonly [P in Primitive]: Rule<P> } = {
     const [ar, ac] = s[e.inputs[0]!]! as [number, number];
     const [br, bc] = s[e.inputs[1]!]! as [number, number];
     const spec = { m: transA ? ac : ar, k: transA ? ar : ac, n: transB ? br : bc, transA, transB };
-    return gemmDispatch(n, denseGemm(spec), e.inputs, e.out);
+    return dispatchOf(e, n, denseGemm(spec));
   },
-  conv2d: (e, _s, n) => gemmDispatch(n, convForward(e.params.geometry, e.inputs.length === 3), e.inputs, e.out),
-  conv2dGradInput: (e, _s, n) => gemmDispatch(n, convGradInput(e.params.geometry, e.inputs.length === 3), e.inputs, e.out),
-  conv2dGradWeight: (e, _s, n) => gemmDispatch(n, convGradWeight(e.params.geometry), e.inputs, e.out),
+  conv2d: (e, _s, n) => dispatchOf(e, n, convForward(e.params.geometry, e.inputs.length === 3)),
+  conv2dGradInput: (e, _s, n) => dispatchOf(e, n, convGradInput(e.params.geometry, e.inputs.length === 3)),
+  conv2dGradWeight: (e, _s, n) => dispatchOf(e, n, convGradWeight(e.params.geometry)),
   adamUpdate: (e, s, n) => {
     const [c1, c2, lr, ...leaves] = e.inputs as [VarId, VarId, VarId, ...VarId[]];
     const k = leaves.length / 4;
@@ -153,7 +146,7 @@ export const LOWERING: { readonly [P in Primitive]: Rule<P> } = {
     sizes.forEach((len, i) => {
       if (len > 0) {
         const inputs = [c1, c2, lr, leaves[i]!, leaves[k + i]!, leaves[2 * k + i]!, leaves[3 * k + i]!];
-        dispatches.push({ name: `${n} leaf ${i}`, wgsl: adamLeafShader(e.params, len, offset, total), inputs, out: e.out, workgroups: linear(len) });
+        dispatches.push({ ...adamLeafKernel(e.params, len, offset, total), name: `${n} leaf ${i}`, inputs, out: e.out });
       }
       offset += len;
     });
@@ -162,7 +155,7 @@ export const LOWERING: { readonly [P in Primitive]: Rule<P> } = {
   packedPart: (e, s, n) => gather(e, s, n, stridesOf(e.params.shape), e.params.offset),
   powerIteration: (e, s, n) => {
     const [rows, cols] = s[e.inputs[0]!]! as [number, number];
-    return one({ name: n, wgsl: powerIterationShader(rows, cols, e.params.eps), inputs: e.inputs, out: e.out, workgroups: [1, 1, 1] });
+    return dispatchOf(e, n, powerIterationKernel(rows, cols, e.params.eps));
   },
 };
 

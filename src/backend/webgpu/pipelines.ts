@@ -1,8 +1,8 @@
 import { WebGPUError } from './errors.js';
 
 /**
- * Compute pipelines cached by WGSL source (a kernel's shapes are baked into its source, so equal
- * sources are equal kernels). A shader the device does not compile is a WebGPUError of kind
+ * Compute pipelines cached by WGSL source. A kernel's source is shape-free (its shapes are params
+ * words), so one pipeline serves a kernel kind at every shape. A shader the device does not compile is a WebGPUError of kind
  * `shader-compile` naming the kernel, with the compiler's first messages.
  */
 export type PipelineCache = Readonly<{

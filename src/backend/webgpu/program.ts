@@ -9,11 +9,13 @@ import type { BuildInfo, ProgramSpec } from './protocol.js';
 /**
  * A graph on the device (runs in the worker). Built once: every equation lowered
  * (`lower.ts`), every buffer allocated — one per input, constant (uploaded here) and computed
- * value — and every pipeline and bind group made. A run is one command buffer: the host inputs
- * written (`writeBuffer`) and the device inputs copied into the input buffers on the device,
- * all dispatches in one compute pass, then the outputs copied either into the buffers the
- * caller gives (device tensors, nothing read back) or into a staging buffer read back with one
- * `mapAsync` (`'read'`, the eager kernels; the staging buffer is made on the first such run).
+ * value, and one buffer of every dispatch's params words (each dispatch's at an offset aligned
+ * as the device requires) — and every pipeline and bind group made. A run is one command
+ * buffer: the host inputs written (`writeBuffer`) and the device inputs copied into the input
+ * buffers on the device, all dispatches in one compute pass, then the outputs copied either
+ * into the buffers the caller gives (device tensors, nothing read back) or into a staging
+ * buffer read back with one `mapAsync` (`'read'`, the eager kernels; the staging buffer is
+ * made on the first such run).
  */
 export type Program = Readonly<{
   /** Encodes and submits one run; resolves with the outputs' values when they are read back, else once submitted. */
@@ -68,6 +70,11 @@ export async function buildProgram(ctx: Ctx, spec: ProgramSpec): Promise<Program
     const offsets: number[] = [];
     const readBackBytes = outBytes.reduce((acc, b) => (offsets.push(acc), acc + b), 0);
     let staging: GPUBuffer | undefined;
+    const align = device.limits.minStorageBufferOffsetAlignment;
+    const paramsAt: number[] = [];
+    const paramsBytes = dispatches.reduce((acc, d) => (paramsAt.push(acc), acc + Math.ceil((4 * d.params.length) / align) * align), 0);
+    const params = await alloc(paramsBytes, 'kernel params');
+    dispatches.forEach((d, k) => device.queue.writeBuffer(params, paramsAt[k]!, Uint32Array.from(d.params)));
     const bufferOf = (v: VarId): GPUBuffer => {
       const b = store.get(root(v));
       if (b === undefined) throw new WebGPUError('validation', `var ${v}`, 'a value is read before any equation defines it');
@@ -75,9 +82,10 @@ export async function buildProgram(ctx: Ctx, spec: ProgramSpec): Promise<Program
     };
     device.pushErrorScope('validation');
     const encoded: Encoded[] = [];
-    for (const d of dispatches) {
+    for (const [k, d] of dispatches.entries()) {
       const pipeline = await pipelines.get(d.name, d.wgsl);
-      const entries = [...d.inputs, d.out].map((v, binding) => ({ binding, resource: { buffer: bufferOf(v) } }));
+      const entries: GPUBindGroupEntry[] = [...d.inputs, d.out].map((v, binding) => ({ binding, resource: { buffer: bufferOf(v) } }));
+      entries.push({ binding: entries.length, resource: { buffer: params, offset: paramsAt[k]!, size: 4 * d.params.length } });
       encoded.push({ pipeline, d, group: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: d.name }) });
     }
     const invalid = await device.popErrorScope();

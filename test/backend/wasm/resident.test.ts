@@ -154,3 +154,88 @@ describe('the resident region', () => {
     assert.ok(sameBits(threaded.compile!(g, ctx).run(args)[0]!, eagerOn(threaded, g, args)[0]!));
   });
 });
+
+describe('fused groups split across threads', () => {
+  it('give the same bits on two threads as on one and as op by op: a large group with scalar, row and channel broadcasts, written over a dying operand', () => {
+    // [4, 96, 13, 11] = 54,912 elements (over the split threshold, not a whole number of blocks):
+    // x·s + b[c] (blocked, inner 143), − r[w] (blocked, inner 1), leakyRelu, where, tanh.
+    const f = (x: Tensor, y: Tensor, s: Tensor, b: Tensor, r: Tensor): Tensor[] => {
+      const z = ops.sub(ops.add(ops.mul(ops.add(x, y), s), ops.reshape(b, [96, 1, 1])), r);
+      return [ops.where(ops.greater(z, 0), ops.tanh(z), ops.leakyRelu(z, 0.2)), ops.mul(z, z)];
+    };
+    const args: Tensor[] = [rand([4, 96, 13, 11], 1), rand([4, 96, 13, 11], 2), tensor([], [1.5]), rand([96], 3), rand([11], 4)];
+    const g = lower(f as (...a: Tensor[]) => Tensor[], ...args);
+    const one = wasm.compile!(g, ctx).run(args);
+    const two = threaded.compile!(g, ctx).run(args);
+    const want = eagerOn(wasm, g, args);
+    two.forEach((t, i) => {
+      assert.ok(sameBits(t, one[i]!), `output ${i}: two threads against one`);
+    });
+    // tanh is a polynomial in the interpreter: the other outputs are exact operations only.
+    assert.ok(sameBits(two[1]!, want[1]!));
+  });
+
+  it('give the same bits on two threads as on one and as op by op with bias-gradient sums (each thread owning a run of channels)', () => {
+    // Sums over [0, 2, 3] of [8, 64, 9, 9] (64 accumulators of runs of 81) and over [0] of [64, 1024]
+    // (1024 accumulators of runs of 1), each in a group with full-size stores; and a loss summed
+    // to a scalar, whose group stays on the calling thread.
+    const f = (x: Tensor, y: Tensor, a: Tensor, b: Tensor): Tensor[] => {
+      const z = ops.mul(ops.leakyRelu(x, 0.2), y);
+      const w = ops.sub(ops.mul(a, b), a);
+      return [z, ops.sum(z, { axis: [0, 2, 3] }), w, ops.sum(w, { axis: 0 }), ops.sum(ops.mul(x, x))];
+    };
+    const args: Tensor[] = [rand([8, 64, 9, 9], 5), rand([8, 64, 9, 9], 6), rand([64, 1024], 7), rand([64, 1024], 8)];
+    const g = lower(f as (...a: Tensor[]) => Tensor[], ...args);
+    const two = threaded.compile!(g, ctx).run(args);
+    const one = wasm.compile!(g, ctx).run(args);
+    const want = eagerOn(wasm, g, args);
+    two.forEach((t, i) => {
+      assert.ok(sameBits(t, one[i]!), `output ${i}: two threads against one`);
+      assert.ok(sameBits(t, want[i]!), `output ${i}: against op by op`);
+    });
+  });
+});
+
+describe('the fused Adam step in the region', () => {
+  const hyper = { rule: 'adam', b1: 0.5, b2: 0.9, eps: 1e-8, epsRoot: 0, decay: 'none', weightDecay: 0 } as const;
+  /** Leaves of `sizes` elements: params, grads, first and second moments (v ≥ 0), then c1, c2 and lr as 0-d tensors. */
+  const adamArgs = (sizes: readonly number[]): Tensor[] => [
+    ...sizes.map((n, i) => rand([n], 10 + i)),
+    ...sizes.map((n, i) => rand([n], 20 + i)),
+    ...sizes.map((n, i) => rand([n], 30 + i, 0.1)),
+    ...sizes.map((n, i) => tensor([n], rand([n], 40 + i).data.map(Math.abs))),
+    tensor([], [0.75]),
+    tensor([], [0.19]),
+    tensor([], [2e-3]),
+  ];
+  /** The step as a train step writes it: every part guarded by where(finite, new, old), plus one part read by a matmul (a view at a nonzero offset feeding a kernel). */
+  const step = (k: number) => (...a: Tensor[]): Tensor[] => {
+    const [c1, c2, lr] = a.slice(4 * k) as [Tensor, Tensor, Tensor];
+    const leaves = { params: a.slice(0, k), grads: a.slice(k, 2 * k), mu: a.slice(2 * k, 3 * k), nu: a.slice(3 * k, 4 * k) };
+    const out = ops.adamUpdate(leaves, { c1, c2, lr }, hyper);
+    const finite = ops.equal(ops.sub(c1, c1), 0);
+    const guarded = [...out.params, ...out.mu, ...out.nu].map((t, i) => ops.where(finite, t, a[i]!));
+    const last = out.nu[k - 1]!;
+    return [...guarded, ops.matmul(ops.reshape(last, [1, sizeOf(last.shape)]), ops.reshape(out.mu[k - 1]!, [sizeOf(last.shape), 1]))];
+  };
+
+  it('gives the reference backend\'s bits with its operands read in place and its parts as views (nothing but inputs and outputs crosses the boundary)', () => {
+    const sizes = [37, 64, 5];
+    const args = adamArgs(sizes);
+    const g = lower(step(sizes.length), ...args);
+    const compiled = wasm.compile!(g, ctx);
+    const want = withBackend(referenceBackend, () => runOpByOp(g, args));
+    compiled.run(args).forEach((t, i) => assert.ok(sameBits(t, want[i]!), `output ${i}`));
+    assert.equal(compiled.profile.boundaryCopies, args.length + want.length);
+  });
+
+  it('gives the same bits on two threads, its large leaves split in element ranges, as the reference backend', () => {
+    const sizes = [3 * 2 ** 15 + 3, 101, 2 ** 16];
+    const args = adamArgs(sizes);
+    const g = lower(step(sizes.length), ...args);
+    const want = withBackend(referenceBackend, () => runOpByOp(g, args));
+    // The matmul's k = 2¹⁶ sum is split differently from the reference loop's: it is checked against the same backend op by op.
+    want[want.length - 1] = eagerOn(threaded, g, args).at(-1)!;
+    threaded.compile!(g, ctx).run(args).forEach((t, i) => assert.ok(sameBits(t, want[i]!), `output ${i}`));
+  });
+});

@@ -101,6 +101,14 @@ describe('webgpu backend agrees with the reference backend', { skip: webgpuSkip 
     }
   });
 
+  it('compiles one pipeline for a kernel at every shape: new gemm shapes add at most the first one', () => {
+    const gemmAt = (m: number, n: number, k: number): Float32Array => W.gemm(random(m * k, m), random(k * n, n), { m, n, k, transA: true, transB: false });
+    gemmAt(3, 5, 7);
+    const before = W.stats().pipelines;
+    for (const [m, n, k] of [[9, 2, 4], [17, 33, 1], [1, 1, 50]] as const) gemmAt(m, n, k);
+    assert.equal(W.stats().pipelines, before);
+  });
+
   it('rejects buffers that do not match the geometry with a ShapeError, before touching the device', () => {
     assert.throws(() => W.gemm(new Float32Array(5), new Float32Array(6), { m: 2, n: 3, k: 3, transA: false, transB: false }), ShapeError);
     const g = convGeometry([1, 2, 4, 4], [3, 2, 3, 3]);

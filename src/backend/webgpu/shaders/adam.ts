@@ -1,32 +1,33 @@
 import type { AdamStepSpec } from '../../backend.js';
-import { bindings, f32, linearMain, u32 } from './wgsl.js';
+import { bindings, f32Bits, linearGrid, linearMain, linearParams, type Kernel } from './wgsl.js';
 
 /**
  * The fused Adam update of one leaf (`adamUpdate`, one dispatch per leaf): bindings
- * in0 = c1, in1 = c2, in2 = lr (0-d), in3 = p, in4 = g, in5 = m, in6 = v (`[n]` each) and out,
- * the packed `[3·total]` result of all leaves; this leaf writes p' at `offset + i`, m' at
- * `total + offset + i`, v' at `2·total + offset + i`. The rule is `Backend.adamUpdate`'s, in
- * float32 in the same order (the hyperparameters baked in as f32 literals, as
- * `adamConstants` rounds them):
+ * in0 = c1, in1 = c2, in2 = lr (0-d), in3 = p, in4 = g, in5 = m, in6 = v (`[n]` each), out (the
+ * packed `[3·total]` result of all leaves) and the params words P; this leaf writes p' at
+ * `offset + i`, m' at `total + offset + i`, v' at `2·total + offset + i`. The rule is
+ * `Backend.adamUpdate`'s, in float32 in the same order (the hyperparameters rounded as
+ * `adamConstants` rounds them, passed as f32 bits):
  *
  *   g ← g + λp (l2),  m' = β₁m + (1 − β₁)g,  v' = β₂v + (1 − β₂)g²,
  *   u = (m'/c1) / (√(v'/c2 + eps_root) + eps),  u ← u + λp (decoupled),  p' = p + (−lr)·u
  *
  * and Adamax: m' as Adam's, v' = max(β₂v, |g| + eps) (a NaN β₂v kept), p' = p + (−lr)·(m' / (v'·c1)).
- * Seven read bindings and one written: the WebGPU default limit of 8 storage buffers per stage.
+ * The WGSL depends only on the rule, the decay kind and whether eps_root is 0; params:
+ * [n, row threads, offset, total, β₁, 1 − β₁, β₂, 1 − β₂, eps, λ, eps_root].
+ * Nine storage bindings (seven read, `out`, P): above WebGPU's default of 8 per stage, so the
+ * device is requested with the adapter's own limit (device.ts); an adapter with fewer fails
+ * this kernel's pipeline with a `shader-compile` WebGPUError naming it.
  */
 export type AdamHyper = Omit<AdamStepSpec, 'c1' | 'c2' | 'lr'>;
 
-export function adamLeafShader(hyper: AdamHyper, n: number, offset: number, total: number): string {
-  const b1 = f32(hyper.b1);
-  const ob1 = f32(Math.fround(1 - hyper.b1));
-  const b2 = f32(hyper.b2);
-  const ob2 = f32(Math.fround(1 - hyper.b2));
-  const eps = f32(hyper.eps);
-  const wd = f32(hyper.weightDecay);
-  const store = `  out[${u32(offset)} + i] = p + u * rate;
-  out[${u32(total + offset)} + i] = m1;
-  out[${u32(2 * total + offset)} + i] = v1;`;
+const word = (k: number): string => `bitcast<f32>(P[${k}])`;
+
+function adamLeafWgsl(hyper: AdamHyper): string {
+  const [b1, ob1, b2, ob2, eps, wd, epsRoot] = [4, 5, 6, 7, 8, 9, 10].map(word) as [string, string, string, string, string, string, string];
+  const store = `  out[P[2] + i] = p + u * rate;
+  out[P[3] + P[2] + i] = m1;
+  out[2u * P[3] + P[2] + i] = v1;`;
   const head = `  let c1 = in0[0];
   let rate = -in2[0];
   let p = in3[i];`;
@@ -45,7 +46,7 @@ ${store}`;
   } else {
     const l2 = hyper.decay === 'l2' ? `\n  g = g + p * ${wd};` : '';
     const decoupled = hyper.decay === 'decoupled' ? `\n  u = u + p * ${wd};` : '';
-    const root = hyper.epsRoot !== 0 ? `vHat + ${f32(hyper.epsRoot)}` : 'vHat';
+    const root = hyper.epsRoot !== 0 ? `vHat + ${epsRoot}` : 'vHat';
     body = `${head}
   let c2 = in1[0];
   var g = in4[i];${l2}
@@ -56,5 +57,23 @@ ${store}`;
   var u = (m1 / c1) / den;${decoupled}
 ${store}`;
   }
-  return `${bindings(7)}\n${linearMain(n, body)}`;
+  return `${bindings(7)}\n${linearMain(body)}`;
+}
+
+/** One leaf of n elements at `offset` in a packed result of `total` per part. */
+export function adamLeafKernel(hyper: AdamHyper, n: number, offset: number, total: number): Kernel {
+  const f = (v: number): number => f32Bits(v);
+  const params = [
+    ...linearParams(n),
+    offset,
+    total,
+    f(hyper.b1),
+    f(Math.fround(1 - hyper.b1)),
+    f(hyper.b2),
+    f(Math.fround(1 - hyper.b2)),
+    f(hyper.eps),
+    f(hyper.weightDecay),
+    f(hyper.epsRoot),
+  ];
+  return { wgsl: adamLeafWgsl(hyper), params, workgroups: linearGrid(n) };
 }

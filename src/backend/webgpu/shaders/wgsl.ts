@@ -1,23 +1,38 @@
 /**
- * Helpers for generated WGSL: literals, the buffer declarations every kernel starts with, and
- * the 1-D launch grid of elementwise kernels.
+ * Helpers for generated WGSL: u32 literals, the buffer declarations every kernel starts with, the
+ * params words, and the 1-D launch grid of elementwise kernels.
+ *
+ * A kernel's WGSL depends only on its kind and variant (the primitive, the transposes, a bias);
+ * every shape, stride, padding or size is a u32 word of its params buffer `P`, so one compiled
+ * pipeline serves every shape.
  */
 
-/** An f32 literal for a finite number (the value rounded to float32 first). */
-export function f32(v: number): string {
-  if (!Number.isFinite(v)) throw new RangeError(`cannot write ${v} as a WGSL literal`);
-  const s = String(Math.fround(v));
-  return `${s}f`;
+/**
+ * One dispatch of a kernel: `wgsl` (shape-free), its `params` words (u32; floats as their bits,
+ * `f32Bits`; signed values as two's complement, `i32Bits`), bound as `P`, and the launch grid.
+ */
+export type Kernel = Readonly<{ wgsl: string; params: readonly number[]; workgroups: readonly [number, number, number] }>;
+
+/** The bits of float32(v) as a u32 word (read in WGSL with `bitcast<f32>`). */
+export function f32Bits(v: number): number {
+  return new Uint32Array(new Float32Array([v]).buffer)[0]!;
 }
+
+/** A signed integer as a u32 word (read in WGSL with `bitcast<i32>`). */
+export const i32Bits = (v: number): number => v >>> 0;
 
 /** A u32 literal. */
 export const u32 = (v: number): string => `${v}u`;
 
-/** Read-only storage bindings `in0 … in{n−1}` and the read-write `out` at binding n. */
-export function bindings(inputs: number): string {
+/**
+ * Read-only storage bindings `in0 … in{n−1}`, the read-write `out` at binding n and the params
+ * `P` (of type `params`: the u32 words, or a struct of u32 / f32 fields) at binding n + 1.
+ */
+export function bindings(inputs: number, params = 'array<u32>'): string {
   const lines: string[] = [];
   for (let i = 0; i < inputs; i++) lines.push(`@group(0) @binding(${i}) var<storage, read> in${i}: array<f32>;`);
   lines.push(`@group(0) @binding(${inputs}) var<storage, read_write> out: array<f32>;`);
+  lines.push(`@group(0) @binding(${inputs + 1}) var<storage, read> P: ${params};`);
   return lines.join('\n');
 }
 
@@ -37,16 +52,26 @@ export function grid(n: number): [number, number] {
   return [Math.ceil(groups / y), y];
 }
 
-/** The entry point of a 1-D kernel over `n` elements: binds `i`, returns past the end. */
-export function linearMain(n: number, body: string): string {
-  const [x] = grid(n);
+/**
+ * The entry point of a 1-D kernel (params `P: array<u32>`): binds `i`, returns past the end.
+ * Its params start with `linearParams(n)`: P[0] = n, P[1] = the threads of one grid row.
+ */
+export function linearMain(body: string): string {
   return `@compute @workgroup_size(${LANE})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * ${u32(x * LANE)};
-  if (i >= ${u32(n)}) { return; }
+  let i = gid.x + gid.y * P[1];
+  if (i >= P[0]) { return; }
 ${body}
 }`;
 }
+
+/** The first two params words of a 1-D kernel over n elements (`linearMain`). */
+export function linearParams(n: number): [number, number] {
+  return [n, grid(n)[0] * LANE];
+}
+
+/** The launch grid of a 1-D kernel over n elements. */
+export const linearGrid = (n: number): [number, number, number] => [...grid(n), 1];
 
 /** Scalar functions WGSL lacks, or whose built-in overflows (tanh) or is undefined (pow of a negative base). */
 export const PRELUDE = `
