@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { jit } from '../../src/jit/index.js';
+import { hostJit as jit } from '../helpers/host_jit.js';
 import { grad, stopGradient, valueAndGrad } from '../../src/autodiff/index.js';
 import * as ops from '../../src/ops/index.js';
 import { concrete } from '../../src/ops/dispatch.js';

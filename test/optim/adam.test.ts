@@ -6,7 +6,7 @@ import { currentBackend, withBackend } from '../../src/backend/current.js';
 import { referenceBackend } from '../../src/backend/reference.js';
 import { treeFlatten, treeLeaves, treeUnflatten } from '../../src/core/pytree.js';
 import { tensor, type Tensor } from '../../src/core/tensor.js';
-import { jit } from '../../src/jit/index.js';
+import { hostJit as jit } from '../helpers/host_jit.js';
 import {
   adam,
   adamL2,
