@@ -18,21 +18,11 @@ import { loadBackend } from '../../src/backend/load.js';
 import { init } from '../../src/index.js';
 import { useBackend } from '../../src/backend/current.js';
 import { mulberry } from '../helpers/seeded.js';
+import { abs, assertWithinDotBound as dotBound } from '../helpers/dot_bound.js';
 
-const U = 2 ** -24; // unit roundoff of float32
-
-/** Asserts |got − want| ≤ 2·k·u·bound + tiny, elementwise, where bound = Σ|a||b| for that entry. */
-function assertWithinDotBound(got: Float32Array, want: Float32Array, bound: Float32Array, k: number, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  const gamma = 2 * Math.max(k, 1) * U * 1.01;
-  for (let i = 0; i < got.length; i++) {
-    const err = Math.abs(got[i]! - want[i]!);
-    const tol = gamma * bound[i]! + 1e-30 + Math.abs(want[i]!) * U * 2;
-    if (!(err <= tol)) assert.fail(`${what}: index ${i}: wasm ${got[i]} vs reference ${want[i]} (|err| ${err} > ${tol})`);
-  }
-}
-
-const abs = (a: Float32Array): Float32Array => a.map(Math.abs);
+/** The dot-product error bound, with the backend's name in failures. */
+const assertWithinDotBound = (got: Float32Array, want: Float32Array, bound: Float32Array, k: number, what: string): void =>
+  dotBound({ got, want, bound, k, what, who: 'wasm' });
 const dims = fc.oneof(fc.constantFrom(1, 3, 7, 17, 65), fc.integer({ min: 1, max: 40 }));
 
 for (const variant of ['simd', 'relaxed'] as WasmVariant[]) {

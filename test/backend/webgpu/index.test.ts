@@ -18,21 +18,11 @@ import { createWebGPUBackend } from '../../../src/backend/webgpu/index.js';
 import { WebGPUError } from '../../../src/backend/webgpu/errors.js';
 import { mulberry } from '../../helpers/seeded.js';
 import { webgpu, webgpuSkip } from '../../helpers/webgpu.js';
+import { abs, assertWithinDotBound as dotBound, U } from '../../helpers/dot_bound.js';
 
-const U = 2 ** -24;
-
-/** |got − want| ≤ 2·k·u·Σ|a||b| + 2u|want| elementwise. */
-function assertWithinDotBound(got: Float32Array, want: Float32Array, bound: Float32Array, k: number, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  const gamma = 2 * Math.max(k, 1) * U * 1.01;
-  for (let i = 0; i < got.length; i++) {
-    const err = Math.abs(got[i]! - want[i]!);
-    const tol = gamma * bound[i]! + 1e-30 + Math.abs(want[i]!) * U * 2;
-    if (!(err <= tol)) assert.fail(`${what}: index ${i}: webgpu ${got[i]} vs reference ${want[i]} (|err| ${err} > ${tol})`);
-  }
-}
-
-const abs = (a: Float32Array): Float32Array => a.map(Math.abs);
+/** The dot-product error bound, with the backend's name in failures. */
+const assertWithinDotBound = (got: Float32Array, want: Float32Array, bound: Float32Array, k: number, what: string): void =>
+  dotBound({ got, want, bound, k, what, who: 'webgpu' });
 const random = (n: number, seed: number): Float32Array => {
   const rnd = mulberry(seed);
   return Float32Array.from({ length: n }, () => rnd() * 4 - 2);
