@@ -62,18 +62,17 @@ ${store}`;
 
 /** One leaf of n elements at `offset` in a packed result of `total` per part. */
 export function adamLeafKernel(hyper: AdamHyper, n: number, offset: number, total: number): Kernel {
-  const f = (v: number): number => f32Bits(v);
   const params = [
     ...linearParams(n),
     offset,
     total,
-    f(hyper.b1),
-    f(Math.fround(1 - hyper.b1)),
-    f(hyper.b2),
-    f(Math.fround(1 - hyper.b2)),
-    f(hyper.eps),
-    f(hyper.weightDecay),
-    f(hyper.epsRoot),
+    f32Bits(hyper.b1),
+    f32Bits(Math.fround(1 - hyper.b1)),
+    f32Bits(hyper.b2),
+    f32Bits(Math.fround(1 - hyper.b2)),
+    f32Bits(hyper.eps),
+    f32Bits(hyper.weightDecay),
+    f32Bits(hyper.epsRoot),
   ];
   return { wgsl: adamLeafWgsl(hyper), params, workgroups: linearGrid(n) };
 }
