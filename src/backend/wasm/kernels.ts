@@ -49,9 +49,25 @@ export function createKernels(
     runGemm({ m, n, k: kk, a: dense(pa, m, kk, transA), b: dense(pb, kk, n, transB), c: dense(pc, m, n), accumulate: false });
   };
 
+  /**
+   * The column matrices of x at px, chunk by chunk: for images [i0, i0 + cnt), im2col into one
+   * arena buffer `[ckk, cnt·oh·ow]` at pcol (reused by every chunk), then `use(i0, cnt, pcol)`.
+   */
+  const forEachIm2colChunk = (px: number, g: ConvGeometry, use: (i0: number, cnt: number, pcol: number) => void): void => {
+    const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w;
+    const nb = chunk(g);
+    const pcol = arena.alloc(ckk * nb * ohw, 'im2col buffer');
+    const tab = gather.im2colTable(g);
+    for (let i0 = 0; i0 < g.n; i0 += nb) {
+      const cnt = Math.min(nb, g.n - i0);
+      gather.im2col(g, cnt, px + 4 * i0 * chw, pcol, tab);
+      use(i0, cnt, pcol);
+    }
+  };
+
   /** y `[n, o, oh, ow]` at py from x at px and weight at pw (im2col chunks on the bump arena). */
   const conv2dAt = (px: number, pw: number, py: number, g: ConvGeometry): void => {
-    const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w, hw = g.h * g.w;
+    const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, hw = g.h * g.w;
     // y[image, o, pixel] = W[o, ckk] · col[ckk, (image, pixel)]
     const w = dense(pw, g.o, ckk);
     if (is1x1(g)) {
@@ -59,15 +75,10 @@ export function createKernels(
       runGemm({ m: g.o, n: g.n * ohw, k: ckk, a: w, b: channelRows(px, { channels: g.c, pixels: hw }), c: channelRows(py, { channels: g.o, pixels: ohw }), accumulate: false });
       return;
     }
-    const nb = chunk(g);
-    const pcol = arena.alloc(ckk * nb * ohw, 'im2col buffer');
-    const tab = gather.im2colTable(g);
-    for (let i0 = 0; i0 < g.n; i0 += nb) {
-      const cnt = Math.min(nb, g.n - i0);
-      gather.im2col(g, cnt, px + 4 * i0 * chw, pcol, tab);
+    forEachIm2colChunk(px, g, (i0, cnt, pcol) => {
       const y = channelRows(py + 4 * i0 * g.o * ohw, { channels: g.o, pixels: ohw });
       runGemm({ m: g.o, n: cnt * ohw, k: ckk, a: w, b: dense(pcol, ckk, cnt * ohw), c: y, accumulate: false });
-    }
+    });
   };
 
   /** dx `[n, c, h, w]` at pdx from dy at pdy and weight at pw. */
@@ -94,17 +105,12 @@ export function createKernels(
 
   /** dweight `[o, c, kh, kw]` at pdw from x at px and dy at pdy. */
   const conv2dGradWeightAt = (px: number, pdy: number, pdw: number, g: ConvGeometry): void => {
-    const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow, chw = g.c * g.h * g.w;
-    const nb = chunk(g);
-    const pcol = arena.alloc(ckk * nb * ohw, 'im2col buffer');
-    const tab = gather.im2colTable(g);
+    const ckk = g.c * g.kh * g.kw, ohw = g.oh * g.ow;
     // dW[o, ckk] = Σ_chunks dy[o, (image, pixel)] · col[ckk, (image, pixel)]ᵀ
-    for (let i0 = 0; i0 < g.n; i0 += nb) {
-      const cnt = Math.min(nb, g.n - i0);
-      gather.im2col(g, cnt, px + 4 * i0 * chw, pcol, tab);
+    forEachIm2colChunk(px, g, (i0, cnt, pcol) => {
       const dyChunk = channelRows(pdy + 4 * i0 * g.o * ohw, { channels: g.o, pixels: ohw });
       runGemm({ m: g.o, n: ckk, k: cnt * ohw, a: dyChunk, b: dense(pcol, cnt * ohw, ckk, true), c: dense(pdw, g.o, ckk), accumulate: i0 > 0 });
-    }
+    });
   };
 
   const at: PointerKernels = { gemm: gemmAt, conv2d: conv2dAt, conv2dGradInput: conv2dGradInputAt, conv2dGradWeight: conv2dGradWeightAt, adamUpdate: opts.adam.adamUpdateAt };
