@@ -5,13 +5,12 @@
  */
 import fc from 'fast-check';
 import * as ops from '../../src/ops/index.js';
-import { sizeOf, tensor, type Tensor } from '../../src/core/tensor.js';
+import { shapesEqual, sizeOf, tensor, type Tensor } from '../../src/core/tensor.js';
 import { arbTensorOfShape } from '../../src/testing/index.js';
 
 export type Params = { w: Tensor; b: Tensor };
 type Step = readonly [string, (h: Tensor, p: Params) => Tensor];
 
-const sameShape = (a: Tensor, b: readonly number[]): boolean => a.shape.length === b.length && a.shape.every((d, i) => d === b[i]);
 const is2d = (h: Tensor, cols: number): boolean => h.shape.length === 2 && h.shape[1] === cols;
 
 /** Building blocks; each keeps values moderate so float32 does not overflow on short programs. */
@@ -125,7 +124,7 @@ export type CloseToScaleOptions = Readonly<{
  * as a bias gradient before batch norm, whose values are rounding noise.
  */
 export function closeToScale(a: Tensor, b: Tensor, opts: CloseToScaleOptions = {}): boolean {
-  if (!sameShape(a, b.shape)) return false;
+  if (!shapesEqual(a.shape, b.shape)) return false;
   const rel = opts.rel ?? 2e-5;
   const abs = opts.abs ?? 1e-6;
   const scale = opts.scale ?? b.data.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
@@ -137,7 +136,7 @@ export function closeToScale(a: Tensor, b: Tensor, opts: CloseToScaleOptions = {
 
 /** True when both tensors have the same shape and the same float32 bits everywhere. */
 export function bitsEqual(a: Tensor, b: Tensor): boolean {
-  if (!sameShape(a, b.shape)) return false;
+  if (!shapesEqual(a.shape, b.shape)) return false;
   const x = new Uint32Array(a.data.buffer, a.data.byteOffset, a.data.length);
   const y = new Uint32Array(b.data.buffer, b.data.byteOffset, b.data.length);
   return x.every((v, i) => v === y[i]);

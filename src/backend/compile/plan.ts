@@ -1,4 +1,4 @@
-import { sizeOf } from '../../core/tensor.js';
+import { shapesEqual, sizeOf } from '../../core/tensor.js';
 import type { Primitive, Params } from '../../ops/primitives.js';
 import type { Eqn, Graph, VarId } from '../graph.js';
 import { fusionRule, KERNEL_PRIMITIVES, VIEW_PRIMITIVES } from './fusible.js';
@@ -68,8 +68,6 @@ export function accessOf(x: readonly number[], out: readonly number[]): Access |
   return { kind: 'blocked', inner: sizeOf(out.slice(d1 + 1)), mid: sizeOf(out.slice(d0, d1 + 1)) };
 }
 
-const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
-
 /** The bias operand of a conv kernel with a bias: `[C]` seen as `[C, 1, 1]` against `[N, C, H, W]`. */
 function biasChannels(eqn: Eqn): number {
   const g = (eqn.params as Params<'conv2d'>).geometry;
@@ -110,7 +108,7 @@ export function planGraph(graph: Graph): Plan {
     const joined: Group[] = [];
     for (const a of node.args) {
       const g = groupOf.get(a.v);
-      if (g !== undefined && g.open && !reductions.has(a.v) && sameShape(g.shape, shape) && sameShape(a.shape, shape) && !joined.includes(g)) joined.push(g);
+      if (g !== undefined && g.open && !reductions.has(a.v) && shapesEqual(g.shape, shape) && shapesEqual(a.shape, shape) && !joined.includes(g)) joined.push(g);
     }
     const target: Group = joined.length === 1 ? joined[0]! : { shape, nodes: joined.flatMap((g) => g.nodes), open: true };
     if (joined.length > 1) {
@@ -135,7 +133,7 @@ export function planGraph(graph: Graph): Plan {
     const x = eqn.inputs[0]!;
     const g = groupOf.get(x);
     const xs = shapes[x]!;
-    if (g === undefined || reductions.has(x) || !sameShape(g.shape, xs)) return false;
+    if (g === undefined || reductions.has(x) || !shapesEqual(g.shape, xs)) return false;
     const { axes } = eqn.params as Params<'sum'>;
     const access = accessOf(xs.map((d, i) => (axes.includes(i) ? 1 : d)), xs);
     if (access === undefined || access.kind === 'full') return false;
@@ -153,7 +151,7 @@ export function planGraph(graph: Graph): Plan {
       rule !== undefined &&
       eqn.inputs.length === rule.arity &&
       eqn.inputs.every((v) => accessOf(shapes[v]!, outShape) !== undefined) &&
-      (!rule.joinOnly || eqn.inputs.some((v) => groupOf.get(v)?.open === true && !reductions.has(v) && sameShape(groupOf.get(v)!.shape, outShape)));
+      (!rule.joinOnly || eqn.inputs.some((v) => groupOf.get(v)?.open === true && !reductions.has(v) && shapesEqual(groupOf.get(v)!.shape, outShape)));
     if (fusible) {
       addNode({ prim: eqn.prim, params: eqn.params, args: eqn.inputs.map((v) => ({ v, shape: shapes[v]! })), out: eqn.out, fromGraph: true }, outShape);
       continue;

@@ -1,6 +1,6 @@
 import { DeviceTensorError, ShapeError } from '../../core/errors.js';
 import { deviceRefOf, deviceTensor, type DeviceOwner } from '../../core/device_tensor.js';
-import type { Tensor } from '../../core/tensor.js';
+import { shapesEqual, type Tensor } from '../../core/tensor.js';
 import type { CompiledGraph, Graph } from '../graph.js';
 import type { Channel } from './channel.js';
 import type { ProgramSpec, RunInput } from './protocol.js';
@@ -18,8 +18,6 @@ export type CompileDeps = Readonly<{ channel: Channel; owner: DeviceOwner; progr
 /** Frees a compiled graph's device program when the compiled graph is garbage-collected. */
 const finalizer = new FinalizationRegistry<() => void>((free) => free());
 
-const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
-
 export function compileForDevice(graph: Graph, deps: CompileDeps): CompiledGraph {
   const { channel, owner } = deps;
   const id = deps.programId();
@@ -28,7 +26,7 @@ export function compileForDevice(graph: Graph, deps: CompileDeps): CompiledGraph
   if (built.kind !== 'built') throw new Error(`internal error: build answered ${built.kind}`);
   const input = (x: Tensor, i: number): RunInput => {
     const want = graph.vars[graph.inputs[i]!]!.shape;
-    if (!sameShape(x.shape, want)) throw new ShapeError(`graph input ${i} has the wrong shape`, { expected: want, got: x.shape });
+    if (!shapesEqual(x.shape, want)) throw new ShapeError(`graph input ${i} has the wrong shape`, { expected: want, got: x.shape });
     const ref = deviceRefOf(x);
     if (ref === undefined) return x.data;
     if (ref.owner !== owner) throw new DeviceTensorError(`graph input ${i} is on another device (${ref.owner.name}): materialize it first`);
