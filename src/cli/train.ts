@@ -32,6 +32,8 @@ const TRAIN_FLAGS = {
   'eval-every': { type: 'integer', value: 'K', min: 0, max: BIG, help: 'evaluate every K steps (0: never): MNIST FD, score, coverage on 2,000 samples (KID, precision/recall at the end), best checkpoint by FD' },
   'sample-every': { type: 'integer', value: 'K', min: 0, max: BIG, help: 'write samples/step_XXXXXX.png every K steps (0: never)' },
   'checkpoint-every': { type: 'integer', value: 'K', min: 0, max: BIG, help: 'checkpoint every K steps (0: only at the end and on Ctrl-C)' },
+  minutes: { type: 'integer', value: 'M', min: 1, max: 100_000, help: 'a wall-clock budget: stop after M minutes (evaluation included), checkpointed and evaluated as at the last step' },
+  eager: { type: 'boolean', help: 'run each step op by op instead of traced and compiled by jit (slower; for debugging a step)' },
   quiet: { type: 'boolean', help: 'print nothing while training' },
   'list-presets': { type: 'boolean', help: 'print each preset with one line on what it is' },
 } as const;
@@ -144,6 +146,8 @@ export const trainCommand = defineCommand({
         batchSize: config.batchSize,
         state: start,
         signal: controller.signal,
+        jit: !flags.eager,
+        ...(flags.minutes !== undefined ? { maxSeconds: 60 * flags.minutes } : {}),
         every: config.every,
         hooks: {
           async onLog(event) {
@@ -176,14 +180,14 @@ export const trainCommand = defineCommand({
         const r = await writeSampleImage(lastSample, sampleGenerator(train, result.state.train, zFixed, yFixed ? { labels: yFixed } : {}));
         if (E.isLeft(r)) throw r.left;
       }
-      if (result.stopped === 'steps' && config.every.eval > 0 && result.step >= config.every.eval && mon.lastEvalStep() !== result.step) await mon.evaluate(result.state, result.step, { full: true });
+      if ((result.stopped === 'steps' || result.stopped === 'time') && config.every.eval > 0 && result.step >= config.every.eval && mon.lastEvalStep() !== result.step) await mon.evaluate(result.state, result.step, { full: true });
       await mon.close();
       if (result.stopped === 'aborted') {
         console.log(`interrupted at step ${result.step}: checkpoint written to ${paths.checkpoints}; continue with: puregan train --out ${out} --resume`);
         return 130;
       }
       if (!flags.quiet) {
-        console.log(`done: ${result.step} steps in ${out}`);
+        console.log(`done: ${result.step} steps${result.stopped === 'time' ? ` (the ${flags.minutes}-minute budget)` : ''} in ${out}`);
         console.log(`  samples: ${lastSample}`);
         console.log(`  metrics: ${paths.metrics}`);
         console.log(`  report:  ${path.join(out, 'index.html')}`);

@@ -93,6 +93,7 @@ export function DiffAugment(opts: DiffAugmentOptions = {}): Layer<NoState, NoSta
   const name = `DiffAugment(${policy.join(', ')})`;
   return {
     name,
+    draws: true,
     init(_key, inputShape) {
       if (inputShape.length !== 3) throw new ShapeError(`${name} expects images [C, H, W] per sample`, { input: inputShape });
       return { params: NO_STATE, state: NO_STATE, outputShape: inputShape };

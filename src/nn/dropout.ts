@@ -11,6 +11,7 @@ export function Dropout(p: number): Layer<NoState, NoState> {
   if (!(p >= 0 && p < 1)) throw new ValueError(`dropout probability must be in [0, 1), got ${p}`);
   return {
     name: `Dropout(${p})`,
+    draws: true,
     init: (_key, inputShape) => ({ params: NO_STATE, state: NO_STATE, outputShape: inputShape }),
     apply(_params, state, x, ctx) {
       if (!ctx.train || p === 0) return [x, state];

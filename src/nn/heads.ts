@@ -1,7 +1,7 @@
 import { ShapeError } from '../core/errors.js';
 import { split } from '../core/random.js';
 import { concat } from '../ops/shape.js';
-import { childContexts, refreshState, type AnyLayer, type Layer } from './layer.js';
+import { anyDraws, childContexts, refreshState, type AnyLayer, type Layer } from './layer.js';
 
 export type HeadsTree = Readonly<{ trunk: unknown; heads: readonly unknown[] }>;
 
@@ -17,6 +17,7 @@ export function withHeads(trunk: AnyLayer, heads: readonly AnyLayer[]): Layer<He
   const name = `WithHeads(${trunk.name}; ${heads.map((h) => h.name).join(', ')})`;
   const layer: Layer<HeadsTree, HeadsTree> = {
     name,
+    ...(anyDraws([trunk, ...heads]) ? { draws: true } : {}),
     init(key, inputShape) {
       const [kt, ...kh] = split(key, heads.length + 1);
       const t = trunk.init(kt!, inputShape);

@@ -54,7 +54,16 @@ export interface Layer<P, S> {
   init(key: Key, inputShape: readonly number[]): Init<P, S>;
   apply(params: P, state: S, x: Tensor, ctx: Ctx): [Tensor, S];
   refresh?(params: P, state: S): S;
+  /**
+   * True when `apply` in training mode reads `ctx.key` (dropout, DiffAugment) or holds a layer
+   * that does. Such a layer's trace depends on the key (a key is host data), so the training
+   * driver runs its step op by op instead of under `jit`. Containers set it from their children.
+   */
+  readonly draws?: boolean;
 }
+
+/** Whether any of `layers` draws from `ctx.key` in training (see `Layer.draws`). */
+export const anyDraws = (layers: readonly (AnyLayer | undefined)[]): boolean => layers.some((l) => l?.draws === true);
 
 /** Any layer (params and state types erased), e.g. for containers. */
 export type AnyLayer = Layer<unknown, unknown>;
@@ -105,6 +114,7 @@ export function sequential(...layers: AnyLayer[]): Layer<readonly unknown[], rea
   const refreshes = layers.some((l) => l.refresh !== undefined);
   const seq: Layer<readonly unknown[], readonly unknown[]> = {
     name: `Sequential(${layers.map((l) => l.name).join(', ')})`,
+    ...(anyDraws(layers) ? { draws: true } : {}),
     init(key, inputShape) {
       const keys = split(key, Math.max(layers.length, 1));
       let shape = inputShape;

@@ -2,7 +2,7 @@ import { ShapeError } from '../core/errors.js';
 import { shapesEqual } from '../core/tensor.js';
 import { add } from '../ops/elementwise.js';
 import { split } from '../core/random.js';
-import { childContexts, refreshState, type AnyLayer, type Layer } from './layer.js';
+import { anyDraws, childContexts, refreshState, type AnyLayer, type Layer } from './layer.js';
 
 export type ResidualTree = Readonly<{ inner: unknown; shortcut?: unknown }>;
 
@@ -18,6 +18,7 @@ export function residual(inner: AnyLayer, shortcut?: AnyLayer): Layer<ResidualTr
   const name = `Residual(${inner.name}${shortcut ? `, ${shortcut.name}` : ''})`;
   const block: Layer<ResidualTree, ResidualTree> = {
     name,
+    ...(anyDraws([inner, shortcut]) ? { draws: true } : {}),
     init(key, inputShape) {
       const [ki, ks] = split(key);
       const i = inner.init(ki!, inputShape);

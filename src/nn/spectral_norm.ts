@@ -46,6 +46,7 @@ export function spectralNorm<P extends Readonly<{ weight: Tensor }>, S>(
   const name = `SpectralNorm(${layer.name})`;
   return {
     name,
+    ...(layer.draws === true ? { draws: true } : {}),
     init(key, inputShape) {
       const [k1, k2] = split(key);
       const r = layer.init(k1!, inputShape);

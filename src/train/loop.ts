@@ -1,16 +1,21 @@
+import * as E from 'fp-ts/lib/Either.js';
 import { ShapeError, ValueError } from '../core/errors.js';
 import { foldIn, split, type Key } from '../core/random.js';
 import { item, type Tensor } from '../core/tensor.js';
 import { concrete } from '../ops/dispatch.js';
 import { epochIterator, nextBatch, takeRows, type EpochIterator } from '../data/iterate.js';
 import { resolveTrainConfig, type TrainConfig, type ValidTrainConfig } from './config.js';
-import { makeTrainStep } from './iteration.js';
+import { jit } from '../jit/index.js';
+import { anyDraws } from '../nn/layer.js';
+import { drawRandomness, makeTrainCore, makeTrainStep, validateBatch, type TrainBatch } from './iteration.js';
+import type { Metrics } from './metrics.js';
 import { readMetrics } from './metrics.js';
 import { initTrainState, type TrainState } from './state.js';
 
 /**
- * The training driver: `await fit(options)` runs iterations of `makeTrainStep` until the run's
- * total step count, an abort, or a non-finite iteration. It has no I/O of its own: logging,
+ * The training driver: `await fit(options)` runs iterations of `makeTrainStep` (under `jit`
+ * unless told otherwise) until the run's total step count, its time budget, an abort, or a
+ * non-finite iteration. It has no I/O of its own: logging,
  * evaluation, sample grids and checkpoints are hooks (the CLI's sinks in `src/node/` are
  * hooks), so a script gets everything the CLI has.
  *
@@ -31,8 +36,8 @@ export type FitData = Readonly<{ x: Tensor; labels?: Tensor }>;
 /** What a log hook receives: the absolute step just completed and its metrics as numbers. */
 export type LogEvent = Readonly<{ step: number; metrics: Readonly<Record<string, number>> }>;
 
-/** Why `fit` returned. */
-export type StopReason = 'steps' | 'aborted' | 'non-finite';
+/** Why `fit` returned: the step count reached, the time budget spent, an abort, or a non-finite iteration. */
+export type StopReason = 'steps' | 'time' | 'aborted' | 'non-finite';
 
 export type FitHooks = Readonly<{
   /** Every `every.log` steps (and at the last), with the step's metrics read on the host. */
@@ -61,6 +66,19 @@ export type FitOptions = Readonly<{
   every?: FitEvery;
   hooks?: FitHooks;
   signal?: AbortSignal;
+  /**
+   * Run the iteration under `jit` (default true): traced once, then compiled by the backend
+   * (fused elementwise groups, planned buffers, one Adam kernel per optimiser on wasm). A config
+   * with a layer that draws from `ctx.key` (dropout, DiffAugment: `Layer.draws`) runs op by op
+   * whatever this says, since its trace depends on the key. False runs every config op by op.
+   */
+  jit?: boolean;
+  /**
+   * A wall-clock budget in seconds for this call (hooks included): no iteration starts after it
+   * is spent, and `fit` returns with `stopped: 'time'` (after the checkpoint hook), as if the
+   * step count had been reached. Absent: no budget.
+   */
+  maxSeconds?: number;
 }>;
 
 export type FitResult = Readonly<{
@@ -98,6 +116,7 @@ const due = (interval: number | undefined, step: number): boolean => interval !=
 function checkOptions(o: FitOptions): void {
   const problems: string[] = [];
   if (!Number.isSafeInteger(o.steps) || o.steps < 0) problems.push(`steps must be an integer >= 0, got ${o.steps}`);
+  if (o.maxSeconds !== undefined && !(o.maxSeconds > 0)) problems.push(`maxSeconds must be a number > 0, got ${o.maxSeconds}`);
   if (!Number.isSafeInteger(o.batchSize) || o.batchSize < 1) problems.push(`batchSize must be an integer >= 1, got ${o.batchSize}`);
   for (const [k, v] of Object.entries(o.every ?? {})) {
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) problems.push(`every.${k} must be an integer >= 0, got ${v}`);
@@ -122,6 +141,24 @@ function nonFiniteMetric(metrics: Readonly<Record<string, number>>): string {
   return bad ? `${bad[0]} is ${bad[1]}` : 'a gradient was not finite (every logged metric was finite)';
 }
 
+type Iteration = (state: TrainState, batch: TrainBatch, key: Key) => [TrainState, Metrics];
+
+/**
+ * The iteration `fit` runs: `makeTrainStep(config)` op by op, or its pure core under `jit`, the
+ * batch checked and the randomness drawn from the key on the host first (without the per-phase
+ * layer keys, which only layers that draw read: a key is host data, which `jit` would bake in).
+ */
+function makeIteration(config: ValidTrainConfig, useJit: boolean): Iteration {
+  if (!useJit || anyDraws([config.generator, config.discriminator])) return makeTrainStep(config);
+  const core = jit(makeTrainCore(config), { name: 'trainIteration' });
+  return (state, batch, key) => {
+    const checked = validateBatch(config, batch);
+    if (E.isLeft(checked)) throw checked.left;
+    const { layerKeys: _unused, ...randomness } = drawRandomness(config, key, batch.real[0]!.shape[0]!);
+    return core(state, batch, randomness);
+  };
+}
+
 /**
  * Runs the training loop (see the module comment). Each iteration: nDis batches from the epoch
  * iterator, `step(state, batch, foldIn(key, t))`, then the hooks that are due at t + 1. Before
@@ -133,7 +170,8 @@ function nonFiniteMetric(metrics: Readonly<Record<string, number>>): string {
 export async function fit(o: FitOptions): Promise<FitResult> {
   const config = resolveTrainConfig(o.config);
   checkOptions(o);
-  const step = makeTrainStep(config);
+  const step = makeIteration(config, o.jit !== false);
+  const deadline = o.maxSeconds === undefined ? Infinity : performance.now() + 1000 * o.maxSeconds;
   const every: FitEvery = { log: 1, ...o.every };
   const hooks = o.hooks ?? {};
   let run = o.state ?? initRunState({ config, key: o.key!, size: o.data.x.shape[0]!, batchSize: o.batchSize });
@@ -146,6 +184,7 @@ export async function fit(o: FitOptions): Promise<FitResult> {
   while (t < o.steps) {
     await yieldToEventLoop();
     if (o.signal?.aborted) return finish('aborted');
+    if (performance.now() >= deadline) return finish('time');
     let data = run.data;
     const real: Tensor[] = [];
     const labels: Tensor[] = [];

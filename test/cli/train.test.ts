@@ -147,6 +147,20 @@ describe('puregan train', () => {
     assert.deepEqual(newestCheckpoint(out), newestCheckpoint(join(dir, 'whole')));
   });
 
+  it('--eager runs the step op by op: on the reference backend (no compiler: jit runs the traced graph op by op) it ends in the jitted run\'s state bit for bit', () => {
+    const dir = tmp();
+    const cfg = tinyConfigFile(dir);
+    assert.equal(run(...base(cfg, join(dir, 'jit'), '--steps', '3')).status, 0);
+    const eager = run(...base(cfg, join(dir, 'eager'), '--steps', '3', '--eager'));
+    assert.equal(eager.status, 0, eager.stderr);
+    assert.deepEqual(newestCheckpoint(join(dir, 'eager')), newestCheckpoint(join(dir, 'jit')));
+  });
+
+  it('--minutes takes a whole number of minutes from 1', () => {
+    const dir = tmp();
+    assert.match(oneErrorLine(run(...base(tinyConfigFile(dir), join(dir, 'r'), '--minutes', '0')), 2), /--minutes must be an integer from 1 to 100000, got "0"/);
+  });
+
   it('refuses an output directory that holds another run without --resume, naming what differs, and keeps its checkpoint', () => {
     const dir = tmp();
     const out = join(dir, 'run');

@@ -14,6 +14,37 @@ import { exponentialDecay } from '../../src/optim/schedules.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { fit, initRunState, runStep, type LogEvent, type RunState } from '../../src/train/loop.js';
 import { bitsOf } from '../helpers/tiny_gan.js';
+import { Dropout } from '../../src/nn/dropout.js';
+import { treeLeaves } from '../../src/core/pytree.js';
+import { concrete } from '../../src/ops/dispatch.js';
+
+/** Runs `f` with jit's debug messages on (PUREGAN_JIT_DEBUG), collecting them. */
+async function withJitDebug<T>(f: () => Promise<T>): Promise<{ value: T; messages: string[] }> {
+  const messages: string[] = [];
+  const saved = { env: process.env['PUREGAN_JIT_DEBUG'], debug: console.debug };
+  process.env['PUREGAN_JIT_DEBUG'] = '1';
+  console.debug = (m: unknown) => void messages.push(String(m));
+  try {
+    return { value: await f(), messages };
+  } finally {
+    console.debug = saved.debug;
+    if (saved.env === undefined) delete process.env['PUREGAN_JIT_DEBUG'];
+    else process.env['PUREGAN_JIT_DEBUG'] = saved.env;
+  }
+}
+
+/** Every tensor leaf of a and b equal within float32 rounding of a few fused operations. */
+function assertTreeClose(a: unknown, b: unknown): void {
+  const la = treeLeaves(a);
+  const lb = treeLeaves(b);
+  assert.equal(la.length, lb.length);
+  la.forEach((x, i) => {
+    const y = lb[i]!;
+    if (typeof x === 'number') return assert.equal(x, y);
+    const [u, v] = [concrete(x).data, concrete(y as typeof x).data];
+    u.forEach((ui, j) => assert.ok(Math.abs(ui - v[j]!) <= 1e-5 + 1e-4 * Math.abs(v[j]!), `leaf ${i}[${j}]: ${ui} vs ${v[j]}`));
+  });
+}
 
 /**
  * Batch norm in G, spectral norm in D, nDis = 2, a decaying learning rate on both players, an
@@ -155,6 +186,35 @@ describe('fit', () => {
     assert.deepEqual(bitsOf(r.state.train), bitsOf(expected));
     const shuffled = await fit({ data: { x: data.x, labels: tensor([40], labels.data.map((y) => (y + 1) % 3)) }, batchSize: 8, config, steps: 1, state: start });
     assert.notDeepEqual(bitsOf(shuffled.state.train), bitsOf(expected));
+  });
+
+  it('runs the iteration under jit, traced once for the whole run, and gives what the op-by-op run gives', async () => {
+    const traces = await withJitDebug(() => fit({ ...base, config: resumeConfig(), steps: 6 }));
+    assert.equal(traces.messages.filter((m) => m.startsWith('jit(trainIteration): traced')).length, 1, traces.messages.join('\n'));
+    const eager = await withJitDebug(() => fit({ ...base, config: resumeConfig(), steps: 6, jit: false }));
+    assert.equal(eager.messages.length, 0);
+    assertTreeClose(traces.value.state.train, eager.value.state.train);
+  });
+
+  it('runs a config with a layer that draws from ctx.key (dropout) op by op, whatever jit says', async () => {
+    const config: TrainConfig = { ...resumeConfig(), discriminator: sequential(Linear(8), Dropout(0.25), LeakyReLU(0.2), Linear(1)), ema: undefined, replay: undefined };
+    const jitted = await withJitDebug(() => fit({ ...base, config, steps: 3 }));
+    assert.equal(jitted.messages.length, 0);
+    const eager = await fit({ ...base, config, steps: 3, jit: false });
+    assert.deepEqual(bitsOf(jitted.value.state.train), bitsOf(eager.state.train));
+  });
+
+  it('stops when the time budget is spent: stopped "time", fewer steps than asked, the checkpoint hook called at the step reached', async () => {
+    const checkpoints: number[] = [];
+    const busy = (ms: number): void => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    const r = await fit({ ...base, config: resumeConfig(), steps: 1000, maxSeconds: 0.15, hooks: { onLog: () => busy(40), onCheckpoint: (_, t) => void checkpoints.push(t) } });
+    assert.equal(r.stopped, 'time');
+    assert.ok(r.step >= 1 && r.step < 20, `step ${r.step}`);
+    assert.deepEqual(checkpoints, [r.step]);
+    await assert.rejects(fit({ ...base, config: resumeConfig(), steps: 1, maxSeconds: 0 }), /maxSeconds must be a number > 0, got 0/);
   });
 
   it('rejects labels that are not one class id per example', async () => {
