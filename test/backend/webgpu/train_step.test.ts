@@ -44,6 +44,7 @@ import { key, normal, split, type Key } from '../../../src/core/random.js';
 import type { Tensor } from '../../../src/core/tensor.js';
 import { jit } from '../../../src/jit/index.js';
 import { tanh } from '../../../src/ops/elementwise.js';
+import type { AdamState } from '../../../src/optim/adam.js';
 import { initTrainState, makeTrainCore, resolveTrainConfig, type TrainBatch, type TrainState } from '../../../src/train/index.js';
 import type { Metrics } from '../../../src/train/metrics.js';
 import type { OptimizerChoice } from '../../../src/train/config.js';
@@ -76,10 +77,10 @@ const leaves = (tree: unknown): Array<[string, Tensor]> => {
 };
 
 /** The Adam state of one player's optimiser (the chain's `{ count, mu, nu }`). */
-const adamState = (opt: unknown): Readonly<{ count: Tensor; mu: unknown; nu: unknown }> => {
+const adamState = (opt: unknown): AdamState => {
   const s = (opt as readonly unknown[]).find((x) => typeof x === 'object' && x !== null && 'mu' in x);
   assert.ok(s !== undefined, 'the optimiser state holds an Adam state');
-  return s as Readonly<{ count: Tensor; mu: unknown; nu: unknown }>;
+  return s as AdamState;
 };
 
 const maxAbs = (t: Tensor): number => t.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
