@@ -2,8 +2,8 @@
  * One training step of the benchmark GAN (bench/helpers/benchmark_gan.ts: hinge loss, Adam 2e-4
  * with β = (0, 0.9), one D step then one G step), `jit(makeTrainCore(config))` compiled for the
  * WebGPU backend, agrees with the same jitted step compiled for wasm, from the same initial
- * state, real batch and latents. At batch 2: the batch only sets the length of the batch
- * reductions, and at 64 one SwiftShader step costs minutes.
+ * state, real batch and latents. At batch 2 in the suite: the batch only sets the length of the
+ * batch reductions, and at 64 one SwiftShader step costs minutes (`PUREGAN_WEBGPU_STEP_BATCH`).
  *
  * What is compared, and why this way. Adam's first step moves each weight by
  * lr·m̂/(√v̂ + eps) = lr·g/(|g| + eps) ≈ ±lr, so the new params turn a sign difference of a
@@ -52,7 +52,15 @@ import { benchmarkGanConfig, tensorRandomness } from '../../../bench/helpers/ben
 import { closeToScale } from '../../helpers/programs.js';
 import { webgpuSkip } from '../../helpers/webgpu.js';
 
-const BATCH = 2;
+/** The batch: 2 in the suite; `PUREGAN_WEBGPU_STEP_BATCH=64` runs the benchmark's own batch (minutes on SwiftShader, for a GPU machine or a one-off check). */
+const BATCH = batchFromEnv(process.env['PUREGAN_WEBGPU_STEP_BATCH']);
+
+function batchFromEnv(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 2;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`PUREGAN_WEBGPU_STEP_BATCH must be an integer >= 1, got "${raw}"`);
+  return n;
+}
 const METRIC_TOLERANCE = 1e-4;
 const GRAD_TOLERANCE = 1e-4;
 const PARAM_TOLERANCE = 1e-4;
