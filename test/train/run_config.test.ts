@@ -80,7 +80,7 @@ describe('mnist-infogan', () => {
     const r = resolveRunConfig(PRESETS['mnist-infogan']);
     assert.ok(E.isRight(r), E.isLeft(r) ? r.left.message : '');
     const { generator: G, discriminator: D, techniques, gInputDim } = r.right.train;
-    assert.deepEqual(techniques.infogan, { categorical: [10], continuous: 2, weight: 1 });
+    assert.deepEqual(techniques.infogan, { categorical: [10], continuous: 2, weight: 2 });
     assert.equal(gInputDim, 76);
     assert.deepEqual(G.init(key(0), [76]).outputShape, [1, 28, 28]);
     assert.deepEqual(D.init(key(1), [1, 28, 28]).outputShape, [13]);
