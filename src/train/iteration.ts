@@ -13,6 +13,8 @@ import type { Metrics } from './metrics.js';
 import type { TrainState } from './state.js';
 import { dStep, gStep } from './step.js';
 import { selectTree } from './tree_select.js';
+import { jit } from '../jit/index.js';
+import { anyDraws } from '../nn/layer.js';
 
 /**
  * One real batch `[N, ...dataShape]` per D step of the iteration (`nDis` of them), and for a
@@ -193,21 +195,36 @@ export function makeTrainCore(config: TrainConfig | ValidTrainConfig): TrainCore
   };
 }
 
+export type TrainStepOptions = Readonly<{
+  /**
+   * Run the iteration's pure core under `jit` (default false: op by op): traced once, then
+   * compiled by the backend. The batch is still checked and the randomness drawn on the host,
+   * without the per-phase layer keys, which only layers that draw read (a key is host data,
+   * which `jit` would bake into the trace). A config with such a layer (dropout, DiffAugment:
+   * `Layer.draws`) runs op by op whatever this says.
+   */
+  jit?: boolean;
+}>;
+
 /**
- * `makeTrainStep(config)` → a pure `(state, batch, randomness) → [state', metrics]`: one
- * iteration (nDis D updates and one G update, in the configured order). `randomness` is a key,
- * from which `drawRandomness` draws the latents and α on the host, or the `StepRandomness`
+ * `makeTrainStep(config, { jit })` → a pure `(state, batch, randomness) → [state', metrics]`:
+ * one iteration (nDis D updates and one G update, in the configured order). `randomness` is a
+ * key, from which `drawRandomness` draws the latents and α on the host, or the `StepRandomness`
  * itself, to replay an iteration exactly. Throws the config's ConfigError if it is invalid, and
  * `validateBatch`'s (every problem listed) before running on a batch that does not fit it.
  */
-export function makeTrainStep(config: TrainConfig | ValidTrainConfig): TrainStep {
+export function makeTrainStep(config: TrainConfig | ValidTrainConfig, opts: TrainStepOptions = {}): TrainStep {
   const c = resolveTrainConfig(config);
-  const core = makeTrainCore(c);
+  const traced = opts.jit === true && !anyDraws([c.generator, c.discriminator]);
+  const core = traced ? jit(makeTrainCore(c), { name: 'trainIteration' }) : makeTrainCore(c);
   return (state, batch, randomness) => {
     const n = batch.real[0]?.shape[0];
     if (n === undefined) throw new ShapeError('batch.real must hold at least one batch [N, ...dataShape]');
     const checked = validateBatch(c, batch);
     if (E.isLeft(checked)) throw checked.left;
-    return core(state, batch, Array.isArray(randomness) ? drawRandomness(c, randomness as Key, n) : (randomness as StepRandomness));
+    const rnd = Array.isArray(randomness) ? drawRandomness(c, randomness as Key, n) : (randomness as StepRandomness);
+    if (!traced) return core(state, batch, rnd);
+    const { layerKeys: _unused, ...keyless } = rnd;
+    return core(state, batch, keyless);
   };
 }

@@ -1,14 +1,10 @@
-import * as E from 'fp-ts/lib/Either.js';
 import { ShapeError, ValueError } from '../core/errors.js';
 import { foldIn, split, type Key } from '../core/random.js';
 import { item, type Tensor } from '../core/tensor.js';
 import { concrete } from '../ops/dispatch.js';
 import { epochIterator, nextBatch, takeRows, type EpochIterator } from '../data/iterate.js';
 import { resolveTrainConfig, type TrainConfig, type ValidTrainConfig } from './config.js';
-import { jit } from '../jit/index.js';
-import { anyDraws } from '../nn/layer.js';
-import { drawRandomness, makeTrainCore, makeTrainStep, validateBatch, type TrainBatch } from './iteration.js';
-import type { Metrics } from './metrics.js';
+import { makeTrainStep } from './iteration.js';
 import { readMetrics } from './metrics.js';
 import { initTrainState, type TrainState } from './state.js';
 
@@ -67,10 +63,9 @@ export type FitOptions = Readonly<{
   hooks?: FitHooks;
   signal?: AbortSignal;
   /**
-   * Run the iteration under `jit` (default true): traced once, then compiled by the backend
-   * (fused elementwise groups, planned buffers, one Adam kernel per optimiser on wasm). A config
-   * with a layer that draws from `ctx.key` (dropout, DiffAugment: `Layer.draws`) runs op by op
-   * whatever this says, since its trace depends on the key. False runs every config op by op.
+   * Run the iteration under `jit` (default true here; `makeTrainStep`'s `jit` option says
+   * what it does and when a config runs op by op regardless): traced once, then compiled by the
+   * backend (fused elementwise groups, planned buffers, one Adam kernel per optimiser on wasm).
    */
   jit?: boolean;
   /**
@@ -141,24 +136,6 @@ function nonFiniteMetric(metrics: Readonly<Record<string, number>>): string {
   return bad ? `${bad[0]} is ${bad[1]}` : 'a gradient was not finite (every logged metric was finite)';
 }
 
-type Iteration = (state: TrainState, batch: TrainBatch, key: Key) => [TrainState, Metrics];
-
-/**
- * The iteration `fit` runs: `makeTrainStep(config)` op by op, or its pure core under `jit`, the
- * batch checked and the randomness drawn from the key on the host first (without the per-phase
- * layer keys, which only layers that draw read: a key is host data, which `jit` would bake in).
- */
-function makeIteration(config: ValidTrainConfig, useJit: boolean): Iteration {
-  if (!useJit || anyDraws([config.generator, config.discriminator])) return makeTrainStep(config);
-  const core = jit(makeTrainCore(config), { name: 'trainIteration' });
-  return (state, batch, key) => {
-    const checked = validateBatch(config, batch);
-    if (E.isLeft(checked)) throw checked.left;
-    const { layerKeys: _unused, ...randomness } = drawRandomness(config, key, batch.real[0]!.shape[0]!);
-    return core(state, batch, randomness);
-  };
-}
-
 /**
  * Runs the training loop (see the module comment). Each iteration: nDis batches from the epoch
  * iterator, `step(state, batch, foldIn(key, t))`, then the hooks that are due at t + 1. Before
@@ -170,7 +147,7 @@ function makeIteration(config: ValidTrainConfig, useJit: boolean): Iteration {
 export async function fit(o: FitOptions): Promise<FitResult> {
   const config = resolveTrainConfig(o.config);
   checkOptions(o);
-  const step = makeIteration(config, o.jit !== false);
+  const step = makeTrainStep(config, { jit: o.jit !== false });
   const deadline = o.maxSeconds === undefined ? Infinity : performance.now() + 1000 * o.maxSeconds;
   const every: FitEvery = { log: 1, ...o.every };
   const hooks = o.hooks ?? {};

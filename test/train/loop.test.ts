@@ -17,6 +17,7 @@ import { bitsOf } from '../helpers/tiny_gan.js';
 import { Dropout } from '../../src/nn/dropout.js';
 import { treeLeaves } from '../../src/core/pytree.js';
 import { concrete } from '../../src/ops/dispatch.js';
+import { assertClose } from '../helpers/assert_close.js';
 
 /** Runs `f` with jit's debug messages on (PUREGAN_JIT_DEBUG), collecting them. */
 async function withJitDebug<T>(f: () => Promise<T>): Promise<{ value: T; messages: string[] }> {
@@ -33,16 +34,15 @@ async function withJitDebug<T>(f: () => Promise<T>): Promise<{ value: T; message
   }
 }
 
-/** Every tensor leaf of a and b equal within float32 rounding of a few fused operations. */
+/** Every leaf of a and b equal within float32 rounding of a few fused operations (`assertClose` per tensor leaf). */
 function assertTreeClose(a: unknown, b: unknown): void {
   const la = treeLeaves(a);
   const lb = treeLeaves(b);
   assert.equal(la.length, lb.length);
   la.forEach((x, i) => {
     const y = lb[i]!;
-    if (typeof x === 'number') return assert.equal(x, y);
-    const [u, v] = [concrete(x).data, concrete(y as typeof x).data];
-    u.forEach((ui, j) => assert.ok(Math.abs(ui - v[j]!) <= 1e-5 + 1e-4 * Math.abs(v[j]!), `leaf ${i}[${j}]: ${ui} vs ${v[j]}`));
+    if (typeof x === 'number' || typeof y === 'number') return assert.equal(x, y);
+    assertClose(concrete(x), concrete(y).data, 1e-5, `leaf ${i}`);
   });
 }
 
