@@ -302,6 +302,25 @@ describe('wasm backend with threads', () => {
     useBackend(R);
   });
 
+  it('workers that never poll (spinMs 0) or poll long (spinMs 5) give one thread\'s bits; a bad spinMs is a BackendError', async () => {
+    await assert.rejects(loadWasmBackend({ threads: 2, spinMs: -1 }), /spinMs must be a number of ms ≥ 0, got -1/);
+    await assert.rejects(loadWasmBackend({ threads: 2, spinMs: Number.NaN }), BackendError);
+    const rnd = mulberry(5);
+    const g = convGeometry([6, 8, 12, 12], [16, 8, 4, 4], { stride: 2, padding: 1 });
+    const x = Float32Array.from({ length: 6 * 8 * 144 }, () => rnd() - 0.5);
+    const w = Float32Array.from({ length: 16 * 8 * 16 }, () => rnd() - 0.5);
+    const a = Float32Array.from({ length: 256 * 300 }, () => rnd() - 0.5); // 2·256²·300 flops: split across the threads
+    const spec = { m: 256, n: 256, k: 300, transA: false, transB: true };
+    for (const spinMs of [0, 5]) {
+      const b = await loadWasmBackend({ variant: 'relaxed', threads: 2, spinMs, maxMemoryBytes: 64 * 2 ** 20 });
+      for (let rep = 0; rep < 3; rep++) {
+        same(b.gemm(a, a, spec), one.gemm(a, a, spec), `gemm, spinMs ${spinMs}`);
+        same(b.conv2d(x, w, g), one.conv2d(x, w, g), `conv2d, spinMs ${spinMs}`);
+      }
+      await b.close();
+    }
+  });
+
   it('rejects a bad thread count and closes its workers', async () => {
     await assert.rejects(loadWasmBackend({ threads: 0 }), /threads must be an integer between 1 and 64/);
     const b = await loadWasmBackend({ variant: 'simd', threads: 3 });

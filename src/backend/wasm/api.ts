@@ -29,6 +29,13 @@ export type WasmBackendOptions = Readonly<{
    */
   threads?: number;
   /**
+   * With threads > 1: how long, in ms, a worker that has finished a job polls for the next one,
+   * and the calling thread polls for the workers' end, before sleeping in `Atomics.wait`
+   * (default 0.2: a futex wake-up on a VM costs about as much as a small kernel). 0 always
+   * sleeps, for machines with more threads than free cores. Results do not depend on it.
+   */
+  spinMs?: number;
+  /**
    * jit graphs (`Backend.compile`) run their fused elementwise groups in the wasm SIMD
    * interpreter, whose exp, log, log1p, tanh, sigmoid and softplus are f32 polynomials (a few
    * ulp from Math.*; README, "jit"). true keeps groups with those as JavaScript loops, so that

@@ -10,6 +10,7 @@ import { compileKernels, instantiateKernels } from './load.js';
 import { compileResident } from './resident.js';
 import { isNode } from './platform.js';
 import { singleThread, startPool, type WorkerPool } from './pool.js';
+import { DEFAULT_SPIN_MS } from './protocol.js';
 
 /**
  * The wasm backend (default): the AssemblyScript kernels of `assembly/index.ts`.
@@ -50,11 +51,13 @@ export async function loadWasmBackend(opts: WasmBackendOptions = {}): Promise<Wa
   if (threads > 1 && (!isNode || typeof SharedArrayBuffer === 'undefined')) {
     throw new BackendError('threads > 1 needs Node worker_threads and SharedArrayBuffer; use threads: 1 here');
   }
+  const spinMs = opts.spinMs ?? DEFAULT_SPIN_MS;
+  if (!Number.isFinite(spinMs) || spinMs < 0) throw new BackendError(`spinMs must be a number of ms ≥ 0, got ${spinMs}`);
   const shared = threads > 1;
   const { variant, module } = await compileKernels({ variant: want, shared, sources: opts.sources });
   const memory = createMemory(maxBytes, shared);
   const exports = await instantiateKernels(module, memory);
-  const pool = shared ? await startPool({ module, memory, threads }) : singleThread;
+  const pool = shared ? await startPool({ module, memory, threads, spinMs }) : singleThread;
   const backend = createWasmBackend({
     exports,
     memory,

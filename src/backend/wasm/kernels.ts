@@ -38,8 +38,15 @@ export function createKernels(
 ): { kernels: WasmKernels; at: PointerKernels } {
   const { exports: k, arena, gemm: runGemm, gather, colBudgetFloats } = opts;
 
-  /** Images per chunk so that one chunk's column matrix stays within the budget. */
-  const chunk = (g: ConvGeometry): number => Math.max(1, Math.min(g.n, Math.floor(colBudgetFloats / (g.c * g.kh * g.kw * g.oh * g.ow))));
+  /**
+   * Images per chunk: the fewest chunks whose column matrix stays within the budget, of equal
+   * size (64 images of a budget of 20 are 4 chunks of 16, not 20, 20, 20 and 4: a thin last
+   * chunk is a GEMM too narrow to keep the threads busy).
+   */
+  const chunk = (g: ConvGeometry): number => {
+    const most = Math.max(1, Math.min(g.n, Math.floor(colBudgetFloats / (g.c * g.kh * g.kw * g.oh * g.ow))));
+    return Math.ceil(g.n / Math.ceil(g.n / most));
+  };
   const is1x1 = (g: ConvGeometry): boolean =>
     g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0;
 

@@ -1,5 +1,5 @@
 import { BackendError } from '../../core/errors.js';
-import { CTL_ARGC, CTL_DONE, CTL_ERROR, CTL_KIND, CTL_SEQ, CTL_SLOTS, MAX_ARGS, type JobKind } from './protocol.js';
+import { CTL_ARGC, CTL_DONE, CTL_ERROR, CTL_KIND, CTL_SEQ, CTL_SLOTS, DEFAULT_SPIN_MS, MAX_ARGS, spinWhile, type JobKind } from './protocol.js';
 
 /**
  * The worker pool of the threaded backend: n − 1 worker_threads (worker.ts), each running the
@@ -44,8 +44,9 @@ const WORKER_TIMEOUT_MS = 120_000;
 /** How often a waiting caller re-checks its deadline. */
 const WAIT_SLICE_MS = 1000;
 
-/** Starts `threads − 1` workers on `module` and the shared `memory`. */
-export async function startPool(opts: Readonly<{ module: WebAssembly.Module; memory: WebAssembly.Memory; threads: number }>): Promise<WorkerPool> {
+/** Starts `threads − 1` workers on `module` and the shared `memory`, polling `spinMs` before each sleep (protocol.ts). */
+export async function startPool(opts: Readonly<{ module: WebAssembly.Module; memory: WebAssembly.Memory; threads: number; spinMs?: number }>): Promise<WorkerPool> {
+  const spinMs = opts.spinMs ?? DEFAULT_SPIN_MS;
   const { Worker } = await import('node:worker_threads');
   const url = new URL('./worker.js', import.meta.url);
   const start = async (index: number): Promise<KernelWorker> => {
@@ -53,7 +54,7 @@ export async function startPool(opts: Readonly<{ module: WebAssembly.Module; mem
     const args = new SharedArrayBuffer(8 * MAX_ARGS);
     const ctl = new Int32Array(control);
     const argv = new Float64Array(args);
-    const worker = new Worker(url, { workerData: { module: opts.module, memory: opts.memory, control, args, index } });
+    const worker = new Worker(url, { workerData: { module: opts.module, memory: opts.memory, control, args, index, spinMs } });
     await new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
       worker.once('error', (e) => reject(new BackendError(`wasm worker ${index} failed to start: ${e.message}`)));
@@ -72,8 +73,8 @@ export async function startPool(opts: Readonly<{ module: WebAssembly.Module; mem
       },
       wait(want) {
         const deadline = Date.now() + WORKER_TIMEOUT_MS;
-        for (;;) {
-          const done = Atomics.load(ctl, CTL_DONE);
+        for (let polled = false; ; polled = true) {
+          const done = polled ? Atomics.load(ctl, CTL_DONE) : spinWhile(ctl, CTL_DONE, want - 1, spinMs);
           if (done === want) break;
           if (Date.now() > deadline) throw new BackendError(`wasm worker ${index} did not finish a kernel job within ${WORKER_TIMEOUT_MS} ms`);
           Atomics.wait(ctl, CTL_DONE, done, WAIT_SLICE_MS);

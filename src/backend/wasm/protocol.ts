@@ -23,3 +23,28 @@ export const JOB_COL2IM = 2;
 export const JOB_ADAM = 3;
 export const JOB_FUSED = 4;
 export type JobKind = typeof JOB_GEMM | typeof JOB_IM2COL | typeof JOB_COL2IM | typeof JOB_ADAM | typeof JOB_FUSED;
+
+/**
+ * How long a waiting side polls its control slot before it sleeps in `Atomics.wait`, in ms
+ * (the default of `WasmBackendOptions.spinMs`). A futex wake-up on a virtual machine can take
+ * as long as one of the small kernels it starts, and the jobs of a step come in bursts (a
+ * convolution's im2col, then its GEMM, chunk after chunk), so a worker that has just finished
+ * polls for its next job, and the caller polls for the workers' end, this long before sleeping.
+ * Polling never changes a result, only how soon a side notices the other.
+ */
+export const DEFAULT_SPIN_MS = 0.2;
+
+/**
+ * Polls `ctl[slot]` until it differs from `seen` or `spinMs` have passed, and returns its last
+ * value (the caller sleeps in `Atomics.wait` when that is still `seen`).
+ */
+export function spinWhile(ctl: Int32Array, slot: number, seen: number, spinMs: number): number {
+  let v = Atomics.load(ctl, slot);
+  if (v !== seen || spinMs <= 0) return v;
+  const end = performance.now() + spinMs;
+  for (let i = 1; ; i++) {
+    v = Atomics.load(ctl, slot);
+    if (v !== seen) return v;
+    if ((i & 255) === 0 && performance.now() > end) return v;
+  }
+}

@@ -59,10 +59,12 @@ export type ResidentOptions = Readonly<{
 export type StepTimer = Record<'copies' | 'kernels' | 'adam' | 'fused' | 'updates' | 'jsLoops' | 'eval', number>;
 
 /**
- * Fused groups with fewer elements run on the calling thread alone (waking a worker costs about
- * what a pass over this many elements does); split ranges are whole blocks.
+ * Fused groups with fewer elements run on the calling thread alone: waking a worker and waiting
+ * for it costs about what a pass over this many elements does (a small MLP's [256, 128]
+ * activations, 2¹⁵ elements, ran slower split; README, "The 8-Gaussians step"). Split ranges
+ * are whole blocks.
  */
-const MIN_SPLIT_ELEMENTS = 1 << 15;
+export const MIN_SPLIT_ELEMENTS = 1 << 17;
 
 /** A thread's share of a fused group: `fusedRun`'s start, end, period and reps. */
 type FusedRange = [start: number, end: number, period: number, reps: number];

@@ -6,10 +6,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { instantiateKernels } from './load.js';
-import { CTL_ARGC, CTL_DONE, CTL_ERROR, CTL_KIND, CTL_SEQ, JOB_ADAM, JOB_COL2IM, JOB_FUSED, JOB_GEMM, JOB_IM2COL } from './protocol.js';
+import { CTL_ARGC, CTL_DONE, CTL_ERROR, CTL_KIND, CTL_SEQ, JOB_ADAM, JOB_COL2IM, JOB_FUSED, JOB_GEMM, JOB_IM2COL, spinWhile } from './protocol.js';
 
-type Data = { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; args: SharedArrayBuffer; index: number };
-const { module, memory, control, args, index } = workerData as Data;
+type Data = { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; args: SharedArrayBuffer; index: number; spinMs: number };
+const { module, memory, control, args, index, spinMs } = workerData as Data;
 const ctl = new Int32Array(control);
 const argv = new Float64Array(args);
 const k = await instantiateKernels(module, memory);
@@ -24,7 +24,7 @@ parentPort!.postMessage('ready');
 
 let seen = 0;
 for (;;) {
-  Atomics.wait(ctl, CTL_SEQ, seen);
+  if (spinWhile(ctl, CTL_SEQ, seen, spinMs) === seen) Atomics.wait(ctl, CTL_SEQ, seen);
   const seq = Atomics.load(ctl, CTL_SEQ);
   if (seq < 0) break;
   if (seq === seen) continue;

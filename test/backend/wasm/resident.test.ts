@@ -12,6 +12,7 @@ import { withBackend } from '../../../src/backend/current.js';
 import type { Graph } from '../../../src/backend/graph.js';
 import { evaluateEqn, runOpByOp } from '../../../src/jit/execute.js';
 import { jit } from '../../../src/jit/index.js';
+import { MIN_SPLIT_ELEMENTS } from '../../../src/backend/wasm/resident.js';
 import * as ops from '../../../src/ops/index.js';
 import { sizeOf, tensor, type Tensor } from '../../../src/core/tensor.js';
 import { mulberry } from '../../helpers/seeded.js';
@@ -157,13 +158,14 @@ describe('the resident region', () => {
 
 describe('fused groups split across threads', () => {
   it('give the same bits on two threads as on one and as op by op: a large group with scalar, row and channel broadcasts, written over a dying operand', () => {
-    // [4, 96, 13, 11] = 54,912 elements (over the split threshold, not a whole number of blocks):
+    // [10, 96, 13, 11] = 137,280 elements (over the split threshold, not a whole number of blocks):
     // x·s + b[c] (blocked, inner 143), − r[w] (blocked, inner 1), leakyRelu, where, tanh.
     const f = (x: Tensor, y: Tensor, s: Tensor, b: Tensor, r: Tensor): Tensor[] => {
       const z = ops.sub(ops.add(ops.mul(ops.add(x, y), s), ops.reshape(b, [96, 1, 1])), r);
       return [ops.where(ops.greater(z, 0), ops.tanh(z), ops.leakyRelu(z, 0.2)), ops.mul(z, z)];
     };
-    const args: Tensor[] = [rand([4, 96, 13, 11], 1), rand([4, 96, 13, 11], 2), tensor([], [1.5]), rand([96], 3), rand([11], 4)];
+    const args: Tensor[] = [rand([10, 96, 13, 11], 1), rand([10, 96, 13, 11], 2), tensor([], [1.5]), rand([96], 3), rand([11], 4)];
+    assert.ok(10 * 96 * 13 * 11 >= MIN_SPLIT_ELEMENTS);
     const g = lower(f as (...a: Tensor[]) => Tensor[], ...args);
     const one = wasm.compile!(g, ctx).run(args);
     const two = threaded.compile!(g, ctx).run(args);
@@ -176,7 +178,7 @@ describe('fused groups split across threads', () => {
   });
 
   it('give the same bits on two threads as on one and as op by op with bias-gradient sums (each thread owning a run of channels)', () => {
-    // Sums over [0, 2, 3] of [8, 64, 9, 9] (64 accumulators of runs of 81) and over [0] of [64, 1024]
+    // Sums over [0, 2, 3] of [26, 64, 9, 9] (64 accumulators of runs of 81) and over [0] of [160, 1024]
     // (1024 accumulators of runs of 1), each in a group with full-size stores; and a loss summed
     // to a scalar, whose group stays on the calling thread.
     const f = (x: Tensor, y: Tensor, a: Tensor, b: Tensor): Tensor[] => {
@@ -184,7 +186,8 @@ describe('fused groups split across threads', () => {
       const w = ops.sub(ops.mul(a, b), a);
       return [z, ops.sum(z, { axis: [0, 2, 3] }), w, ops.sum(w, { axis: 0 }), ops.sum(ops.mul(x, x))];
     };
-    const args: Tensor[] = [rand([8, 64, 9, 9], 5), rand([8, 64, 9, 9], 6), rand([64, 1024], 7), rand([64, 1024], 8)];
+    const args: Tensor[] = [rand([26, 64, 9, 9], 5), rand([26, 64, 9, 9], 6), rand([160, 1024], 7), rand([160, 1024], 8)];
+    assert.ok(Math.min(26 * 64 * 81, 160 * 1024) >= MIN_SPLIT_ELEMENTS);
     const g = lower(f as (...a: Tensor[]) => Tensor[], ...args);
     const two = threaded.compile!(g, ctx).run(args);
     const one = wasm.compile!(g, ctx).run(args);
