@@ -17,7 +17,9 @@
 /**
  * Rows of the register tile. 4×8 (8 accumulators) for both builds: a 6×8 FMA tile (12
  * accumulators + 2 B vectors + 1 splat = 15 of x64's 16 XMM registers) spills in V8 11.3 and
- * measured far slower (README, "The wasm backend").
+ * measured far slower (README, "The wasm backend"). So does a 5×8 tile: TurboFan hoists the
+ * five A splats of an iteration above its FMAs, so 10 accumulators + 2 B vectors + 5 splats
+ * need 17 registers, two accumulators live on the stack and the GEMMs ran at half speed.
  */
 const MR: i32 = 4;
 /** Columns of the register tile (two f32x4). */
