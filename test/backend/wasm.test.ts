@@ -275,25 +275,6 @@ describe('wasm backend with threads', () => {
     same(two.conv2dGradWeight(x, dy, g), one.conv2dGradWeight(x, dy, g), 'grad-weight 64→128');
   });
 
-  it('convolutions split by images (each thread im2col/col2im and GEMM on its own block, several chunks, uneven blocks) are bitwise identical to one thread', async () => {
-    // 7 images: thread 0 takes 4, thread 1 takes 3; a budget of two images' columns (144·256·2
-    // floats) makes chunks of 2, 2 | 2, 1, so col2im needs a table for each chunk size.
-    const g = convGeometry([7, 16, 16, 16], [64, 16, 3, 3], { stride: 1, padding: 1 });
-    const colBudgetFloats = 144 * 256 * 2;
-    const split = await loadWasmBackend({ variant: 'relaxed', threads: 2, colBudgetFloats });
-    const single = await loadWasmBackend({ variant: 'relaxed', colBudgetFloats });
-    const rnd = mulberry(21);
-    const x = Float32Array.from({ length: 7 * 16 * 256 }, () => rnd() - 0.5);
-    const w = Float32Array.from({ length: 64 * 16 * 9 }, () => rnd() - 0.5);
-    const dy = Float32Array.from({ length: 7 * 64 * 256 }, () => rnd() - 0.5);
-    for (const ref of [single, one]) {
-      same(split.conv2d(x, w, g), ref.conv2d(x, w, g), 'conv2d split by images');
-      same(split.conv2dGradInput(dy, w, g), ref.conv2dGradInput(dy, w, g), 'grad-input split by images');
-    }
-    await split.close();
-    await single.close();
-  });
-
   it('workers see memory grown by the calling thread', () => {
     const m = 700, k = 800, n = 600; // ~6.5 MB of operands: grows the shared memory
     const before = two.memoryBytes();

@@ -5,7 +5,6 @@ import type { WasmExports } from './exports.js';
 import { createAdamDriver } from './adam.js';
 import { createGatherDriver } from './gather.js';
 import { createGemmDriver } from './gemm.js';
-import { createImageSplitConv } from './conv_images.js';
 import { createKernels } from './kernels.js';
 import { compileKernels, instantiateKernels } from './load.js';
 import { compileResident } from './resident.js';
@@ -82,15 +81,13 @@ export function createWasmBackend(
   const { exports: k, variant, pool } = opts;
   const { threads } = pool;
   const arena = createArena({ memory: opts.memory, heapBase: k.heapBase(), scratchBytes: k.scratchBytes(), threads, maxBytes: opts.maxBytes });
-  const gather = createGatherDriver({ exports: k, arena, pool });
   const { kernels, at } = createKernels({
     exports: k,
     arena,
     gemm: createGemmDriver({ exports: k, arena, pool }),
-    gather,
+    gather: createGatherDriver({ exports: k, arena, pool }),
     adam: createAdamDriver({ exports: k, arena, pool }),
     colBudgetFloats: opts.colBudgetFloats,
-    ...(threads > 1 ? { byImages: createImageSplitConv({ exports: k, arena, pool, gather, colBudgetFloats: opts.colBudgetFloats }) } : {}),
   });
   const microRows = k.microRows();
   const tile = `${microRows}×${k.microCols()} register tile${threads > 1 ? `, ${threads} threads` : ''}`;

@@ -7,7 +7,6 @@ import type { Arena } from './arena.js';
 import type { WasmExports } from './exports.js';
 import type { GatherDriver } from './gather.js';
 import type { GemmCall } from './gemm.js';
-import type { ImageSplitConv } from './conv_images.js';
 import { channelRows, dense } from './operand.js';
 
 /**
@@ -35,13 +34,9 @@ export type PointerKernels = Readonly<{
  * im2col. Images are processed in chunks whose column matrix stays within `colBudgetFloats`.
  */
 export function createKernels(
-  opts: Readonly<{
-    exports: WasmExports; arena: Arena; gemm: (call: GemmCall) => void; gather: GatherDriver; adam: AdamDriver; colBudgetFloats: number;
-    /** On several threads: the forward and input-gradient convolutions split by images (conv_images.ts). */
-    byImages?: ImageSplitConv;
-  }>,
+  opts: Readonly<{ exports: WasmExports; arena: Arena; gemm: (call: GemmCall) => void; gather: GatherDriver; adam: AdamDriver; colBudgetFloats: number }>,
 ): { kernels: WasmKernels; at: PointerKernels } {
-  const { exports: k, arena, gemm: runGemm, gather, colBudgetFloats, byImages } = opts;
+  const { exports: k, arena, gemm: runGemm, gather, colBudgetFloats } = opts;
 
   /**
    * Images per chunk: the fewest chunks whose column matrix stays within the budget, of equal
@@ -87,10 +82,6 @@ export function createKernels(
       runGemm({ m: g.o, n: g.n * ohw, k: ckk, a: w, b: channelRows(px, { channels: g.c, pixels: hw }), c: channelRows(py, { channels: g.o, pixels: ohw }), accumulate: false });
       return;
     }
-    if (byImages?.applies(g)) {
-      byImages.conv2d(px, pw, py, g);
-      return;
-    }
     forEachIm2colChunk(px, g, (i0, cnt, pcol) => {
       const y = channelRows(py + 4 * i0 * g.o * ohw, { channels: g.o, pixels: ohw });
       runGemm({ m: g.o, n: cnt * ohw, k: ckk, a: w, b: dense(pcol, ckk, cnt * ohw), c: y, accumulate: false });
@@ -104,10 +95,6 @@ export function createKernels(
     const wT = dense(pw, ckk, g.o, true);
     if (is1x1(g)) {
       runGemm({ m: ckk, n: g.n * ohw, k: g.o, a: wT, b: channelRows(pdy, { channels: g.o, pixels: ohw }), c: channelRows(pdx, { channels: g.c, pixels: hw }), accumulate: false });
-      return;
-    }
-    if (byImages?.applies(g)) {
-      byImages.conv2dGradInput(pdy, pw, pdx, g);
       return;
     }
     const nb = chunk(g);

@@ -63,7 +63,6 @@ export async function startPool(opts: Readonly<{ module: WebAssembly.Module; mem
     let seq = 0;
     return {
       post(kind, a) {
-        if (a.length > MAX_ARGS) throw new BackendError(`internal error: a job of ${a.length} arguments (at most ${MAX_ARGS})`);
         argv.set(a);
         Atomics.store(ctl, CTL_ARGC, a.length);
         Atomics.store(ctl, CTL_KIND, kind);

@@ -14,11 +14,7 @@ export const CTL_KIND = 3;
 /** How many arguments the job has. */
 export const CTL_ARGC = 4;
 export const CTL_SLOTS = 8;
-/**
- * Arguments a job can carry: a plain kernel job has at most 20; a sequence job (JOB_SEQUENCE)
-X
- */
-export const MAX_ARGS = 64;
+export const MAX_ARGS = 24;
 
 /** Job kinds, indexing the kernels a worker can run (their arguments are the module export's). */
 export const JOB_GEMM = 0;
@@ -26,36 +22,7 @@ export const JOB_IM2COL = 1;
 export const JOB_COL2IM = 2;
 export const JOB_ADAM = 3;
 export const JOB_FUSED = 4;
-/**
- * Several kernel calls in order, as one job: its arguments are `[count, (kind, argc, ...args)
- * × count]` (`sequenceArgs`), each kind one of the plain JOB_* kinds above.
- */
-export const JOB_SEQUENCE = 5;
-export type KernelJobKind = typeof JOB_GEMM | typeof JOB_IM2COL | typeof JOB_COL2IM | typeof JOB_ADAM | typeof JOB_FUSED;
-export type JobKind = KernelJobKind | typeof JOB_SEQUENCE;
-
-/** One call of a sequence job: a plain kernel kind and its arguments. */
-export type KernelJob = Readonly<{ kind: KernelJobKind; args: readonly number[] }>;
-
-/** The arguments of a JOB_SEQUENCE running `calls` in order. */
-export function sequenceArgs(calls: readonly KernelJob[]): number[] {
-  const out = [calls.length];
-  for (const c of calls) out.push(c.kind, c.args.length, ...c.args);
-  return out;
-}
-
-/** Runs a sequence job's calls (`args` as `sequenceArgs` wrote them) with `kernels[kind]`. */
-export function runSequence(kernels: Readonly<Record<number, (...a: number[]) => void>>, args: ArrayLike<number>): void {
-  const count = args[0]!;
-  let at = 1;
-  for (let i = 0; i < count; i++) {
-    const kind = args[at]!, argc = args[at + 1]!;
-    const a: number[] = new Array(argc);
-    for (let j = 0; j < argc; j++) a[j] = args[at + 2 + j]!;
-    kernels[kind]!(...a);
-    at += 2 + argc;
-  }
-}
+export type JobKind = typeof JOB_GEMM | typeof JOB_IM2COL | typeof JOB_COL2IM | typeof JOB_ADAM | typeof JOB_FUSED;
 
 /**
  * How long a waiting side polls its control slot before it sleeps in `Atomics.wait`, in ms

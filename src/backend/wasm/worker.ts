@@ -2,12 +2,11 @@
  * A kernel worker of the threaded wasm backend (started by pool.ts; see `threads` in api.ts).
  * It instantiates the compiled module on the shared memory, then waits on its control block
  * (protocol.ts) and runs the posted gemm / im2col / col2im / adamStep / fusedRun jobs on their
- * blocks of rows, columns, channels or elements, and sequences of them (a convolution's chunks
- * on a block of images).
+ * blocks of rows, columns, channels or elements.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { instantiateKernels } from './load.js';
-import { CTL_ARGC, CTL_DONE, CTL_ERROR, CTL_KIND, CTL_SEQ, JOB_ADAM, JOB_COL2IM, JOB_FUSED, JOB_GEMM, JOB_IM2COL, JOB_SEQUENCE, runSequence, spinWhile } from './protocol.js';
+import { CTL_ARGC, CTL_DONE, CTL_ERROR, CTL_KIND, CTL_SEQ, JOB_ADAM, JOB_COL2IM, JOB_FUSED, JOB_GEMM, JOB_IM2COL, spinWhile } from './protocol.js';
 
 type Data = { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; args: SharedArrayBuffer; index: number; spinMs: number };
 const { module, memory, control, args, index, spinMs } = workerData as Data;
@@ -21,7 +20,6 @@ const kernels: Record<number, (...a: number[]) => void> = {
   [JOB_ADAM]: k.adamStep as (...a: number[]) => void,
   [JOB_FUSED]: k.fusedRun as (...a: number[]) => void,
 };
-kernels[JOB_SEQUENCE] = (...a: number[]) => runSequence(kernels, a);
 parentPort!.postMessage('ready');
 
 let seen = 0;
