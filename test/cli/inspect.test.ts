@@ -3,17 +3,17 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serializeSafetensors } from '../../src/io/safetensors.js';
 import { tensor } from '../../src/core/tensor.js';
+import { tempDir } from '../helpers/temp_dir.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'inspect', ...args], { encoding: 'utf8', timeout: 60_000 });
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'puregan-inspect-'));
+const dir = tempDir('inspect');
 const file = path.join(dir, 'g.safetensors');
 const weight = new Float32Array([1, 2, 3, 4, 5, 6]);
 writeFileSync(

@@ -7,8 +7,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
@@ -23,6 +22,7 @@ import { loadRunGenerator } from '../../src/node/run_generator.js';
 import { loadGenerator, type LoadedGenerator } from '../../src/train/generator_file.js';
 import { traversalInputs } from '../../src/train/latent_codes.js';
 import { cyclicLabels, generate, sampleLatents } from '../../src/train/sampling.js';
+import { tempDir } from '../helpers/temp_dir.js';
 
 useBackend(referenceBackend);
 
@@ -30,7 +30,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
 
-const dir = mkdtempSync(join(tmpdir(), 'puregan-sample-'));
+const dir = tempDir('sample');
 const acgan = join(dir, 'acgan');
 const plain = join(dir, 'plain');
 const info = join(dir, 'infogan');

@@ -7,8 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
@@ -17,11 +16,12 @@ import { loadCheckpoint } from '../../src/node/checkpoint.js';
 import { loadGenerator } from '../../src/train/generator_file.js';
 import type { RunState } from '../../src/train/loop.js';
 import { bitsOf } from '../helpers/tiny_gan.js';
+import { tempDir } from '../helpers/temp_dir.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'puregan-train-'));
+const tmp = (): string => tempDir('train');
 
 /**
  * The tiny run: gaussians-8 data, 2-D latents, small networks with BN in G and SN in D, nDis 2, batch 16;

@@ -1,18 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { atomicWriteFile } from '../../src/node/atomic_write.js';
 import { runAndKillMidWrite } from '../helpers/crash.js';
+import { tempDir } from '../helpers/temp_dir.js';
 
-const tempDir = (): string => mkdtempSync(path.join(os.tmpdir(), 'puregan-atomic-'));
 
 describe('atomicWriteFile', () => {
   it('writes a new file and replaces an existing one, leaving no temporary file', async () => {
-    const dir = tempDir();
+    const dir = tempDir('atomic');
     const target = path.join(dir, 'a.bin');
     assert.ok(E.isRight(await atomicWriteFile(target, new Uint8Array([1, 2, 3]))));
     assert.deepEqual([...readFileSync(target)], [1, 2, 3]);
@@ -21,14 +20,14 @@ describe('atomicWriteFile', () => {
     assert.deepEqual(readdirSync(dir), ['a.bin']);
   });
   it('returns an IoError naming the file when the directory does not exist', async () => {
-    const target = path.join(tempDir(), 'missing', 'a.bin');
+    const target = path.join(tempDir('atomic'), 'missing', 'a.bin');
     const r = await atomicWriteFile(target, new Uint8Array([1]));
     assert.ok(E.isLeft(r));
     assert.equal(r.left.tag, 'IoError');
     assert.ok(r.left.message.includes(target));
   });
   it('keeps the old content and removes the temporary file when a write fails', async () => {
-    const dir = tempDir();
+    const dir = tempDir('atomic');
     const target = path.join(dir, 'a.bin');
     writeFileSync(target, 'old');
     const probe = await fsp.open(path.join(dir, 'probe'), 'w');
@@ -50,7 +49,7 @@ describe('atomicWriteFile', () => {
     assert.deepEqual(readdirSync(dir), ['a.bin']);
   });
   it('leaves the old file intact when the process is killed in the middle of a write', async () => {
-    const dir = tempDir();
+    const dir = tempDir('atomic');
     const target = path.join(dir, 'a.bin');
     writeFileSync(target, 'old content');
     await runAndKillMidWrite(

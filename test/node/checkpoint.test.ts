@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { bestCheckpointDir, listCheckpointSteps, loadCheckpoint, saveBestCheckpoint, saveCheckpoint } from '../../src/node/checkpoint.js';
@@ -11,8 +10,8 @@ import { key, normal } from '../../src/core/random.js';
 import { runAndKillMidWrite } from '../helpers/crash.js';
 import { bitsOf, tinyConfig } from '../helpers/tiny_gan.js';
 import { initTrainState } from '../../src/train/state.js';
+import { tempDir } from '../helpers/temp_dir.js';
 
-const tempDir = (): string => mkdtempSync(path.join(os.tmpdir(), 'puregan-ckpt-'));
 
 /** A small train-state-like tree: params, layer state, optimiser state, key, step and data position. */
 const stateAt = (step: number) => ({
@@ -39,7 +38,7 @@ async function save(dir: string, step: number, keep = 3) {
 
 describe('checkpoints', () => {
   it('loads back the whole tree bit for bit, with its step and metadata', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     await save(dir, 7);
     const c = await load(dir);
     const want = stateAt(7);
@@ -54,7 +53,7 @@ describe('checkpoints', () => {
     assert.deepEqual(got.g.state[0]!.runningVar.shape, [3]);
   });
   it("round-trips makeTrainStep's TrainState bit for bit and accepts it as `like`", async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     const s = initTrainState(tinyConfig(), key(3));
     assert.ok(E.isRight(await saveCheckpoint({ dir, step: 0, tree: s })));
     const r = await loadCheckpoint({ dir, like: s });
@@ -62,7 +61,7 @@ describe('checkpoints', () => {
     assert.deepEqual(bitsOf(r.right.tree), bitsOf(s));
   });
   it('keeps the newest K checkpoints and nothing else in the directory', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     for (const step of [1, 2, 3, 4, 5]) await save(dir, step, 2);
     const steps = await listCheckpointSteps(dir);
     assert.ok(E.isRight(steps));
@@ -73,7 +72,7 @@ describe('checkpoints', () => {
     assert.equal((await load(dir, 4)).step, 4);
   });
   it('loads an older step on request and names the steps there are when asked for a missing one', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     await save(dir, 1);
     await save(dir, 2);
     assert.equal((await load(dir, 1)).step, 1);
@@ -85,7 +84,7 @@ describe('checkpoints', () => {
     assert.match(none.left.message, /^no checkpoint in /);
   });
   it('saving the same step again replaces it and removes the old data file', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     await save(dir, 3);
     const r = await saveCheckpoint({ dir, step: 3, tree: { other: 1 } });
     assert.ok(E.isRight(r));
@@ -93,7 +92,7 @@ describe('checkpoints', () => {
     assert.equal(readdirSync(dir).length, 2);
   });
   it('refuses a tree holding NaN or ±∞, naming where, and keeps the previous checkpoint', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     await save(dir, 1);
     const bad = { ...stateAt(2), g: { params: [{ weight: tensor([2], [0, NaN]) }] } };
     const r = await saveCheckpoint({ dir, step: 2, tree: bad });
@@ -105,7 +104,7 @@ describe('checkpoints', () => {
     assert.equal((await load(dir)).step, 1);
   });
   it('rejects a misspelt option, naming the right one, before writing anything', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     const r = await saveCheckpoint({ dir, step: 1, tree: {}, Keep: 1 } as never);
     assert.ok(E.isLeft(r));
     assert.match(r.left.message, /saveCheckpoint: unknown option "Keep" \(did you mean "keep"\?\)/);
@@ -115,7 +114,7 @@ describe('checkpoints', () => {
     assert.deepEqual(readdirSync(dir), []);
   });
   it('rejects bad steps and keep counts before writing anything', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     for (const [step, keep] of [[-1, 3], [1.5, 3], [1, 0]] as const) {
       const r = await saveCheckpoint({ dir, step, tree: {}, keep });
       assert.ok(E.isLeft(r));
@@ -134,7 +133,7 @@ describe('checkpoints: damaged files', () => {
     assert.ok(!r.left.message.includes('\n'));
   };
   it('reports a flipped byte as a sha256 mismatch', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     await save(dir, 1);
     const f = dataFile(dir);
     const b = readFileSync(f);
@@ -143,19 +142,19 @@ describe('checkpoints: damaged files', () => {
     await expectError(dir, /is corrupt: its sha256 does not match step-00000001\.json/);
   });
   it('reports a truncated data file with its size', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     const info = await save(dir, 1);
     truncateSync(dataFile(dir), 100);
     await expectError(dir, new RegExp(`is truncated: 100 bytes, expected ${info.bytes}`));
   });
   it('reports a missing data file', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     const info = await save(dir, 1);
     writeFileSync(info.sidecar, readFileSync(info.sidecar, 'utf8').replace(/-[0-9a-f]{8}\.safetensors/, '-00000000.safetensors'));
     await expectError(dir, /cannot read checkpoint .*ENOENT/);
   });
   it('refuses a sidecar that is not JSON, of another format, or pointing outside the directory', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     const info = await save(dir, 1);
     const good = readFileSync(info.sidecar, 'utf8');
     writeFileSync(info.sidecar, '{');
@@ -168,7 +167,7 @@ describe('checkpoints: damaged files', () => {
     await expectError(dir, /records step 2 but its name says 1/);
   });
   it('refuses a checkpoint of another structure, listing every difference', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     await save(dir, 1);
     const like = { ...stateAt(0), g: { ...stateAt(0).g, params: [{ weight: zeros([4, 2]), bias: zeros([3]) }] }, ema: { w: zeros([1]) } };
     await expectError(dir, /does not match this configuration: g\.params\[0\]\.weight: shape \[3, 2\], expected \[4, 2\]; ema: missing/, like);
@@ -184,7 +183,7 @@ describe('checkpoints: crashes', () => {
       crashOnWrite,
     );
   it('a kill while writing the data file leaves the previous checkpoint as the newest, and the next save cleans up', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     await save(dir, 1);
     await crashSave(dir, 2, 1);
     assert.ok(readdirSync(dir).some((n) => n.includes('.tmp-')), 'the crash left a temporary file');
@@ -194,7 +193,7 @@ describe('checkpoints: crashes', () => {
     assert.deepEqual(E.getOrElseW(() => [])(await listCheckpointSteps(dir)), [1, 3]);
   });
   it('a kill while writing the sidecar leaves the previous checkpoint as the newest, and the next save removes the orphan', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     await save(dir, 1);
     await crashSave(dir, 2, 2);
     assert.equal(readdirSync(dir).filter((n) => n.startsWith('step-00000002-')).length, 1, 'the data file of step 2 was complete');
@@ -206,7 +205,7 @@ describe('checkpoints: crashes', () => {
 
 describe('the best checkpoint', () => {
   it('keeps one best checkpoint in <dir>/best, beside the latest ones, with its metric in the metadata', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     for (const step of [100, 200, 300]) await save(dir, step);
     const r1 = await saveBestCheckpoint({ dir, step: 100, tree: stateAt(100), metric: { name: 'frechetDistance', value: 40.5 } });
     const r2 = await saveBestCheckpoint({ dir, step: 200, tree: stateAt(200), metric: { name: 'frechetDistance', value: 31.25 } });
@@ -223,7 +222,7 @@ describe('the best checkpoint', () => {
   });
 
   it('survives the rotation of the latest checkpoints', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     await saveBestCheckpoint({ dir, step: 1, tree: stateAt(1), metric: { name: 'frechetDistance', value: 1 } });
     for (const step of [2, 3, 4, 5]) await save(dir, step, 2);
     assert.deepEqual(await listCheckpointSteps(dir), E.right([4, 5]));
@@ -231,7 +230,7 @@ describe('the best checkpoint', () => {
   });
 
   it('refuses a non-finite metric with a ValueError and writes nothing', async () => {
-    const dir = tempDir();
+    const dir = tempDir('ckpt');
     const r = await saveBestCheckpoint({ dir, step: 1, tree: stateAt(1), metric: { name: 'frechetDistance', value: NaN } });
     assert.ok(E.isLeft(r) && r.left instanceof ValueError);
     assert.deepEqual(await listCheckpointSteps(bestCheckpointDir(dir)), E.right([]));

@@ -1,13 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { loadImageFolder } from '../../src/node/image_folder.js';
 import { encodePng } from '../../src/node/png.js';
+import { tempDir } from '../helpers/temp_dir.js';
 
-const tempDir = (): string => mkdtempSync(path.join(os.tmpdir(), 'puregan-folder-'));
 const grey = (w: number, h: number, v: number) => encodePng({ width: w, height: h, channels: 1, data: new Uint8Array(w * h).fill(v) });
 const rgb = (w: number, h: number, c: [number, number, number]) =>
   encodePng({ width: w, height: h, channels: 3, data: Uint8Array.from({ length: w * h * 3 }, (_, i) => c[i % 3]!) });
@@ -19,7 +18,7 @@ function put(dir: string, file: string, bytes: Uint8Array | string): void {
 
 describe('image folders', () => {
   it('numbers classes by sorted sub-folder name, as ImageFolder, finding images recursively', async () => {
-    const dir = tempDir();
+    const dir = tempDir('folder');
     put(dir, 'dog/a.png', grey(2, 2, 255));
     put(dir, 'cat/b.png', grey(2, 2, 0));
     put(dir, 'cat/deeper/c.PNG', grey(2, 2, 51));
@@ -34,7 +33,7 @@ describe('image folders', () => {
     assert.deepEqual([d.images.data[0], d.images.data[4], d.images.data[8]], [-1, Math.fround(51 / 127.5 - 1), 1]);
   });
   it('numbers classes in sorted order whatever order the file system lists them in', async () => {
-    const dir = tempDir();
+    const dir = tempDir('folder');
     const names = ['k', 'c', 'x', 'a', 'q', 'f', 'z', 'b', 'm', 'h', 'e', 'w'];
     names.forEach((n) => put(dir, `${n}/img.png`, grey(1, 1, n.charCodeAt(0))));
     const r = await loadImageFolder(dir);
@@ -47,7 +46,7 @@ describe('image folders', () => {
     });
   });
   it('reads a folder without sub-folders as one class, and colour images as 3 channels [N, 3, H, W]', async () => {
-    const dir = tempDir();
+    const dir = tempDir('folder');
     put(dir, 'x.png', rgb(3, 1, [255, 0, 0]));
     put(dir, 'y.png', rgb(3, 1, [0, 0, 255]));
     const r = await loadImageFolder(dir);
@@ -57,7 +56,7 @@ describe('image folders', () => {
     assert.deepEqual([...r.right.images.data.subarray(0, 9)], [1, 1, 1, -1, -1, -1, -1, -1, -1]);
   });
   it('reads RGB files whose pixels are all grey as 1 channel, and forces channels on request', async () => {
-    const dir = tempDir();
+    const dir = tempDir('folder');
     put(dir, 'a.png', rgb(1, 1, [51, 51, 51]));
     const auto = await loadImageFolder(dir);
     assert.ok(E.isRight(auto));
@@ -71,7 +70,7 @@ describe('image folders', () => {
     assert.equal(one.right.images.data[1], Math.fround(85 / 127.5 - 1));
   });
   it('lists every unreadable file, every image of another size and every empty class at once', async () => {
-    const dir = tempDir();
+    const dir = tempDir('folder');
     put(dir, 'a/1.png', grey(4, 4, 0));
     put(dir, 'a/2.png', grey(5, 4, 0));
     put(dir, 'b/3.png', 'this is not a PNG');
@@ -87,7 +86,7 @@ describe('image folders', () => {
     assert.ok(!m.includes('\n'));
   });
   it('rejects a misspelt option and a channel count other than 1, 3 or auto', async () => {
-    const dir = tempDir();
+    const dir = tempDir('folder');
     put(dir, 'a.png', grey(1, 1, 0));
     const r = await loadImageFolder(dir, { channel: 1 } as never);
     assert.ok(E.isLeft(r));
@@ -97,7 +96,7 @@ describe('image folders', () => {
     assert.match(r2.left.message, /channels must be 1, 3 or "auto", got 2/);
   });
   it('says so when there are no images, and when the folder cannot be read', async () => {
-    const dir = tempDir();
+    const dir = tempDir('folder');
     put(dir, 'cats/readme.txt', 'x');
     const r = await loadImageFolder(dir);
     assert.ok(E.isLeft(r));

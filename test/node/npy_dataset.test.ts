@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { loadNpyDataset } from '../../src/node/npy_dataset.js';
+import { tempDir } from '../helpers/temp_dir.js';
 
 /** A version 1.0 .npy file, built by hand as NumPy lays it out (header padded to 64 bytes). */
 function npy(descr: string, shape: number[], data: ArrayBufferView): Uint8Array {
@@ -19,7 +19,7 @@ function npy(descr: string, shape: number[], data: ArrayBufferView): Uint8Array 
 }
 
 function files(entries: Record<string, Uint8Array>): Record<string, string> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'puregan-npy-'));
+  const dir = tempDir('npy');
   const out: Record<string, string> = {};
   for (const [name, bytes] of Object.entries(entries)) {
     out[name] = path.join(dir, name);

@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { PNG } from 'pngjs';
 import { decodePng, encodePng, sampleGrid, writeSampleGrid } from '../../src/node/png.js';
 import { tensor } from '../../src/core/tensor.js';
+import { tempDir } from '../helpers/temp_dir.js';
 
 /** Width, height, bit depth and colour type from a PNG's IHDR chunk, read by hand. */
 function ihdr(b: Uint8Array): [number, number, number, number] {
@@ -71,7 +71,7 @@ describe('sample grids', () => {
     assert.throws(() => sampleGrid(tensor([2, 2], [0, 0, 0, 0])), /\[N, C, H, W\]/);
   });
   it('writes a grid as a PNG file that decodes to the grid', async () => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'puregan-png-')), 'grid.png');
+    const file = path.join(tempDir('png'), 'grid.png');
     const x = tensor([4, 1, 2, 2], Array.from({ length: 16 }, (_, i) => i / 8 - 1));
     assert.ok(E.isRight(await writeSampleGrid(file, x)));
     const r = decodePng(readFileSync(file));

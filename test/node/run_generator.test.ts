@@ -6,8 +6,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
@@ -19,12 +18,13 @@ import { loadCheckpoint } from '../../src/node/checkpoint.js';
 import { runPaths } from '../../src/node/run_dir.js';
 import { loadRunGenerator } from '../../src/node/run_generator.js';
 import type { RunState } from '../../src/train/loop.js';
+import { tempDir } from '../helpers/temp_dir.js';
 
 useBackend(referenceBackend);
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
-const dir = mkdtempSync(join(tmpdir(), 'puregan-run-generator-'));
+const dir = tempDir('run-generator');
 const run = join(dir, 'ema');
 
 const values = (tree: unknown): number[] => treeLeaves(tree).flatMap((t) => (typeof t === 'number' ? [t] : [...(t as Tensor).data]));

@@ -1,7 +1,6 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { useBackend } from '../../src/backend/current.js';
@@ -17,6 +16,7 @@ import { initRunState, type RunState } from '../../src/train/loop.js';
 import { PRESETS } from '../../src/train/presets.js';
 import { mergeConfig, resolveRunConfig } from '../../src/train/run_config.js';
 import { bitsOf } from '../helpers/tiny_gan.js';
+import { tempDir } from '../helpers/temp_dir.js';
 
 before(async () => useBackend(await loadWasmBackend({ threads: 2 })));
 
@@ -38,7 +38,7 @@ const records = (dir: string): Record<string, unknown>[] =>
 
 describe('openRunMonitor on an MNIST run', () => {
   it('keeps as best checkpoint the evaluated state with the lowest FD, and writes each evaluation to metrics.jsonl', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'puregan-monitor-'));
+    const dir = tempDir('monitor');
     const notes: string[] = [];
     const m = await openRunMonitor({ dir, config, train, runKey: key(0), note: (l) => notes.push(l), report: false, evalSamples: 120 });
     assert.ok(E.isRight(m));
@@ -67,7 +67,7 @@ describe('openRunMonitor on an MNIST run', () => {
   });
 
   it('writes a warning record once, the first time its rule holds, and marks the run live until closed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'puregan-monitor-'));
+    const dir = tempDir('monitor');
     const m = await openRunMonitor({ dir, config, train, runKey: key(0), note: () => undefined, report: false });
     assert.ok(E.isRight(m));
     assert.ok(readFileSync(reportPaths(dir).live, 'utf8').length > 0);

@@ -1,15 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { ValueError } from '../../../src/core/errors.js';
 import { decodePng, encodePng } from '../../../src/node/png.js';
 import { pickGridSteps, reportPaths, setLive, writeRunReport } from '../../../src/node/report/write_report.js';
+import { tempDir } from '../../helpers/temp_dir.js';
 
 function runDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'puregan-report-'));
+  const dir = tempDir('report');
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ preset: 'gaussians-8', steps: 50 }));
   const lines = [1, 2, 3].map((s) => JSON.stringify({ step: 25 * s, time: s, d_loss: 1 / s, g_loss: s, grad_norm_d: 1, grad_norm_g: 2 }));
   writeFileSync(join(dir, 'metrics.jsonl'), `${lines.join('\n')}\n${JSON.stringify({ step: 50, eval: { modesCovered: 7, modes: 8 } })}\n`);
@@ -46,7 +46,7 @@ describe('writeRunReport', () => {
   });
 
   it('refuses a directory without a run with a ValueError', async () => {
-    const r = await writeRunReport(mkdtempSync(join(tmpdir(), 'puregan-report-')));
+    const r = await writeRunReport(tempDir('report'));
     assert.ok(E.isLeft(r) && r.left instanceof ValueError);
   });
 });
