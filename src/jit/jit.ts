@@ -23,7 +23,17 @@ export type JitOptions = Readonly<{
    * console.debug, a function receives them. Default: on when PUREGAN_JIT_DEBUG is set.
    */
   debug?: boolean | ((message: string) => void);
+  /**
+   * The most signatures kept (default 64): a call with a new signature beyond it evicts the
+   * least recently used one, with its compiled graphs, so a function called with ever new
+   * shapes (a data loader's last batches, growing sequences) does not hold every graph it
+   * ever traced. An evicted signature traces again when it comes back.
+   */
+  maxCached?: number;
 }>;
+
+/** `JitOptions.maxCached`'s default. */
+export const DEFAULT_MAX_CACHED = 64;
 
 export type JitStats = Readonly<{
   /** Calls of the jitted function. */
@@ -32,6 +42,8 @@ export type JitStats = Readonly<{
   traces: number;
   /** Signatures cached. */
   cached: number;
+  /** Signatures dropped from the cache to keep it within `maxCached`. */
+  evicted: number;
 }>;
 
 /** A jitted function: `f` itself, plus inspection. */
@@ -59,21 +71,33 @@ const tensorLeaves = (leaves: readonly Leaf[]): Tensor[] => leaves.filter((l): l
 
 export function jit<F extends (...args: never[]) => unknown>(f: F, opts: JitOptions = {}): Jitted<F> {
   const name = opts.name ?? (f.name || 'anonymous');
+  const maxCached = opts.maxCached ?? DEFAULT_MAX_CACHED;
+  if (!Number.isSafeInteger(maxCached) || maxCached < 1) throw new RangeError(`jit(${name}): maxCached must be a positive integer, got ${maxCached}`);
   const log = debugSink(opts.debug);
+  /** Signature key → entry, least recently used first (a hit moves its entry to the end). */
   const cache = new Map<string, Entry>();
   let last: Signature | undefined;
   let calls = 0;
   let traces = 0;
+  let evicted = 0;
 
   const entryFor = (args: readonly unknown[], sig: Signature): { entry: Entry; fresh: boolean } => {
     const hit = cache.get(sig.key);
-    if (hit !== undefined) return { entry: hit, fresh: false };
+    if (hit !== undefined) {
+      cache.delete(sig.key);
+      cache.set(sig.key, hit);
+      return { entry: hit, fresh: false };
+    }
     // Tracing is by example: device-resident arguments are read back (once per signature) to trace on.
     const examples = sig.values.some(isDeviceTensor) ? materializeSync(args) : args;
     const traced = traceFunction(f, examples, name, treePaths(args).map((p) => `args${p}`));
     traces++;
     const entry: Entry = { traced, compiled: new WeakMap() };
     cache.set(sig.key, entry);
+    if (cache.size > maxCached) {
+      cache.delete(cache.keys().next().value as string);
+      evicted++;
+    }
     if (log !== undefined) {
       const why = last === undefined ? 'first call' : `retracing: ${describeChange(last, sig)}`;
       log(`jit(${name}): traced (${why}): ${traced.graph.eqns.length} equations; ${cache.size} signature(s) cached`);
@@ -119,6 +143,6 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, opts: JitOpti
 
   const lower = (...args: unknown[]): Graph => entryFor(args, signatureOf(args)).entry.traced.graph;
   const profile = (...args: unknown[]): RunProfile => compiledFor(entryFor(args, signatureOf(args)).entry, currentBackend()).profile;
-  const stats = (): JitStats => ({ calls, traces, cached: cache.size });
+  const stats = (): JitStats => ({ calls, traces, cached: cache.size, evicted });
   return Object.assign(call as unknown as F, { stats, lower, profile });
 }

@@ -197,7 +197,26 @@ describe('the jit cache', () => {
     jf(tensor([2, 2], [5, 6, 7, 8]));
     jf(x);
     assert.equal(runs, 1);
-    assert.deepEqual(jf.stats(), { calls: 3, traces: 1, cached: 1 });
+    assert.deepEqual(jf.stats(), { calls: 3, traces: 1, cached: 1, evicted: 0 });
+  });
+
+  it('keeps at most maxCached signatures, evicting the least recently used, which traces again when it comes back', () => {
+    const traced: number[] = [];
+    const jf = jit((a: Tensor) => {
+      traced.push(a.shape[0]!);
+      return ops.mul(a, 2);
+    }, { maxCached: 2 });
+    const of = (n: number): Tensor => tensor([n], new Float32Array(n).fill(1));
+    jf(of(1));
+    jf(of(2));
+    jf(of(1)); // 1 is now the most recently used: 2 goes when 3 arrives
+    jf(of(3));
+    assert.deepEqual(jf.stats(), { calls: 4, traces: 3, cached: 2, evicted: 1 });
+    assert.deepEqual(Array.from(jf(of(1)).data), [2]); // still cached
+    assert.deepEqual(Array.from(jf(of(2)).data), [2, 2]); // traced again
+    assert.deepEqual(traced, [1, 2, 3, 2]);
+    assert.deepEqual(jf.stats(), { calls: 6, traces: 4, cached: 2, evicted: 2 });
+    assert.throws(() => jit((a: Tensor) => a, { maxCached: 0 }), /maxCached must be a positive integer, got 0/);
   });
 
   it('retraces for a new shape, structure or number leaf, and says so once per retrace at debug level', () => {
