@@ -34,7 +34,8 @@ describe('presets', () => {
     assert.ok(dc.generator.some((l) => l.type === 'batch_norm') && dc.discriminator.some((l) => l.type === 'batch_norm'));
     const sn = PRESETS['mnist-sngan']!;
     assert.equal(sn.loss, 'hinge');
-    assert.deepEqual(sn.optimizers.d, { name: 'adam', lr: 2e-4, b1: 0, b2: 0.9 });
+    assert.deepEqual(sn.optimizers.d, { name: 'adam', lr: 1.6e-3, b1: 0, b2: 0.9 });
+    assert.deepEqual(sn.optimizers.g, sn.optimizers.d);
     assert.ok(sn.discriminator.filter((l) => 'in' in l).every((l) => l.spectral_norm === true));
   });
 });
