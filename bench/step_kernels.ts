@@ -25,11 +25,12 @@ const { values } = parseArgs({
   strict: true,
 });
 
-type Shape = Readonly<{ label: string; count: number; flops: number; call: KernelCall }>;
+/** A distinct call of the graph (its label names its shape) and how often the graph makes it. */
+type Shape = { label: string; count: number; flops: number; call: KernelCall };
 
 /** The distinct calls of the graph, in first-seen order, with how often each occurs. */
 function distinct(calls: readonly KernelCall[]): Shape[] {
-  const byLabel = new Map<string, { label: string; count: number; flops: number; call: KernelCall }>();
+  const byLabel = new Map<string, Shape>();
   for (const c of calls) {
     const s = byLabel.get(c.label);
     if (s === undefined) byLabel.set(c.label, { label: c.label, count: 1, flops: c.flops, call: c });
@@ -49,8 +50,9 @@ async function main(): Promise<void> {
   const time = Number(values.time);
   if (!Number.isFinite(time) || time <= 0) throw new Error(`--time must be a positive number of ms, got ${values.time}`);
   const colBudgetFloats = values['col-budget'] === undefined ? undefined : Number(values['col-budget']);
-  const one = await loadWasmBackend({ variant, threads: 1, ...(colBudgetFloats !== undefined ? { colBudgetFloats } : {}) });
-  const two = await loadWasmBackend({ variant, threads: 2, ...(colBudgetFloats !== undefined ? { colBudgetFloats } : {}) });
+  const budget = colBudgetFloats === undefined ? {} : { colBudgetFloats };
+  const one = await loadWasmBackend({ variant, threads: 1, ...budget });
+  const two = await loadWasmBackend({ variant, threads: 2, ...budget });
   const shapes = distinct(kernelCalls(stepRunners(benchmarkGanConfig({ sn: values.sn }), one).lower()));
   const peak = await measurePeak(one, time);
   const t1 = await timeShapes(one, shapes, time);

@@ -80,7 +80,7 @@ const narrowCases = record(dim, fc.constantFrom(1, 2), depth);
 const shortCases = record(fc.constantFrom(1, 2), dim, depth);
 /**
  * Large enough that the driver splits them (by rows when C is narrow, else by columns): 15 rows
- * are two parts of whole register tiles for tiles of 4 to 7 rows (the build's is 5).
+ * are two parts of at least a whole register tile each for tiles of 4 or 5 rows (the build's is 4).
  */
 const bigCases = fc.oneof(
   record(fc.constantFrom(15, 65, 130, 200), fc.constantFrom(24, 40, 130, 200), fc.constantFrom(130, 300, 520)),
