@@ -5,12 +5,16 @@
  * same run and its two-thread speed-up. Calls of the same shape are timed once and counted
  * as often as the graph has them. This is the profile behind the whole step's figures in
  * `gan_step.ts`: which kernels hold it back, and which do not scale across threads.
+ * `--model gaussians` profiles the 8-Gaussians MLP GAN's step instead (batch 256, the
+ * non-saturating config of `gaussian_gan.ts`): small and skinny GEMMs (K = 2, N = 1).
  *
- *     npm run bench:step-kernels [-- --json] [--sn] [--variant relaxed] [--time 400] [--col-budget FLOATS]
+ *     npm run bench:step-kernels [-- --json] [--sn] [--model gan|gaussians] [--variant relaxed] [--time 400] [--col-budget FLOATS]
  */
 import { parseArgs } from 'node:util';
 import { loadWasmBackend, type WasmBackend, type WasmVariant } from '../src/backend/wasm/index.js';
-import { benchmarkGanConfig, stepRunners } from './helpers/benchmark_gan.js';
+import { ring8, sampleMixture } from '../src/data/gaussians.js';
+import { benchmarkGanConfig, stepRunners, type StepRunners } from './helpers/benchmark_gan.js';
+import { gaussianConfig } from './gaussian_gan.js';
 import { kernelCalls, kernelReplay, type KernelCall } from './helpers/kernel_calls.js';
 import { measurePeak, medians, type Task } from './helpers/peak.js';
 
@@ -18,6 +22,7 @@ const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     sn: { type: 'boolean', default: false },
+    model: { type: 'string', default: 'gan' },
     variant: { type: 'string', default: 'relaxed' },
     time: { type: 'string', default: '400' },
     'col-budget': { type: 'string' },
@@ -45,6 +50,13 @@ async function timeShapes(b: WasmBackend, shapes: readonly Shape[], time: number
   return new Map([...res].map(([k, v]) => [k, v.ms]));
 }
 
+/** The step whose kernels are profiled: the benchmark GAN (plain or +SN) or the 8-Gaussians MLP GAN. */
+function modelRunners(model: string, b: WasmBackend): StepRunners {
+  if (model === 'gan') return stepRunners(benchmarkGanConfig({ sn: values.sn }), b);
+  if (model === 'gaussians') return stepRunners(gaussianConfig('nonsaturating'), b, { makeReal: (k) => sampleMixture(ring8, k, 256) });
+  throw new Error(`--model must be gan or gaussians, got ${model}`);
+}
+
 async function main(): Promise<void> {
   const variant = values.variant as WasmVariant;
   const time = Number(values.time);
@@ -53,7 +65,7 @@ async function main(): Promise<void> {
   const budget = colBudgetFloats === undefined ? {} : { colBudgetFloats };
   const one = await loadWasmBackend({ variant, threads: 1, ...budget });
   const two = await loadWasmBackend({ variant, threads: 2, ...budget });
-  const shapes = distinct(kernelCalls(stepRunners(benchmarkGanConfig({ sn: values.sn }), one).lower()));
+  const shapes = distinct(kernelCalls(modelRunners(values.model, one).lower()));
   const peak = await measurePeak(one, time);
   const t1 = await timeShapes(one, shapes, time);
   const t2 = await timeShapes(two, shapes, time);
