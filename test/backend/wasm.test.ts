@@ -321,6 +321,19 @@ describe('wasm backend with threads', () => {
     }
   });
 
+  it('gemmMinSplitFlops moves the split threshold without changing bits (0 splits even the smallest GEMM); a bad value is a BackendError', async () => {
+    await assert.rejects(loadWasmBackend({ threads: 2, gemmMinSplitFlops: -1 }), /gemmMinSplitFlops must be a number of flops ≥ 0, got -1/);
+    await assert.rejects(loadWasmBackend({ threads: 2, gemmMinSplitFlops: Number.NaN }), BackendError);
+    const rnd = mulberry(6);
+    // 2·64·40·24 flops, far below the default threshold: split only when asked.
+    const a = Float32Array.from({ length: 64 * 24 }, () => rnd() - 0.5);
+    const bT = Float32Array.from({ length: 40 * 24 }, () => rnd() - 0.5);
+    const spec = { m: 64, n: 40, k: 24, transA: false, transB: true };
+    const eager = await loadWasmBackend({ variant: 'relaxed', threads: 2, gemmMinSplitFlops: 0, maxMemoryBytes: 64 * 2 ** 20 });
+    for (let rep = 0; rep < 3; rep++) same(eager.gemm(a, bT, spec), one.gemm(a, bT, spec), 'a split small GEMM');
+    await eager.close();
+  });
+
   it('rejects a bad thread count and closes its workers', async () => {
     await assert.rejects(loadWasmBackend({ threads: 0 }), /threads must be an integer between 1 and 64/);
     const b = await loadWasmBackend({ variant: 'simd', threads: 3 });

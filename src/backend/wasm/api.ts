@@ -36,6 +36,11 @@ export type WasmBackendOptions = Readonly<{
    */
   spinMs?: number;
   /**
+   * With threads > 1: GEMMs of fewer flops (2·m·n·k) run on the calling thread alone (default
+   * `MIN_SPLIT_FLOPS` of `gemm.ts`). Results do not depend on it.
+   */
+  gemmMinSplitFlops?: number;
+  /**
    * jit graphs (`Backend.compile`) run their fused elementwise groups in the wasm SIMD
    * interpreter, whose exp, log, log1p, tanh, sigmoid and softplus are f32 polynomials (a few
    * ulp from Math.*; README, "jit"). true keeps groups with those as JavaScript loops, so that

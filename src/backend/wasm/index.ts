@@ -53,6 +53,10 @@ export async function loadWasmBackend(opts: WasmBackendOptions = {}): Promise<Wa
   }
   const spinMs = opts.spinMs ?? DEFAULT_SPIN_MS;
   if (!Number.isFinite(spinMs) || spinMs < 0) throw new BackendError(`spinMs must be a number of ms ≥ 0, got ${spinMs}`);
+  const minSplitFlops = opts.gemmMinSplitFlops;
+  if (minSplitFlops !== undefined && !(Number.isFinite(minSplitFlops) && minSplitFlops >= 0)) {
+    throw new BackendError(`gemmMinSplitFlops must be a number of flops ≥ 0, got ${minSplitFlops}`);
+  }
   const shared = threads > 1;
   const { variant, module } = await compileKernels({ variant: want, shared, sources: opts.sources });
   const memory = createMemory(maxBytes, shared);
@@ -66,6 +70,7 @@ export async function loadWasmBackend(opts: WasmBackendOptions = {}): Promise<Wa
     colBudgetFloats: opts.colBudgetFloats ?? DEFAULT_COL_BUDGET_FLOATS,
     pool,
     ...(opts.jitExactMath === undefined ? {} : { exactMath: opts.jitExactMath }),
+    ...(minSplitFlops === undefined ? {} : { minSplitFlops }),
   });
   warmUp(backend);
   // V8 compiles hot wasm functions with its optimising tier in the background; yield once so
@@ -76,7 +81,7 @@ export async function loadWasmBackend(opts: WasmBackendOptions = {}): Promise<Wa
 
 /** The backend on an instantiated module: its arena on `memory`, its jobs split across `pool`. */
 export function createWasmBackend(
-  opts: Readonly<{ exports: WasmExports; memory: WebAssembly.Memory; variant: WasmVariant; maxBytes: number; colBudgetFloats: number; pool: WorkerPool; exactMath?: boolean }>,
+  opts: Readonly<{ exports: WasmExports; memory: WebAssembly.Memory; variant: WasmVariant; maxBytes: number; colBudgetFloats: number; pool: WorkerPool; exactMath?: boolean; minSplitFlops?: number }>,
 ): WasmBackend {
   const { exports: k, variant, pool } = opts;
   const { threads } = pool;
@@ -84,7 +89,7 @@ export function createWasmBackend(
   const { kernels, at } = createKernels({
     exports: k,
     arena,
-    gemm: createGemmDriver({ exports: k, arena, pool }),
+    gemm: createGemmDriver({ exports: k, arena, pool, ...(opts.minSplitFlops === undefined ? {} : { minSplitFlops: opts.minSplitFlops }) }),
     gather: createGatherDriver({ exports: k, arena, pool }),
     adam: createAdamDriver({ exports: k, arena, pool }),
     colBudgetFloats: opts.colBudgetFloats,
