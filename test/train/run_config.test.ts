@@ -27,15 +27,18 @@ describe('presets', () => {
     }
   });
 
-  it('mnist-dcgan is non-saturating with batch norm and Adam 2e-4 (0.5, 0.999); mnist-sngan hinge + SN with Adam (0, 0.9)', () => {
+  it('mnist-dcgan is non-saturating with batch norm and Adam 2e-4 (0.5, 0.999); mnist-sngan hinge + SN with Adam (0, 0.9) and an EMA of G', () => {
     const dc = PRESETS['mnist-dcgan']!;
     assert.equal(dc.loss, 'nonsaturating');
     assert.deepEqual(dc.optimizers.g, { name: 'adam', lr: 2e-4, b1: 0.5, b2: 0.999 });
     assert.ok(dc.generator.some((l) => l.type === 'batch_norm') && dc.discriminator.some((l) => l.type === 'batch_norm'));
     const sn = PRESETS['mnist-sngan']!;
     assert.equal(sn.loss, 'hinge');
-    assert.deepEqual(sn.optimizers.d, { name: 'adam', lr: 1.6e-3, b1: 0, b2: 0.9 });
+    assert.deepEqual(sn.optimizers.d, { name: 'adam', lr: 3.2e-3, b1: 0, b2: 0.9 });
     assert.deepEqual(sn.optimizers.g, sn.optimizers.d);
+    assert.deepEqual(sn.ema, { decay: 0.999, start: 1000 });
+    const resolved = resolveRunConfig(sn);
+    assert.ok(E.isRight(resolved) && resolved.right.train.techniques.ema !== undefined, 'the resolved train config keeps the EMA');
     assert.ok(sn.discriminator.filter((l) => 'in' in l).every((l) => l.spectral_norm === true));
   });
 });
