@@ -321,7 +321,7 @@ describe('wasm backend with threads', () => {
     }
   });
 
-  it('gemmMinSplitFlops moves the split threshold without changing bits (0 splits even the smallest GEMM); a bad value is a BackendError', async () => {
+  it('a GEMM far below the default split threshold, split across the threads with gemmMinSplitFlops 0, gives one thread\'s bits; a bad value is a BackendError', async () => {
     await assert.rejects(loadWasmBackend({ threads: 2, gemmMinSplitFlops: -1 }), /gemmMinSplitFlops must be a number of flops ≥ 0, got -1/);
     await assert.rejects(loadWasmBackend({ threads: 2, gemmMinSplitFlops: Number.NaN }), BackendError);
     const rnd = mulberry(6);
