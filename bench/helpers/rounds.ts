@@ -55,9 +55,11 @@ export async function interleavedRounds(
         samples = r.samples;
         cpu.get(t.name)!.push(r.cpuMs);
       } else {
-        const c0 = cpuMsNow();
+        // Building a Bench and adding a task cost milliseconds of CPU (tinybench calls the task
+        // once in add(), to see whether it returns a promise), so the clock starts after both.
         const bench = new Bench({ time: 0, iterations: t.iterations, warmup: false, retainSamples: true, throws: true });
         bench.add(t.name, t.fn!);
+        const c0 = cpuMsNow();
         await bench.run();
         const res = bench.tasks[0]!.result;
         if (res.state !== 'completed') throw new Error(`benchmark task ${t.name} did not complete (${res.state})`);
