@@ -15,7 +15,7 @@
  * - TensorFlow.js 4.22 on its wasm backend, the same benchmark GAN step (`peers/tfjs_gan_step.ts`;
  *   its filter gradient is built from public ops and tested against puregan's);
  * - with `--peers`, PyTorch (`peers/pytorch_gan_step.py`) on 1 and 2 threads, when a python3
- *   with torch is found.
+ *   with torch is found: the benchmark GAN step and the 8-Gaussians step.
  *
  * Ratios are medians over rounds of per-round ratios (both sides measured in the same round).
  * Each row also has the CPU time per call (user + system, all threads of the process; for
@@ -90,12 +90,15 @@ function peerEnv(): NodeJS.ProcessEnv {
 
 const PYTORCH_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/peers/pytorch_gan_step.py');
 
-function torchTask(py: string, threads: number, iterations: number): RoundTask {
+/** The PyTorch peer's step of `model` (the script's `--model`: `gan`, the benchmark GAN, or `gaussians`) on `threads` threads. */
+function torchTask(py: string, o: Readonly<{ model: 'gan' | 'gaussians'; threads: number; iterations: number }>): RoundTask {
+  const { model, threads, iterations } = o;
   return {
-    name: `pytorch|${threads}`,
+    name: model === 'gan' ? `pytorch|${threads}` : `pytorch-${model}|${threads}`,
     iterations,
     external: () => {
-      const r = spawnSync(py, [PYTORCH_SCRIPT, '--json', '--threads', String(threads), '--iters', String(iterations), '--warmup', '1'], { encoding: 'utf8', env: peerEnv() });
+      const args = [PYTORCH_SCRIPT, '--json', '--model', model, '--threads', String(threads), '--iters', String(iterations), '--warmup', String(model === 'gan' ? 1 : 20)];
+      const r = spawnSync(py, args, { encoding: 'utf8', env: peerEnv() });
       if (r.status !== 0) throw new Error(`the PyTorch peer failed: ${r.stderr}`);
       return JSON.parse(r.stdout.trim().split('\n').pop()!) as { samples: number[]; cpuMs: number };
     },
@@ -156,7 +159,10 @@ async function main(): Promise<void> {
   if (values.peers) {
     const py = findTorchPython();
     if (py === undefined) notes.push('PyTorch peer skipped: no python3 with torch found (apt-get install python3-torch libopenblas0-pthread)');
-    else peers.push(...threadCounts.map((t) => torchTask(py, t, 2)));
+    else {
+      peers.push(...threadCounts.map((threads) => torchTask(py, { model: 'gan', threads, iterations: 2 })));
+      peers.push(...threadCounts.map((threads) => torchTask(py, { model: 'gaussians', threads, iterations: 100 })));
+    }
   }
 
   for (const variant of variants) {
@@ -259,15 +265,22 @@ function ratioRows(prepared: readonly Prepared[], samples: Both, variant: string
 function peerRows(samples: Both, prepared: readonly Prepared[], variant: string): Row[] {
   const out: Row[] = [];
   const threadList = [...new Set(prepared.map((p) => p.threads))];
-  for (const [peer, label] of [['tfjs', 'TensorFlow.js wasm'], ['pytorch', 'PyTorch CPU']] as const) {
+  const peerSteps = [
+    { peer: 'tfjs', label: 'TensorFlow.js wasm', model: 'gan' },
+    { peer: 'pytorch', label: 'PyTorch CPU', model: 'gan' },
+    { peer: 'pytorch-gaussians', label: 'PyTorch CPU', model: 'gaussians' },
+  ] as const;
+  for (const { peer, label, model } of peerSteps) {
+    const ours = prepared.find((p) => p.model.id === model);
+    if (ours === undefined) continue;
     for (const peerThreads of [1, 2]) {
       const name = `${peer}|${peerThreads}`;
       if (!samples.wall.has(name)) continue;
       const ms = medianOf(samples.wall, name);
-      const flops = prepared.find((p) => p.model.id === 'gan')!.flops;
-      out.push({ name: `${label}, benchmark GAN step`, model: 'gan', mode: peer, threads: peerThreads, ms, gflops: flops / ms / 1e6, cpuMs: cpuMedianOf(samples.cpu, name), samples: samples.wall.get(name)!.flat().length });
+      const mode = peer.startsWith('pytorch') ? 'pytorch' : peer;
+      out.push({ name: `${label}, ${ours.model.label} step`, model, mode, threads: peerThreads, ms, gflops: ours.flops / ms / 1e6, cpuMs: cpuMedianOf(samples.cpu, name), samples: samples.wall.get(name)!.flat().length });
       for (const t of threadList) {
-        out.push({ name: `${label} (${peerThreads} thread) ms / puregan jit ms, benchmark GAN`, model: 'gan', build: variant, threads: t, ...ratio(samples, name, `gan|${variant}|${t}|jit`) });
+        out.push({ name: `${label} (${peerThreads} thread) ms / puregan jit ms, ${ours.model.label}`, model, build: variant, threads: t, ...ratio(samples, name, `${model}|${variant}|${t}|jit`) });
       }
     }
   }
