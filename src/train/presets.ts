@@ -70,16 +70,25 @@ function gaussians(o: Readonly<{ name: string; mixture: 'ring8' | 'grid25' | 'gr
 }
 
 /**
- * DCGAN-style MNIST networks at 28×28 (z [N, 64]):
- *   G: Linear(64 → 2w·7·7) → Reshape [2w, 7, 7] → BN → ReLU → ConvT(2w → w, k4 s2 p1) [14×14]
- *      → BN → ReLU → ConvT(w → 1, k4 s2 p1) [28×28] → Tanh
+ * DCGAN-style MNIST networks at 28×28 (z [N, zDim], zDim = 64 unless a technique appends to it):
+ *   G: [Linear(zDim → h) → BN → ReLU] → Linear(· → 2w·7·7) → Reshape [2w, 7, 7] → BN → ReLU
+ *      → ConvT(2w → w, k4 s2 p1) [14×14] → BN → ReLU → ConvT(w → 1, k4 s2 p1) [28×28] → Tanh
  *   D: Conv(1 → w, k4 s2 p1) [14×14] → LeakyReLU(0.2) → Conv(w → 2w, k4 s2 p1) [7×7]
- *      → (BN) → LeakyReLU(0.2) → Flatten → Linear(2w·49 → 1)
+ *      → (BN) → LeakyReLU(0.2) → Flatten → [Linear(2w·49 → h) → (BN) → LeakyReLU(0.2)]
+ *      → Linear(· → 1)
+ * The bracketed layers are there with `hidden: h`: a fully connected layer of h units between
+ * the code and the first feature map in G, and between the last feature map and the heads in D,
+ * as InfoGAN's MNIST networks have (Chen et al. 2016, appendix C.1, with 1,024 units).
  * `sn` wraps every D weight layer in spectral norm (and drops D's batch norm, as SNGAN does).
  */
-function mnistGenerator(w: number): LayerSpec[] {
+type MnistNetOptions = Readonly<{ hidden?: number }>;
+
+function mnistGenerator(w: number, opts: MnistNetOptions & Readonly<{ zDim?: number }> = {}): LayerSpec[] {
+  const zDim = opts.zDim ?? 64;
+  const h = opts.hidden;
   return [
-    { type: 'linear', in: 64, out: 2 * w * 49 },
+    ...(h === undefined ? [] : [{ type: 'linear', in: zDim, out: h }, { type: 'batch_norm', features: h }, { type: 'relu' }]),
+    { type: 'linear', in: h ?? zDim, out: 2 * w * 49 },
     { type: 'reshape', shape: [2 * w, 7, 7] },
     { type: 'batch_norm', features: 2 * w },
     { type: 'relu' },
@@ -91,8 +100,10 @@ function mnistGenerator(w: number): LayerSpec[] {
   ];
 }
 
-function mnistDiscriminator(w: number, opts: Readonly<{ bn: boolean; sn: boolean }>): LayerSpec[] {
+/** D up to its features `[N, 2w·49]` (or `[N, h]` with `hidden: h`), without the output layer: the trunk the heads of ACGAN and InfoGAN share. */
+function mnistTrunk(w: number, opts: MnistNetOptions & Readonly<{ bn: boolean; sn: boolean }>): LayerSpec[] {
   const sn = opts.sn ? { spectral_norm: true } : {};
+  const h = opts.hidden;
   return [
     { type: 'conv2d', in: 1, out: w, kernel: 4, stride: 2, padding: 1, ...sn },
     { type: 'leaky_relu', slope: 0.2 },
@@ -100,8 +111,17 @@ function mnistDiscriminator(w: number, opts: Readonly<{ bn: boolean; sn: boolean
     ...(opts.bn ? [{ type: 'batch_norm', features: 2 * w }] : []),
     { type: 'leaky_relu', slope: 0.2 },
     { type: 'flatten' },
-    { type: 'linear', in: 2 * w * 49, out: 1, ...sn },
+    ...(h === undefined
+      ? []
+      : [{ type: 'linear', in: 2 * w * 49, out: h, ...sn }, ...(opts.bn ? [{ type: 'batch_norm', features: h }] : []), { type: 'leaky_relu', slope: 0.2 }]),
   ];
+}
+
+/** The width of the trunk's features: 2w·49, or h with a hidden layer. */
+const trunkFeatures = (w: number, opts: MnistNetOptions): number => opts.hidden ?? 2 * w * 49;
+
+function mnistDiscriminator(w: number, opts: MnistNetOptions & Readonly<{ bn: boolean; sn: boolean }>): LayerSpec[] {
+  return [...mnistTrunk(w, opts), { type: 'linear', in: trunkFeatures(w, opts), out: 1, ...(opts.sn ? { spectral_norm: true } : {}) }];
 }
 
 /**
@@ -114,34 +134,44 @@ function mnistDiscriminator(w: number, opts: Readonly<{ bn: boolean; sn: boolean
  * that class (the README's ACGAN measurements).
  */
 function mnistAcgan(w: number): Pick<RunConfig, 'generator' | 'discriminator' | 'heads' | 'conditioning' | 'acgan'> {
-  const [first, ...rest] = mnistGenerator(w);
+  const features = trunkFeatures(w, {});
   return {
-    generator: [{ type: 'label_embedding', classes: 10, dim: 16 }, { ...first!, in: 80 }, ...rest],
-    discriminator: mnistDiscriminator(w, { bn: true, sn: false }).slice(0, -1),
-    heads: [[{ type: 'linear', in: 2 * w * 49, out: 1 }], [{ type: 'linear', in: 2 * w * 49, out: 10 }]],
+    generator: [{ type: 'label_embedding', classes: 10, dim: 16 }, ...mnistGenerator(w, { zDim: 64 + 16 })],
+    discriminator: mnistTrunk(w, { bn: true, sn: false }),
+    heads: [[{ type: 'linear', in: features, out: 1 }], [{ type: 'linear', in: features, out: 10 }]],
     conditioning: { classes: 10 },
     acgan: { weight: 1, fakeWeight: 0 },
   };
 }
 
+/** Units of the fully connected layer of the InfoGAN preset's G and D (the paper's networks have 1,024). */
+const INFOGAN_HIDDEN = 256;
+
 /**
  * InfoGAN on MNIST (Chen et al. 2016): a categorical code of 10 values and 2 continuous codes
- * appended to z (`[N, 64 + 10 + 2]` into the DCGAN generator); D is the DCGAN trunk (with batch
- * norm) up to its features `[N, 2w·49]` with two heads, the adversarial logit (Linear → 1) and Q
- * (Linear → 128 → LeakyReLU(0.2) → Linear → 10 + 2: the categorical code's logits, then the
- * continuous codes' means), so D's output is `[N, 13]`. Q's params are in D's tree, so D's
- * optimiser updates Q (`Techniques.infogan` says why). L_I has weight 2, not the paper's 1:
- * at the 12-minute budget the code matched the digit better (the README's tuning table).
+ * appended to z (`[N, 64 + 10 + 2]` into the DCGAN generator with a hidden layer of
+ * `INFOGAN_HIDDEN` units); D is the DCGAN trunk (with batch norm) and its hidden layer, features
+ * `[N, h]`, with two heads, the adversarial logit (Linear → 1) and Q (Linear → 128 → BN →
+ * LeakyReLU(0.2) → Linear → 10 + 2: the categorical code's logits, then the continuous codes'
+ * means), so D's output is `[N, 13]`. These are the paper's networks (appendix C.1) at a
+ * quarter of their width. Q's params are in D's tree, so D's optimiser updates Q
+ * (`Techniques.infogan` says why). L_I has weight 2, not the paper's 1: at the 12-minute budget
+ * the code matched the digit better (the README's tuning table).
  */
 function mnistInfogan(w: number): Pick<RunConfig, 'generator' | 'discriminator' | 'heads' | 'infogan'> {
-  const [first, ...rest] = mnistGenerator(w);
-  const features = 2 * w * 49;
+  const net = { hidden: INFOGAN_HIDDEN };
+  const features = trunkFeatures(w, net);
   return {
-    generator: [{ ...first!, in: 64 + 10 + 2 }, ...rest],
-    discriminator: mnistDiscriminator(w, { bn: true, sn: false }).slice(0, -1),
+    generator: mnistGenerator(w, { ...net, zDim: 64 + 10 + 2 }),
+    discriminator: mnistTrunk(w, { ...net, bn: true, sn: false }),
     heads: [
       [{ type: 'linear', in: features, out: 1 }],
-      [{ type: 'linear', in: features, out: 128 }, { type: 'leaky_relu', slope: 0.2 }, { type: 'linear', in: 128, out: 10 + 2 }],
+      [
+        { type: 'linear', in: features, out: 128 },
+        { type: 'batch_norm', features: 128 },
+        { type: 'leaky_relu', slope: 0.2 },
+        { type: 'linear', in: 128, out: 10 + 2 },
+      ],
     ],
     infogan: { categorical: [10], continuous: 2, weight: 2 },
   };

@@ -92,6 +92,15 @@ describe('mnist-infogan', () => {
     assert.ok(trunk.trunk !== undefined && trunk.heads.length === 2, 'Q is a head on the trunk D\'s logit uses');
   });
 
+  it('has the paper\'s fully connected layer in G (after the codes) and in D (before the heads), with batch norm', () => {
+    const { generator, discriminator, heads } = PRESETS['mnist-infogan']!;
+    assert.deepEqual(generator.slice(0, 4).map((l) => l.type), ['linear', 'batch_norm', 'relu', 'linear']);
+    assert.deepEqual([generator[0]!['in'], generator[0]!['out'], generator[3]!['in']], [76, 256, 256]);
+    assert.deepEqual(discriminator.slice(-3).map((l) => l.type), ['linear', 'batch_norm', 'leaky_relu']);
+    assert.equal(discriminator.at(-3)!['out'], 256);
+    assert.ok(heads!.every((h) => h[0]!['in'] === 256), 'both heads read the 256 hidden units');
+  });
+
   it('lists bad infogan, ema and replay fields with the other problems', () => {
     const p = problemsOf({ ...PRESETS['mnist-infogan'], infogan: { categorical: 10, continuous: 2, weight: 1, lambda: 2 }, ema: { decay: 'high' }, replay: { capacity: 8 } });
     for (const want of [/^infogan\.lambda: unknown field; expected: weight, categorical, continuous/, /^infogan\.categorical: expected a list of numbers, got 10/, /^ema\.decay: expected a number, got "high"/, /^replay\.fraction: expected a number, got undefined/]) {
