@@ -7,6 +7,7 @@ import { Linear } from '../nn/linear.js';
 import { Flatten, Reshape } from '../nn/reshape.js';
 import { BatchNorm, InstanceNorm } from '../nn/norm.js';
 import { ConcatLabelEmbedding } from '../nn/label_concat.js';
+import { MinibatchStddev } from '../nn/minibatch_stddev.js';
 import { spectralNorm } from '../nn/spectral_norm.js';
 import { mul, softplus } from '../ops/elementwise.js';
 import { avgPool2d, pixelShuffle, upsampleNearest } from '../ops/conv.js';
@@ -24,7 +25,8 @@ import { transpose } from '../ops/shape.js';
  *   upsample_nearest (or upsample_nearest2x) {scale?}; pixel_shuffle {upscale};
  *   flatten, relu, tanh, sigmoid, softplus;
  *   label_embedding {classes, dim}: `ConcatLabelEmbedding` (needs `ctx.labels`; run configs only,
- *   no op case); scale {factor}: x ↦ factor·x, no params (run configs only, no op case).
+ *   no op case); scale {factor}: x ↦ factor·x, no params (run configs only, no op case);
+ *   minibatch_stddev {group?}: `nn.MinibatchStddev` (one channel more; run configs only, no op case).
  *
  * `spectral_norm: true` on a weight layer wraps it in `nn.spectralNorm`, with W viewed as
  * `[out, -1]` as PyTorch's `spectral_norm` does; for conv_transpose2d (weight `[in, out, k, k]`)
@@ -74,6 +76,7 @@ const LAYER_FIELDS: Readonly<Record<string, Readonly<Record<string, FieldRule>>>
   pixel_shuffle: { upscale: req(posInt, 'an integer >= 1') },
   label_embedding: { classes: req(posInt, 'an integer >= 1'), dim: req(posInt, 'an integer >= 1') },
   scale: { factor: req(finite, 'a number') },
+  minibatch_stddev: { group: opt(posInt, 'an integer >= 1') },
   flatten: {},
   relu: {},
   tanh: {},
@@ -158,6 +161,8 @@ function build(spec: Fields): BuiltLayer {
       const c = n('factor');
       return plain(fromFunction(`Scale(${c})`, (x) => mul(x, c)) as Layer<unknown, unknown>);
     }
+    case 'minibatch_stddev':
+      return plain(MinibatchStddev(o('group')) as Layer<unknown, unknown>);
     case 'flatten':
       return plain(Flatten() as Layer<unknown, unknown>);
     case 'relu':

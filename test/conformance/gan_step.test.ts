@@ -96,6 +96,21 @@ describe('gan_step cases: the runner', () => {
     assert.deepEqual(E.isLeft(bad) ? bad.left : [], ['attrs.discriminator[0].factor: expected a number, got "big"', 'attrs.discriminator[1].factor: missing (a number)']);
   });
 
+  it('minibatch_stddev {group} appends the group-std channel, by hand on 4 samples; a group that is not an integer >= 1 is refused by name', () => {
+    const r = parseLayerSpecs([{ type: 'minibatch_stddev', group: 2 }], 'attrs.discriminator');
+    assert.ok(E.isRight(r), E.isLeft(r) ? r.left.join() : '');
+    assert.deepEqual(r.right[0]!.layer.init(key(0), [3, 2, 2]).outputShape, [4, 2, 2]);
+    // [4, 2] features, groups {0, 2} and {1, 3}: std over each pair, averaged over the 2 features.
+    const y = r.right[0]!.layer.apply({}, {}, tensor([4, 2], [0, 0, 1, 1, 2, 4, 5, 1]), { train: true })[0];
+    const s02 = (1 + 2) / 2; // |0 − 2| / 2 and |0 − 4| / 2
+    const s13 = (2 + 0) / 2; // |1 − 5| / 2 and |1 − 1| / 2
+    assert.deepEqual(y.shape, [4, 3]);
+    const extra = [y.data[2]!, y.data[5]!, y.data[8]!, y.data[11]!];
+    extra.forEach((v, i) => assert.ok(Math.abs(v - (i % 2 === 0 ? s02 : s13)) < 1e-4, `sample ${i}: ${v}`));
+    const bad = parseLayerSpecs([{ type: 'minibatch_stddev', group: 0 }], 'attrs.discriminator');
+    assert.deepEqual(E.isLeft(bad) ? bad.left : [], ['attrs.discriminator[0].group: expected an integer >= 1, got 0']);
+  });
+
   it('spectral_norm on conv_transpose2d normalises along dim 1 as PyTorch does: u has the output-channel length', () => {
     const r = parseLayerSpecs([{ type: 'conv_transpose2d', in: 4, out: 2, kernel: 4, stride: 2, padding: 1, spectral_norm: true }], 'attrs.generator');
     assert.ok(E.isRight(r));
