@@ -55,6 +55,12 @@ describe('mnist-acgan', () => {
     assert.deepEqual(D.init(key(1), [1, 28, 28]).outputShape, [11]);
   });
 
+  it('is the DCGAN trunk with batch norm and no hidden layer: both heads read its 64·49 features', () => {
+    const { discriminator, heads } = PRESETS['mnist-acgan']!;
+    assert.deepEqual(discriminator.map((l) => l.type), ['conv2d', 'leaky_relu', 'conv2d', 'batch_norm', 'leaky_relu', 'flatten']);
+    assert.deepEqual(heads!.map((h) => [h[0]!['in'], h[0]!['out']]), [[64 * 49, 1], [64 * 49, 10]]);
+  });
+
   it('lists bad conditioning, acgan and heads fields together, and conditioning on unlabelled data', () => {
     const p = problemsOf({
       ...PRESETS['gaussians-8'],
