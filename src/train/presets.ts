@@ -8,6 +8,9 @@ import type { LayerSpec, RunConfig } from './run_config.js';
 
 const every = (log: number, sample: number, checkpoint: number): RunConfig['every'] => ({ log, eval: 0, sample, checkpoint });
 
+/** The spectral-norm field of D's weight layers: `{ spectral_norm: true }` with `sn`, else nothing. */
+const snField = (opts: Readonly<{ sn: boolean }>): Readonly<{ spectral_norm?: true }> => (opts.sn ? { spectral_norm: true } : {});
+
 /**
  * How a 2-D preset trains — two of the benchmark's variants (`bench/gaussian_gan.ts`): the
  * non-saturating loss, or the hinge loss with every D layer spectrally normalised and D's
@@ -34,7 +37,7 @@ function gaussians(o: Readonly<{ name: string; mixture: 'ring8' | 'grid25' | 'gr
   const w = 64;
   const steps = 4000;
   const hinge = o.training === 'hinge+sn';
-  const sn = hinge ? { spectral_norm: true } : {};
+  const sn = snField({ sn: hinge });
   const lr = { schedule: 'linear', init: 2e-3, end: 0, transitionSteps: steps } as const;
   return {
     preset: o.name,
@@ -102,7 +105,7 @@ function mnistGenerator(w: number, opts: MnistNetOptions & Readonly<{ zDim?: num
 
 /** D up to its features `[N, 2w·49]` (or `[N, h]` with `hidden: h`), without the output layer: the trunk the heads of ACGAN and InfoGAN share. */
 function mnistTrunk(w: number, opts: MnistNetOptions & Readonly<{ bn: boolean; sn: boolean }>): LayerSpec[] {
-  const sn = opts.sn ? { spectral_norm: true } : {};
+  const sn = snField(opts);
   const h = opts.hidden;
   return [
     { type: 'conv2d', in: 1, out: w, kernel: 4, stride: 2, padding: 1, ...sn },
@@ -121,7 +124,7 @@ function mnistTrunk(w: number, opts: MnistNetOptions & Readonly<{ bn: boolean; s
 const trunkFeatures = (w: number, opts: MnistNetOptions): number => opts.hidden ?? 2 * w * 49;
 
 function mnistDiscriminator(w: number, opts: MnistNetOptions & Readonly<{ bn: boolean; sn: boolean }>): LayerSpec[] {
-  return [...mnistTrunk(w, opts), { type: 'linear', in: trunkFeatures(w, opts), out: 1, ...(opts.sn ? { spectral_norm: true } : {}) }];
+  return [...mnistTrunk(w, opts), { type: 'linear', in: trunkFeatures(w, opts), out: 1, ...snField(opts) }];
 }
 
 /**
