@@ -7,10 +7,12 @@
  * requested class) is reported too. An InfoGAN run is sampled from its prior (noise from seed 0,
  * codes drawn with it: `generatorInputs`), and each categorical code's accuracy against the
  * classifier's digit after the best matching of code values to classes (`codeClassAccuracy`,
- * Hungarian) is reported too. The generator is the EMA copy when the run keeps one
- * (`--live`: the live params instead). Prints one line and a JSON object.
+ * Hungarian) is reported too, with the counts behind it (code value × predicted digit, in the
+ * JSON; `--counts` prints them as a table: which digits a code value merges, which it splits).
+ * The generator is the EMA copy when the run keeps one (`--live`: the live params instead).
+ * Prints one line and a JSON object.
  *
- *     npm run quality -- RUNDIR [--live] [--threads 2]
+ *     npm run quality -- RUNDIR [--live] [--counts] [--threads 2]
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { init } from '../src/index.js';
@@ -58,13 +60,20 @@ const codeAccuracy =
     : infogan.categorical.map((values, index) => {
         const codes = categoricalValues({ z, latentDim: resolved.run.latent.dim, infogan, index });
         const r = codeClassAccuracy({ codes, predicted: predictedClasses(probabilities!), codeValues: values, classes: 10 });
-        return { code: `cat${index}`, accuracy: r.accuracy, matching: Array.from(r.matching) };
+        const counts = Array.from({ length: values }, (_, k) => Array.from(r.counts.subarray(k * 10, k * 10 + 10)));
+        return { code: `cat${index}`, accuracy: r.accuracy, matching: Array.from(r.matching), counts };
       });
 console.log(
   `${dir} at step ${step}, N = ${N} vs ${N} held-out digits: FD ${q.frechetDistance.toFixed(2)}, MNIST score ${q.score.toFixed(2)}, classes ${q.classesCovered}/10, precision ${q.precision.toFixed(3)}, recall ${q.recall.toFixed(3)}` +
     (agreement === undefined ? '' : `, class agreement ${(100 * agreement).toFixed(1)}%`) +
     (codeAccuracy ?? []).map((c) => `, ${c.code} accuracy after matching ${(100 * c.accuracy).toFixed(1)}% (code value → digit ${c.matching.join(' ')})`).join(''),
 );
+if (process.argv.includes('--counts')) {
+  for (const c of codeAccuracy ?? []) {
+    console.log(`${c.code}: samples per code value (rows) and predicted digit (columns 0–9)`);
+    c.counts.forEach((row, k) => console.log(`  ${String(k).padStart(2)} → ${String(c.matching[k]).padStart(2)} |${row.map((x) => String(x).padStart(5)).join('')}`));
+  }
+}
 console.log(
   JSON.stringify({
     dir,
