@@ -101,10 +101,10 @@ describe('mnist-infogan', () => {
   it('has the paper\'s fully connected layer in G (after the codes) and in D (before the heads), with batch norm', () => {
     const { generator, discriminator, heads } = PRESETS['mnist-infogan']!;
     assert.deepEqual(generator.slice(0, 4).map((l) => l.type), ['linear', 'batch_norm', 'relu', 'linear']);
-    assert.deepEqual([generator[0]!['in'], generator[0]!['out'], generator[3]!['in']], [76, 512, 512]);
+    assert.deepEqual([generator[0]!['in'], generator[0]!['out'], generator[3]!['in']], [76, 1024, 1024]);
     assert.deepEqual(discriminator.slice(-3).map((l) => l.type), ['linear', 'batch_norm', 'leaky_relu']);
-    assert.equal(discriminator.at(-3)!['out'], 512);
-    assert.ok(heads!.every((h) => h[0]!['in'] === 512), 'both heads read the 512 hidden units');
+    assert.equal(discriminator.at(-3)!['out'], 1024);
+    assert.ok(heads!.every((h) => h[0]!['in'] === 1024), 'both heads read the 1,024 hidden units');
   });
 
   it('lists bad infogan, ema and replay fields with the other problems', () => {
