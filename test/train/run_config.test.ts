@@ -40,6 +40,9 @@ describe('presets', () => {
     const resolved = resolveRunConfig(sn);
     assert.ok(E.isRight(resolved) && resolved.right.train.techniques.ema !== undefined, 'the resolved train config keeps the EMA');
     assert.ok(sn.discriminator.filter((l) => 'in' in l).every((l) => l.spectral_norm === true));
+    assert.deepEqual(sn.discriminator.slice(-4).map((l) => l.type), ['flatten', 'linear', 'leaky_relu', 'linear'], 'a fully connected layer between the feature map and the logit');
+    assert.deepEqual([sn.discriminator.at(-3)!['in'], sn.discriminator.at(-3)!['out'], sn.discriminator.at(-1)!['in']], [3136, 128, 128]);
+    assert.ok(!sn.discriminator.some((l) => l.type === 'batch_norm'), 'no batch norm in the SN-GAN D');
   });
 });
 
