@@ -27,6 +27,8 @@ import { cyclicLabels, generate } from '../src/train/sampling.js';
 import { loadMnistSplits, subset } from './mnist_split.js';
 
 const N = 2000;
+/** The classifier's classes, the columns of a code's counts. */
+const DIGITS = 10;
 
 const dir = process.argv[2];
 if (dir === undefined) {
@@ -59,8 +61,8 @@ const codeAccuracy =
     ? undefined
     : infogan.categorical.map((values, index) => {
         const codes = categoricalValues({ z, latentDim: resolved.run.latent.dim, infogan, index });
-        const r = codeClassAccuracy({ codes, predicted: predictedClasses(probabilities!), codeValues: values, classes: 10 });
-        const counts = Array.from({ length: values }, (_, k) => Array.from(r.counts.subarray(k * 10, k * 10 + 10)));
+        const r = codeClassAccuracy({ codes, predicted: predictedClasses(probabilities!), codeValues: values, classes: DIGITS });
+        const counts = Array.from({ length: values }, (_, k) => Array.from(r.counts.subarray(k * DIGITS, (k + 1) * DIGITS)));
         return { code: `cat${index}`, accuracy: r.accuracy, matching: Array.from(r.matching), counts };
       });
 console.log(

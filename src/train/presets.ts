@@ -227,6 +227,9 @@ function mnist(
 
 const adam = (lr: number, b1: number, b2: number) => ({ name: 'adam', lr, b1, b2 }) as const;
 
+/** A unit count as the descriptions write it (1,024), so a description follows its constant. */
+const units = (n: number): string => n.toLocaleString('en-US');
+
 /** DCGAN's training (Radford et al. 2016): non-saturating loss, one D step, Adam 2e-4 (0.5, 0.999) for both; ACGAN and InfoGAN train the same way. */
 const DCGAN_TRAINING = {
   loss: 'nonsaturating',
@@ -259,7 +262,7 @@ export const PRESETS: Readonly<Record<string, RunConfig>> = {
     ...DCGAN_TRAINING,
     steps: MNIST_STEPS.dcgan,
   }),
-  'mnist-sngan': mnist('mnist-sngan', 'MNIST digits, hinge loss + spectral norm on D (with a 128-unit fully connected layer before its logit), Adam 3.2e-3 (0, 0.9) for both, nDis 1 (set "nDis" to change), samples from an EMA of G (decay 0.999 from step 1,000)', {
+  'mnist-sngan': mnist('mnist-sngan', `MNIST digits, hinge loss + spectral norm on D (with a ${units(SNGAN_D_HIDDEN)}-unit fully connected layer before its logit), Adam 3.2e-3 (0, 0.9) for both, nDis 1 (set "nDis" to change), samples from an EMA of G (decay 0.999 from step 1,000)`, {
     discriminator: mnistDiscriminator(32, { bn: false, sn: true, hidden: SNGAN_D_HIDDEN }),
     loss: 'hinge',
     regularizers: {},
@@ -286,7 +289,7 @@ export const PRESETS: Readonly<Record<string, RunConfig>> = {
     ...DCGAN_TRAINING,
     steps: MNIST_STEPS.acgan,
   }),
-  'mnist-infogan': mnist('mnist-infogan', 'MNIST digits, InfoGAN (a 10-value categorical and 2 continuous codes, a 1,024-unit layer in G and D as the paper\'s networks, Q head on D\'s trunk, L_I weight 2), non-saturating, Adam (0.5, 0.999) at 1e-3 for G and 2e-4 for D (the paper\'s rates)', {
+  'mnist-infogan': mnist('mnist-infogan', `MNIST digits, InfoGAN (a 10-value categorical and 2 continuous codes, a ${units(INFOGAN_HIDDEN)}-unit layer in G and D as the paper's networks, Q head on D's trunk, L_I weight 2), non-saturating, Adam (0.5, 0.999) at 1e-3 for G and 2e-4 for D (the paper's rates)`, {
     ...mnistInfogan(32),
     ...DCGAN_TRAINING,
     optimizers: { g: adam(1e-3, 0.5, 0.999), d: adam(2e-4, 0.5, 0.999) },
